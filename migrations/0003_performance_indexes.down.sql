@@ -1,0 +1,6 @@
+DROP INDEX restaurante.idx_reservations_table_ids;
+DROP INDEX restaurante.idx_email_logs_status_retry;
+DROP INDEX restaurante.idx_qr_scans_table_timestamp;
+DROP INDEX restaurante.idx_reservations_date_status;
+DROP INDEX restaurante.idx_order_items_status_created;
+DROP INDEX restaurante.idx_orders_customer_email_status;

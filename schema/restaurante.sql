@@ -1,0 +1,550 @@
+-- Normalised dump of the Comanda schema; regenerate with `npm run schema:dump`.
+
+-- extensions
+btree_gist
+
+-- schemas
+restaurante
+
+-- enum types
+restaurante."OrderItemStatus" = ('PENDING', 'CONFIRMED', 'IN_PROGRESS', 'READY', 'SERVED', 'CANCELLED')
+restaurante."OrderStatus" = ('PENDING', 'CONFIRMED', 'IN_PROGRESS', 'READY', 'SERVED', 'CANCELLED')
+restaurante."ReservationStatus" = ('PENDING', 'CONFIRMED', 'SEATED', 'COMPLETED', 'CANCELLED', 'NO_SHOW')
+restaurante."StaffRole" = ('admin', 'kitchen', 'waiter')
+
+-- columns
+restaurante.customer_consents.id text NOT NULL DEFAULT (gen_random_uuid())::text
+restaurante.customer_consents."restaurantId" text NOT NULL
+restaurante.customer_consents."customerId" text NOT NULL
+restaurante.customer_consents.purpose text NOT NULL
+restaurante.customer_consents.granted boolean NOT NULL
+restaurante.customer_consents.method text NOT NULL
+restaurante.customer_consents."recordedAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.customer_consents.details jsonb
+restaurante.customers.id text NOT NULL DEFAULT (gen_random_uuid())::text
+restaurante.customers."restaurantId" text NOT NULL
+restaurante.customers.name text
+restaurante.customers.email text
+restaurante.customers.phone text
+restaurante.customers.language text
+restaurante.customers."createdAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.customers."updatedAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.customers."anonymizedAt" timestamp with time zone
+restaurante.email_logs.id text NOT NULL DEFAULT (gen_random_uuid())::text
+restaurante.email_logs."restaurantId" text NOT NULL
+restaurante.email_logs.email_type text NOT NULL
+restaurante.email_logs.recipient_email text NOT NULL
+restaurante.email_logs.language text NOT NULL DEFAULT 'es'::text
+restaurante.email_logs.payload jsonb NOT NULL DEFAULT '{}'::jsonb
+restaurante.email_logs.status text NOT NULL DEFAULT 'pending'::text
+restaurante.email_logs.order_id text
+restaurante.email_logs.reservation_id text
+restaurante.email_logs.customer_id text
+restaurante.email_logs.message_id text NOT NULL
+restaurante.email_logs.sent_at timestamp with time zone
+restaurante.email_logs.provider_message_id text
+restaurante.email_logs.error_message text
+restaurante.email_logs.retry_count integer NOT NULL DEFAULT 0
+restaurante.email_logs.next_attempt_at timestamp with time zone NOT NULL DEFAULT now()
+restaurante.email_logs.created_at timestamp with time zone NOT NULL DEFAULT now()
+restaurante.idempotency_keys."restaurantId" text NOT NULL
+restaurante.idempotency_keys.scope text NOT NULL
+restaurante.idempotency_keys.key text NOT NULL
+restaurante.idempotency_keys.fingerprint text NOT NULL
+restaurante.idempotency_keys.status text NOT NULL DEFAULT 'in_progress'::text
+restaurante.idempotency_keys."responseStatus" integer
+restaurante.idempotency_keys."responseBody" jsonb
+restaurante.idempotency_keys."createdAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.idempotency_keys."completedAt" timestamp with time zone
+restaurante.idempotency_keys."expiresAt" timestamp with time zone NOT NULL
+restaurante.menu_categories.id text NOT NULL DEFAULT (gen_random_uuid())::text
+restaurante.menu_categories."restaurantId" text NOT NULL
+restaurante.menu_categories.name text NOT NULL
+restaurante.menu_categories.description text
+restaurante.menu_categories."sortOrder" integer NOT NULL DEFAULT 0
+restaurante.menu_categories."isActive" boolean NOT NULL DEFAULT true
+restaurante.menu_categories."createdAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.menu_categories."updatedAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.menu_items.id text NOT NULL DEFAULT (gen_random_uuid())::text
+restaurante.menu_items."restaurantId" text NOT NULL
+restaurante.menu_items."categoryId" text NOT NULL
+restaurante.menu_items.name text NOT NULL
+restaurante.menu_items.description text
+restaurante.menu_items.price numeric(10,2) NOT NULL
+restaurante.menu_items.stock integer NOT NULL DEFAULT 0
+restaurante.menu_items."isAvailable" boolean NOT NULL DEFAULT true
+restaurante.menu_items.allergens text[] NOT NULL DEFAULT '{}'::text[]
+restaurante.menu_items."sortOrder" integer NOT NULL DEFAULT 0
+restaurante.menu_items."createdAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.menu_items."updatedAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.opening_exceptions.id text NOT NULL DEFAULT (gen_random_uuid())::text
+restaurante.opening_exceptions."restaurantId" text NOT NULL
+restaurante.opening_exceptions.date date NOT NULL
+restaurante.opening_exceptions.closed boolean NOT NULL DEFAULT true
+restaurante.opening_exceptions.opens_at time without time zone
+restaurante.opening_exceptions.closes_at time without time zone
+restaurante.opening_exceptions.reason text
+restaurante.opening_hours.id text NOT NULL DEFAULT (gen_random_uuid())::text
+restaurante.opening_hours."restaurantId" text NOT NULL
+restaurante.opening_hours.weekday smallint NOT NULL
+restaurante.opening_hours.opens_at time without time zone NOT NULL
+restaurante.opening_hours.closes_at time without time zone NOT NULL
+restaurante.order_items.id text NOT NULL DEFAULT (gen_random_uuid())::text
+restaurante.order_items."restaurantId" text NOT NULL
+restaurante.order_items."orderId" text NOT NULL
+restaurante.order_items."menuItemId" text NOT NULL
+restaurante.order_items.quantity integer NOT NULL
+restaurante.order_items."unitPrice" numeric(10,2) NOT NULL
+restaurante.order_items."totalPrice" numeric(10,2) NOT NULL
+restaurante.order_items.status restaurante."OrderItemStatus" NOT NULL DEFAULT 'PENDING'::restaurante."OrderItemStatus"
+restaurante.order_items.notes text
+restaurante.order_items."createdAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.order_items."updatedAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.order_status_history.id text NOT NULL DEFAULT (gen_random_uuid())::text
+restaurante.order_status_history."restaurantId" text NOT NULL
+restaurante.order_status_history."orderId" text NOT NULL
+restaurante.order_status_history."orderItemId" text
+restaurante.order_status_history."fromStatus" text
+restaurante.order_status_history."toStatus" text NOT NULL
+restaurante.order_status_history."changedBy" text NOT NULL
+restaurante.order_status_history."changedAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.orders.id text NOT NULL DEFAULT (gen_random_uuid())::text
+restaurante.orders."restaurantId" text NOT NULL
+restaurante.orders."orderNumber" text NOT NULL
+restaurante.orders."tableId" text
+restaurante.orders."sessionId" text
+restaurante.orders."customerId" text
+restaurante.orders.source text NOT NULL DEFAULT 'qr'::text
+restaurante.orders.status restaurante."OrderStatus" NOT NULL DEFAULT 'PENDING'::restaurante."OrderStatus"
+restaurante.orders."totalAmount" numeric(10,2) NOT NULL DEFAULT 0
+restaurante.orders.customer_email text
+restaurante.orders.notes text
+restaurante.orders.idempotency_key text
+restaurante.orders."createdBy" text
+restaurante.orders."orderedAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.orders."updatedAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.qr_scans.id text NOT NULL DEFAULT (gen_random_uuid())::text
+restaurante.qr_scans."restaurantId" text NOT NULL
+restaurante.qr_scans.table_id text NOT NULL
+restaurante.qr_scans.session_id text
+restaurante.qr_scans.client_ip inet
+restaurante.qr_scans.user_agent text
+restaurante.qr_scans.scanned_at timestamp with time zone NOT NULL DEFAULT now()
+restaurante.reservation_items.id text NOT NULL DEFAULT (gen_random_uuid())::text
+restaurante.reservation_items."restaurantId" text NOT NULL
+restaurante.reservation_items."reservationId" text NOT NULL
+restaurante.reservation_items."menuItemId" text NOT NULL
+restaurante.reservation_items.quantity integer NOT NULL
+restaurante.reservation_items.notes text
+restaurante.reservation_items."createdAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.reservation_tables."restaurantId" text NOT NULL
+restaurante.reservation_tables."reservationId" text NOT NULL
+restaurante.reservation_tables."tableId" text NOT NULL
+restaurante.reservation_tables.occupied tstzrange NOT NULL
+restaurante.reservation_tables.active boolean NOT NULL DEFAULT true
+restaurante.reservation_tokens.id text NOT NULL DEFAULT (gen_random_uuid())::text
+restaurante.reservation_tokens."restaurantId" text NOT NULL
+restaurante.reservation_tokens."reservationId" text NOT NULL
+restaurante.reservation_tokens.token_hash text NOT NULL
+restaurante.reservation_tokens.token text GENERATED ALWAYS AS ('sha256:'::text || "left"(token_hash, 12)) STORED
+restaurante.reservation_tokens."expiresAt" timestamp with time zone NOT NULL
+restaurante.reservation_tokens."isUsed" boolean NOT NULL DEFAULT false
+restaurante.reservation_tokens."usedAt" timestamp with time zone
+restaurante.reservation_tokens."createdAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.reservations.id text NOT NULL DEFAULT (gen_random_uuid())::text
+restaurante.reservations."restaurantId" text NOT NULL
+restaurante.reservations."customerId" text
+restaurante.reservations."customerName" text NOT NULL
+restaurante.reservations."customerEmail" text
+restaurante.reservations."customerPhone" text
+restaurante.reservations."partySize" integer NOT NULL
+restaurante.reservations.date date NOT NULL
+restaurante.reservations."time" timestamp with time zone NOT NULL
+restaurante.reservations."durationMinutes" integer NOT NULL DEFAULT 90
+restaurante.reservations.status restaurante."ReservationStatus" NOT NULL DEFAULT 'PENDING'::restaurante."ReservationStatus"
+restaurante.reservations.table_ids text[] NOT NULL DEFAULT '{}'::text[]
+restaurante.reservations."tableId" text
+restaurante.reservations.language text
+restaurante.reservations.notes text
+restaurante.reservations."createdAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.reservations."updatedAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.restaurants.id text NOT NULL
+restaurante.restaurants.name text NOT NULL
+restaurante.restaurants.timezone text NOT NULL DEFAULT 'Europe/Madrid'::text
+restaurante.restaurants.currency character(3) NOT NULL DEFAULT 'EUR'::bpchar
+restaurante.restaurants."defaultLanguage" text NOT NULL DEFAULT 'es'::text
+restaurante.restaurants.slot_interval_minutes integer NOT NULL DEFAULT 15
+restaurante.restaurants.buffer_minutes integer NOT NULL DEFAULT 15
+restaurante.restaurants."createdAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.restaurants."updatedAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.staff_tokens.id text NOT NULL
+restaurante.staff_tokens."restaurantId" text NOT NULL
+restaurante.staff_tokens.role restaurante."StaffRole" NOT NULL
+restaurante.staff_tokens.label text
+restaurante.staff_tokens.token_hash text NOT NULL
+restaurante.staff_tokens."createdAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.staff_tokens."lastUsedAt" timestamp with time zone
+restaurante.staff_tokens."expiresAt" timestamp with time zone
+restaurante.staff_tokens."revokedAt" timestamp with time zone
+restaurante.stock_movements.id text NOT NULL DEFAULT (gen_random_uuid())::text
+restaurante.stock_movements."restaurantId" text NOT NULL
+restaurante.stock_movements."menuItemId" text NOT NULL
+restaurante.stock_movements.delta integer NOT NULL
+restaurante.stock_movements."stockAfter" integer NOT NULL
+restaurante.stock_movements.reason text NOT NULL
+restaurante.stock_movements."orderId" text
+restaurante.stock_movements.actor text
+restaurante.stock_movements.note text
+restaurante.stock_movements."createdAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.table_sessions.id text NOT NULL DEFAULT (gen_random_uuid())::text
+restaurante.table_sessions."restaurantId" text NOT NULL
+restaurante.table_sessions."tableId" text NOT NULL
+restaurante.table_sessions.token_hash text NOT NULL
+restaurante.table_sessions."openedAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.table_sessions."expiresAt" timestamp with time zone NOT NULL
+restaurante.table_sessions."closedAt" timestamp with time zone
+restaurante.table_sessions."closedBy" text
+restaurante.tables.id text NOT NULL DEFAULT (gen_random_uuid())::text
+restaurante.tables."restaurantId" text NOT NULL
+restaurante.tables.number integer NOT NULL
+restaurante.tables.capacity integer NOT NULL
+restaurante.tables.location text
+restaurante.tables."isActive" boolean NOT NULL DEFAULT true
+restaurante.tables."qrVersion" integer NOT NULL DEFAULT 1
+restaurante.tables."createdAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.tables."updatedAt" timestamp with time zone NOT NULL DEFAULT now()
+
+-- constraints
+restaurante.customer_consents "customer_consents_customerId_fkey" FOREIGN KEY ("restaurantId", "customerId") REFERENCES restaurante.customers("restaurantId", id) ON DELETE RESTRICT
+restaurante.customer_consents customer_consents_method_check CHECK (method = ANY (ARRAY['web_form'::text, 'qr_order'::text, 'staff'::text, 'email_link'::text, 'api'::text]))
+restaurante.customer_consents customer_consents_pkey PRIMARY KEY (id)
+restaurante.customer_consents customer_consents_purpose_check CHECK (purpose = ANY (ARRAY['reservation_emails'::text, 'order_receipts'::text, 'marketing'::text, 'data_retention'::text]))
+restaurante.customers "customers_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE RESTRICT
+restaurante.customers customers_language_check CHECK (language = ANY (ARRAY['es'::text, 'en'::text]))
+restaurante.customers customers_pkey PRIMARY KEY (id)
+restaurante.customers customers_restaurant_id_key UNIQUE ("restaurantId", id)
+restaurante.email_logs "email_logs_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE RESTRICT
+restaurante.email_logs email_logs_customer_id_fkey FOREIGN KEY ("restaurantId", customer_id) REFERENCES restaurante.customers("restaurantId", id) ON DELETE RESTRICT
+restaurante.email_logs email_logs_email_type_check CHECK (email_type = ANY (ARRAY['reservation_confirmation'::text, 'reservation_reminder'::text, 'reservation_cancellation'::text, 'order_receipt'::text, 'alert'::text]))
+restaurante.email_logs email_logs_language_check CHECK (language = ANY (ARRAY['es'::text, 'en'::text]))
+restaurante.email_logs email_logs_message_id_key UNIQUE (message_id)
+restaurante.email_logs email_logs_order_id_fkey FOREIGN KEY ("restaurantId", order_id) REFERENCES restaurante.orders("restaurantId", id) ON DELETE RESTRICT
+restaurante.email_logs email_logs_pkey PRIMARY KEY (id)
+restaurante.email_logs email_logs_reservation_id_fkey FOREIGN KEY ("restaurantId", reservation_id) REFERENCES restaurante.reservations("restaurantId", id) ON DELETE RESTRICT
+restaurante.email_logs email_logs_retry_count_check CHECK (retry_count >= 0)
+restaurante.email_logs email_logs_status_check CHECK (status = ANY (ARRAY['pending'::text, 'sent'::text, 'failed'::text]))
+restaurante.idempotency_keys "idempotency_keys_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE RESTRICT
+restaurante.idempotency_keys idempotency_keys_check CHECK ((status = 'completed'::text) = ("responseStatus" IS NOT NULL))
+restaurante.idempotency_keys idempotency_keys_key_check CHECK (length(key) >= 1 AND length(key) <= 255)
+restaurante.idempotency_keys idempotency_keys_pkey PRIMARY KEY ("restaurantId", scope, key)
+restaurante.idempotency_keys idempotency_keys_status_check CHECK (status = ANY (ARRAY['in_progress'::text, 'completed'::text]))
+restaurante.menu_categories "menu_categories_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE RESTRICT
+restaurante.menu_categories menu_categories_name_check CHECK (length(name) >= 1 AND length(name) <= 120)
+restaurante.menu_categories menu_categories_pkey PRIMARY KEY (id)
+restaurante.menu_categories menu_categories_restaurant_id_key UNIQUE ("restaurantId", id)
+restaurante.menu_items "menu_items_categoryId_fkey" FOREIGN KEY ("restaurantId", "categoryId") REFERENCES restaurante.menu_categories("restaurantId", id) ON DELETE RESTRICT
+restaurante.menu_items "menu_items_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE RESTRICT
+restaurante.menu_items check_price_positive CHECK (price > 0::numeric AND price < 1000::numeric)
+restaurante.menu_items check_stock_non_negative CHECK (stock >= 0)
+restaurante.menu_items menu_items_allergens_check CHECK (allergens <@ ARRAY['gluten'::text, 'crustaceans'::text, 'eggs'::text, 'fish'::text, 'peanuts'::text, 'soybeans'::text, 'milk'::text, 'nuts'::text, 'celery'::text, 'mustard'::text, 'sesame'::text, 'sulphites'::text, 'lupin'::text, 'molluscs'::text])
+restaurante.menu_items menu_items_name_check CHECK (length(name) >= 1 AND length(name) <= 200)
+restaurante.menu_items menu_items_pkey PRIMARY KEY (id)
+restaurante.menu_items menu_items_restaurant_id_key UNIQUE ("restaurantId", id)
+restaurante.opening_exceptions "opening_exceptions_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE RESTRICT
+restaurante.opening_exceptions opening_exceptions_check CHECK (closed OR opens_at IS NOT NULL AND closes_at IS NOT NULL AND opens_at <> closes_at)
+restaurante.opening_exceptions opening_exceptions_pkey PRIMARY KEY (id)
+restaurante.opening_hours "opening_hours_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE RESTRICT
+restaurante.opening_hours opening_hours_check CHECK (opens_at <> closes_at)
+restaurante.opening_hours opening_hours_pkey PRIMARY KEY (id)
+restaurante.opening_hours opening_hours_weekday_check CHECK (weekday >= 1 AND weekday <= 7)
+restaurante.order_items "order_items_menuItemId_fkey" FOREIGN KEY ("restaurantId", "menuItemId") REFERENCES restaurante.menu_items("restaurantId", id) ON DELETE RESTRICT
+restaurante.order_items "order_items_orderId_fkey" FOREIGN KEY ("restaurantId", "orderId") REFERENCES restaurante.orders("restaurantId", id) ON DELETE RESTRICT
+restaurante.order_items check_quantity_positive CHECK (quantity > 0 AND quantity <= 100)
+restaurante.order_items order_items_pkey PRIMARY KEY (id)
+restaurante.order_items order_items_restaurant_id_key UNIQUE ("restaurantId", id)
+restaurante.order_items order_items_total_matches CHECK ("totalPrice" = ("unitPrice" * quantity::numeric))
+restaurante.order_status_history "order_status_history_orderId_fkey" FOREIGN KEY ("restaurantId", "orderId") REFERENCES restaurante.orders("restaurantId", id) ON DELETE RESTRICT
+restaurante.order_status_history "order_status_history_orderItemId_fkey" FOREIGN KEY ("restaurantId", "orderItemId") REFERENCES restaurante.order_items("restaurantId", id) ON DELETE RESTRICT
+restaurante.order_status_history order_status_history_pkey PRIMARY KEY (id)
+restaurante.orders "orders_customerId_fkey" FOREIGN KEY ("restaurantId", "customerId") REFERENCES restaurante.customers("restaurantId", id) ON DELETE RESTRICT
+restaurante.orders "orders_orderNumber_key" UNIQUE ("restaurantId", "orderNumber")
+restaurante.orders "orders_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE RESTRICT
+restaurante.orders "orders_sessionId_fkey" FOREIGN KEY ("restaurantId", "sessionId") REFERENCES restaurante.table_sessions("restaurantId", id) ON DELETE RESTRICT
+restaurante.orders "orders_tableId_fkey" FOREIGN KEY ("restaurantId", "tableId") REFERENCES restaurante.tables("restaurantId", id) ON DELETE RESTRICT
+restaurante.orders check_email_format CHECK (customer_email ~* '^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$'::text)
+restaurante.orders check_order_source CHECK (source = ANY (ARRAY['presencial'::text, 'qr'::text, 'online'::text, 'telefono'::text]))
+restaurante.orders check_total_amount_positive CHECK ("totalAmount" >= 0::numeric AND "totalAmount" < 10000::numeric)
+restaurante.orders orders_pkey PRIMARY KEY (id)
+restaurante.orders orders_restaurant_id_key UNIQUE ("restaurantId", id)
+restaurante.qr_scans qr_scans_pkey PRIMARY KEY (id)
+restaurante.qr_scans qr_scans_session_id_fkey FOREIGN KEY ("restaurantId", session_id) REFERENCES restaurante.table_sessions("restaurantId", id) ON DELETE SET NULL (session_id)
+restaurante.qr_scans qr_scans_table_id_fkey FOREIGN KEY ("restaurantId", table_id) REFERENCES restaurante.tables("restaurantId", id) ON DELETE RESTRICT
+restaurante.reservation_items "reservation_items_menuItemId_fkey" FOREIGN KEY ("restaurantId", "menuItemId") REFERENCES restaurante.menu_items("restaurantId", id) ON DELETE RESTRICT
+restaurante.reservation_items "reservation_items_reservationId_fkey" FOREIGN KEY ("restaurantId", "reservationId") REFERENCES restaurante.reservations("restaurantId", id) ON DELETE CASCADE
+restaurante.reservation_items reservation_items_pkey PRIMARY KEY (id)
+restaurante.reservation_items reservation_items_quantity_check CHECK (quantity > 0 AND quantity <= 100)
+restaurante.reservation_tables "reservation_tables_reservationId_fkey" FOREIGN KEY ("restaurantId", "reservationId") REFERENCES restaurante.reservations("restaurantId", id) ON DELETE CASCADE
+restaurante.reservation_tables "reservation_tables_tableId_fkey" FOREIGN KEY ("restaurantId", "tableId") REFERENCES restaurante.tables("restaurantId", id) ON DELETE RESTRICT
+restaurante.reservation_tables reservation_tables_no_overlap EXCLUDE USING gist ("restaurantId" WITH =, "tableId" WITH =, occupied WITH &&) WHERE (active)
+restaurante.reservation_tables reservation_tables_occupied_check CHECK (NOT isempty(occupied) AND NOT lower_inf(occupied) AND NOT upper_inf(occupied))
+restaurante.reservation_tables reservation_tables_pkey PRIMARY KEY ("reservationId", "tableId")
+restaurante.reservation_tokens "reservation_tokens_reservationId_fkey" FOREIGN KEY ("restaurantId", "reservationId") REFERENCES restaurante.reservations("restaurantId", id) ON DELETE CASCADE
+restaurante.reservation_tokens reservation_tokens_check CHECK ("isUsed" = ("usedAt" IS NOT NULL))
+restaurante.reservation_tokens reservation_tokens_pkey PRIMARY KEY (id)
+restaurante.reservation_tokens reservation_tokens_token_hash_check CHECK (token_hash ~ '^[0-9a-f]{64}$'::text)
+restaurante.reservation_tokens reservation_tokens_token_hash_key UNIQUE (token_hash)
+restaurante.reservations "reservations_customerId_fkey" FOREIGN KEY ("restaurantId", "customerId") REFERENCES restaurante.customers("restaurantId", id) ON DELETE RESTRICT
+restaurante.reservations "reservations_durationMinutes_check" CHECK ("durationMinutes" >= 15 AND "durationMinutes" <= 720)
+restaurante.reservations "reservations_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE RESTRICT
+restaurante.reservations "reservations_tableId_fkey" FOREIGN KEY ("restaurantId", "tableId") REFERENCES restaurante.tables("restaurantId", id) ON DELETE RESTRICT
+restaurante.reservations check_realistic_party_size CHECK ("partySize" >= 1 AND "partySize" <= 50)
+restaurante.reservations reservations_language_check CHECK (language = ANY (ARRAY['es'::text, 'en'::text]))
+restaurante.reservations reservations_pkey PRIMARY KEY (id)
+restaurante.reservations reservations_restaurant_id_key UNIQUE ("restaurantId", id)
+restaurante.restaurants "restaurants_defaultLanguage_check" CHECK ("defaultLanguage" = ANY (ARRAY['es'::text, 'en'::text]))
+restaurante.restaurants restaurants_buffer_minutes_check CHECK (buffer_minutes >= 0 AND buffer_minutes <= 240)
+restaurante.restaurants restaurants_currency_check CHECK (currency ~ '^[A-Z]{3}$'::text)
+restaurante.restaurants restaurants_name_check CHECK (length(name) >= 1 AND length(name) <= 200)
+restaurante.restaurants restaurants_pkey PRIMARY KEY (id)
+restaurante.restaurants restaurants_slot_interval_minutes_check CHECK (slot_interval_minutes >= 5 AND slot_interval_minutes <= 240)
+restaurante.staff_tokens "staff_tokens_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE RESTRICT
+restaurante.staff_tokens staff_tokens_pkey PRIMARY KEY (id)
+restaurante.staff_tokens staff_tokens_token_hash_check CHECK (token_hash ~ '^[0-9a-f]{64}$'::text)
+restaurante.staff_tokens staff_tokens_token_hash_key UNIQUE (token_hash)
+restaurante.stock_movements "stock_movements_menuItemId_fkey" FOREIGN KEY ("restaurantId", "menuItemId") REFERENCES restaurante.menu_items("restaurantId", id) ON DELETE RESTRICT
+restaurante.stock_movements stock_movements_delta_check CHECK (delta <> 0)
+restaurante.stock_movements stock_movements_pkey PRIMARY KEY (id)
+restaurante.stock_movements stock_movements_reason_check CHECK (reason = ANY (ARRAY['initial'::text, 'order'::text, 'order_cancelled'::text, 'restock'::text, 'correction'::text, 'manual'::text]))
+restaurante.table_sessions "table_sessions_tableId_fkey" FOREIGN KEY ("restaurantId", "tableId") REFERENCES restaurante.tables("restaurantId", id) ON DELETE RESTRICT
+restaurante.table_sessions table_sessions_check CHECK ("expiresAt" > "openedAt")
+restaurante.table_sessions table_sessions_pkey PRIMARY KEY (id)
+restaurante.table_sessions table_sessions_restaurant_id_key UNIQUE ("restaurantId", id)
+restaurante.table_sessions table_sessions_token_hash_check CHECK (token_hash ~ '^[0-9a-f]{64}$'::text)
+restaurante.table_sessions table_sessions_token_hash_key UNIQUE (token_hash)
+restaurante.tables "tables_qrVersion_check" CHECK ("qrVersion" > 0)
+restaurante.tables "tables_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE RESTRICT
+restaurante.tables tables_capacity_check CHECK (capacity >= 1 AND capacity <= 50)
+restaurante.tables tables_number_check CHECK (number > 0)
+restaurante.tables tables_pkey PRIMARY KEY (id)
+restaurante.tables tables_restaurant_id_key UNIQUE ("restaurantId", id)
+restaurante.tables tables_restaurant_number_key UNIQUE ("restaurantId", number)
+
+-- indexes
+CREATE INDEX customer_consents_customer ON restaurante.customer_consents USING btree ("customerId", "recordedAt")
+CREATE INDEX email_logs_pending_due ON restaurante.email_logs USING btree (next_attempt_at) WHERE (status = 'pending'::text)
+CREATE INDEX email_logs_sent_at ON restaurante.email_logs USING btree (sent_at DESC)
+CREATE INDEX idempotency_keys_expires ON restaurante.idempotency_keys USING btree ("expiresAt")
+CREATE INDEX idx_email_logs_status_retry ON restaurante.email_logs USING btree (status, retry_count) WHERE (status = 'failed'::text)
+CREATE INDEX idx_order_items_status_created ON restaurante.order_items USING btree ("restaurantId", status, "createdAt")
+CREATE INDEX idx_orders_customer_email_status ON restaurante.orders USING btree (customer_email, status) WHERE (customer_email IS NOT NULL)
+CREATE INDEX idx_qr_scans_table_timestamp ON restaurante.qr_scans USING btree (table_id, scanned_at DESC)
+CREATE INDEX idx_reservations_date_status ON restaurante.reservations USING btree ("restaurantId", date, status)
+CREATE INDEX idx_reservations_table_ids ON restaurante.reservations USING gin (table_ids) WHERE (status = ANY (ARRAY['PENDING'::restaurante."ReservationStatus", 'CONFIRMED'::restaurante."ReservationStatus", 'SEATED'::restaurante."ReservationStatus"]))
+CREATE INDEX menu_items_category ON restaurante.menu_items USING btree ("restaurantId", "categoryId")
+CREATE INDEX opening_exceptions_restaurant_date ON restaurante.opening_exceptions USING btree ("restaurantId", date)
+CREATE INDEX opening_hours_restaurant_weekday ON restaurante.opening_hours USING btree ("restaurantId", weekday)
+CREATE INDEX order_items_menu_item ON restaurante.order_items USING btree ("menuItemId", "createdAt")
+CREATE INDEX order_items_order ON restaurante.order_items USING btree ("orderId")
+CREATE INDEX order_status_history_order ON restaurante.order_status_history USING btree ("orderId", "changedAt")
+CREATE INDEX orders_customer ON restaurante.orders USING btree ("customerId") WHERE ("customerId" IS NOT NULL)
+CREATE INDEX orders_session ON restaurante.orders USING btree ("sessionId") WHERE ("sessionId" IS NOT NULL)
+CREATE INDEX orders_table_time ON restaurante.orders USING btree ("restaurantId", "tableId", "orderedAt" DESC)
+CREATE INDEX reservation_items_reservation ON restaurante.reservation_items USING btree ("reservationId")
+CREATE INDEX reservation_tables_no_overlap ON restaurante.reservation_tables USING gist ("restaurantId", "tableId", occupied) WHERE active
+CREATE INDEX reservation_tokens_reservation ON restaurante.reservation_tokens USING btree ("reservationId", "createdAt" DESC)
+CREATE INDEX staff_tokens_restaurant ON restaurante.staff_tokens USING btree ("restaurantId", "createdAt")
+CREATE INDEX stock_movements_item_time ON restaurante.stock_movements USING btree ("menuItemId", "createdAt")
+CREATE INDEX stock_movements_order ON restaurante.stock_movements USING btree ("orderId") WHERE ("orderId" IS NOT NULL)
+CREATE UNIQUE INDEX "orders_orderNumber_key" ON restaurante.orders USING btree ("restaurantId", "orderNumber")
+CREATE UNIQUE INDEX customer_consents_pkey ON restaurante.customer_consents USING btree (id)
+CREATE UNIQUE INDEX customers_pkey ON restaurante.customers USING btree (id)
+CREATE UNIQUE INDEX customers_restaurant_email ON restaurante.customers USING btree ("restaurantId", lower(email)) WHERE (email IS NOT NULL)
+CREATE UNIQUE INDEX customers_restaurant_id_key ON restaurante.customers USING btree ("restaurantId", id)
+CREATE UNIQUE INDEX email_logs_message_id_key ON restaurante.email_logs USING btree (message_id)
+CREATE UNIQUE INDEX email_logs_pkey ON restaurante.email_logs USING btree (id)
+CREATE UNIQUE INDEX idempotency_keys_pkey ON restaurante.idempotency_keys USING btree ("restaurantId", scope, key)
+CREATE UNIQUE INDEX menu_categories_pkey ON restaurante.menu_categories USING btree (id)
+CREATE UNIQUE INDEX menu_categories_restaurant_id_key ON restaurante.menu_categories USING btree ("restaurantId", id)
+CREATE UNIQUE INDEX menu_items_pkey ON restaurante.menu_items USING btree (id)
+CREATE UNIQUE INDEX menu_items_restaurant_id_key ON restaurante.menu_items USING btree ("restaurantId", id)
+CREATE UNIQUE INDEX opening_exceptions_pkey ON restaurante.opening_exceptions USING btree (id)
+CREATE UNIQUE INDEX opening_hours_pkey ON restaurante.opening_hours USING btree (id)
+CREATE UNIQUE INDEX order_items_pkey ON restaurante.order_items USING btree (id)
+CREATE UNIQUE INDEX order_items_restaurant_id_key ON restaurante.order_items USING btree ("restaurantId", id)
+CREATE UNIQUE INDEX order_status_history_pkey ON restaurante.order_status_history USING btree (id)
+CREATE UNIQUE INDEX orders_pkey ON restaurante.orders USING btree (id)
+CREATE UNIQUE INDEX orders_restaurant_id_key ON restaurante.orders USING btree ("restaurantId", id)
+CREATE UNIQUE INDEX qr_scans_pkey ON restaurante.qr_scans USING btree (id)
+CREATE UNIQUE INDEX reservation_items_pkey ON restaurante.reservation_items USING btree (id)
+CREATE UNIQUE INDEX reservation_tables_pkey ON restaurante.reservation_tables USING btree ("reservationId", "tableId")
+CREATE UNIQUE INDEX reservation_tokens_pkey ON restaurante.reservation_tokens USING btree (id)
+CREATE UNIQUE INDEX reservation_tokens_token_hash_key ON restaurante.reservation_tokens USING btree (token_hash)
+CREATE UNIQUE INDEX reservations_pkey ON restaurante.reservations USING btree (id)
+CREATE UNIQUE INDEX reservations_restaurant_id_key ON restaurante.reservations USING btree ("restaurantId", id)
+CREATE UNIQUE INDEX restaurants_pkey ON restaurante.restaurants USING btree (id)
+CREATE UNIQUE INDEX staff_tokens_pkey ON restaurante.staff_tokens USING btree (id)
+CREATE UNIQUE INDEX staff_tokens_token_hash_key ON restaurante.staff_tokens USING btree (token_hash)
+CREATE UNIQUE INDEX stock_movements_pkey ON restaurante.stock_movements USING btree (id)
+CREATE UNIQUE INDEX table_sessions_one_open ON restaurante.table_sessions USING btree ("tableId") WHERE ("closedAt" IS NULL)
+CREATE UNIQUE INDEX table_sessions_pkey ON restaurante.table_sessions USING btree (id)
+CREATE UNIQUE INDEX table_sessions_restaurant_id_key ON restaurante.table_sessions USING btree ("restaurantId", id)
+CREATE UNIQUE INDEX table_sessions_token_hash_key ON restaurante.table_sessions USING btree (token_hash)
+CREATE UNIQUE INDEX tables_pkey ON restaurante.tables USING btree (id)
+CREATE UNIQUE INDEX tables_restaurant_id_key ON restaurante.tables USING btree ("restaurantId", id)
+CREATE UNIQUE INDEX tables_restaurant_number_key ON restaurante.tables USING btree ("restaurantId", number)
+
+-- triggers
+CREATE TRIGGER check_menu_item_before_order_item BEFORE INSERT ON restaurante.order_items FOR EACH ROW EXECUTE FUNCTION restaurante.validate_menu_item_availability()
+CREATE TRIGGER customers_touch BEFORE UPDATE ON restaurante.customers FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
+CREATE TRIGGER menu_categories_touch BEFORE UPDATE ON restaurante.menu_categories FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
+CREATE TRIGGER menu_items_stock_ledger_insert AFTER INSERT ON restaurante.menu_items FOR EACH ROW EXECUTE FUNCTION restaurante.record_stock_movement()
+CREATE TRIGGER menu_items_stock_ledger_update AFTER UPDATE OF stock ON restaurante.menu_items FOR EACH ROW WHEN (old.stock IS DISTINCT FROM new.stock) EXECUTE FUNCTION restaurante.record_stock_movement()
+CREATE TRIGGER menu_items_touch BEFORE UPDATE ON restaurante.menu_items FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
+CREATE TRIGGER order_items_status_history AFTER INSERT OR UPDATE OF status ON restaurante.order_items FOR EACH ROW EXECUTE FUNCTION restaurante.record_order_status()
+CREATE TRIGGER order_items_touch BEFORE UPDATE ON restaurante.order_items FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
+CREATE TRIGGER orders_status_history AFTER INSERT OR UPDATE OF status ON restaurante.orders FOR EACH ROW EXECUTE FUNCTION restaurante.record_order_status()
+CREATE TRIGGER orders_touch BEFORE UPDATE ON restaurante.orders FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
+CREATE TRIGGER reservation_tables_sync_ids AFTER INSERT OR DELETE OR UPDATE OF "tableId", "reservationId" ON restaurante.reservation_tables FOR EACH ROW EXECUTE FUNCTION restaurante.sync_reservation_table_ids()
+CREATE TRIGGER reservations_sync_tables AFTER UPDATE OF status ON restaurante.reservations FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status) EXECUTE FUNCTION restaurante.sync_reservation_tables_active()
+CREATE TRIGGER reservations_touch BEFORE UPDATE ON restaurante.reservations FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
+CREATE TRIGGER restaurants_timezone_check BEFORE INSERT OR UPDATE OF timezone ON restaurante.restaurants FOR EACH ROW EXECUTE FUNCTION restaurante.check_restaurant_timezone()
+CREATE TRIGGER restaurants_touch BEFORE UPDATE ON restaurante.restaurants FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
+CREATE TRIGGER stock_movements_append_only BEFORE DELETE OR UPDATE ON restaurante.stock_movements FOR EACH ROW EXECUTE FUNCTION restaurante.refuse_ledger_change()
+CREATE TRIGGER tables_touch BEFORE UPDATE ON restaurante.tables FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
+
+-- functions
+CREATE OR REPLACE FUNCTION restaurante.check_restaurant_timezone()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names WHERE name = NEW.timezone) THEN
+    RAISE EXCEPTION 'unknown time zone %', NEW.timezone
+      USING ERRCODE = 'check_violation', CONSTRAINT = 'restaurants_timezone_check';
+  END IF;
+  RETURN NEW;
+END;
+$function$
+CREATE OR REPLACE FUNCTION restaurante.record_order_status()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  v_actor text := coalesce(nullif(current_setting('comanda.actor', true), ''), current_user);
+  v_from text := CASE WHEN TG_OP = 'UPDATE' THEN OLD.status::text END;
+BEGIN
+  IF TG_TABLE_NAME = 'orders' THEN
+    INSERT INTO restaurante.order_status_history
+      ("restaurantId", "orderId", "fromStatus", "toStatus", "changedBy")
+    VALUES (NEW."restaurantId", NEW.id, v_from, NEW.status::text, v_actor);
+  ELSE
+    INSERT INTO restaurante.order_status_history
+      ("restaurantId", "orderId", "orderItemId", "fromStatus", "toStatus", "changedBy")
+    VALUES (NEW."restaurantId", NEW."orderId", NEW.id, v_from, NEW.status::text, v_actor);
+  END IF;
+  RETURN NULL;
+END;
+$function$
+CREATE OR REPLACE FUNCTION restaurante.record_stock_movement()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  v_delta integer;
+  v_reason text := nullif(current_setting('comanda.stock_reason', true), '');
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    v_delta := NEW.stock;
+    v_reason := coalesce(v_reason, 'initial');
+  ELSE
+    v_delta := NEW.stock - OLD.stock;
+    v_reason := coalesce(v_reason, 'manual');
+  END IF;
+  IF v_delta <> 0 THEN
+    INSERT INTO restaurante.stock_movements
+      ("restaurantId", "menuItemId", delta, "stockAfter", reason, "orderId", actor, note)
+    VALUES
+      (NEW."restaurantId", NEW.id, v_delta, NEW.stock, v_reason,
+       nullif(current_setting('comanda.stock_order_id', true), ''),
+       coalesce(nullif(current_setting('comanda.actor', true), ''), current_user),
+       nullif(current_setting('comanda.stock_note', true), ''));
+  END IF;
+  RETURN NULL;
+END;
+$function$
+CREATE OR REPLACE FUNCTION restaurante.refuse_ledger_change()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  RAISE EXCEPTION 'the stock ledger is append-only; record a correction instead'
+    USING ERRCODE = 'restrict_violation';
+END;
+$function$
+CREATE OR REPLACE FUNCTION restaurante.sync_reservation_table_ids()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  v_id text := CASE WHEN TG_OP = 'DELETE' THEN OLD."reservationId" ELSE NEW."reservationId" END;
+BEGIN
+  UPDATE restaurante.reservations r
+     SET table_ids = coalesce((SELECT array_agg(rt."tableId" ORDER BY rt."tableId")
+                                 FROM restaurante.reservation_tables rt
+                                WHERE rt."reservationId" = v_id), '{}')
+   WHERE r.id = v_id;
+  IF TG_OP = 'UPDATE' AND OLD."reservationId" <> NEW."reservationId" THEN
+    UPDATE restaurante.reservations r
+       SET table_ids = coalesce((SELECT array_agg(rt."tableId" ORDER BY rt."tableId")
+                                   FROM restaurante.reservation_tables rt
+                                  WHERE rt."reservationId" = OLD."reservationId"), '{}')
+     WHERE r.id = OLD."reservationId";
+  END IF;
+  RETURN NULL;
+END;
+$function$
+CREATE OR REPLACE FUNCTION restaurante.sync_reservation_tables_active()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  UPDATE restaurante.reservation_tables
+     SET active = NEW.status IN ('PENDING', 'CONFIRMED', 'SEATED')
+   WHERE "reservationId" = NEW.id
+     AND active IS DISTINCT FROM (NEW.status IN ('PENDING', 'CONFIRMED', 'SEATED'));
+  RETURN NULL;
+END;
+$function$
+CREATE OR REPLACE FUNCTION restaurante.touch_updated_at()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  NEW."updatedAt" := now();
+  RETURN NEW;
+END;
+$function$
+CREATE OR REPLACE FUNCTION restaurante.validate_menu_item_availability()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  IF NOT EXISTS (
+    SELECT 1 FROM restaurante.menu_items
+     WHERE id = NEW."menuItemId"
+       AND "restaurantId" = NEW."restaurantId"
+       AND "isAvailable" = true
+  ) THEN
+    RAISE EXCEPTION 'Menu item % is not available', NEW."menuItemId"
+      USING ERRCODE = 'CM001';
+  END IF;
+  RETURN NEW;
+END;
+$function$
+
+-- views
+
+-- sequences
+
+-- comments
+restaurante.restaurants: One row per restaurant; its id is the "restaurantId" every other table carries.

@@ -1,0 +1,132 @@
+// The database handle every part of Comanda uses. Each unit of work is a transaction that sets
+// statement_timeout and lock_timeout with SET LOCAL, so nothing waits forever and nothing relies
+// on session state: the app works unchanged behind PgBouncer in transaction mode.
+import pg from 'pg';
+import { AppError, fromDatabaseError } from '../errors.js';
+
+export type Isolation = 'read committed' | 'repeatable read' | 'serializable';
+
+export interface TransactionOptions {
+  isolation?: Isolation;
+  readOnly?: boolean;
+  statementTimeoutMs?: number;
+  lockTimeoutMs?: number;
+  /**
+   * Transaction-local settings (set_config(name, value, true)), e.g. `comanda.actor`, read by
+   * the schema's triggers to record who changed what. Names must be `prefix.name`.
+   */
+  settings?: Record<string, string>;
+}
+
+export interface DatabaseOptions {
+  connectionString: string;
+  poolSize?: number;
+  connectTimeoutMs?: number;
+  statementTimeoutMs?: number;
+  lockTimeoutMs?: number;
+  applicationName?: string;
+  /** Called with errors of idle pooled connections (e.g. the server restarted). */
+  onIdleError?: (err: Error) => void;
+}
+
+/** What a transaction body receives: a client whose queries run inside the transaction. */
+export type Tx = Pick<pg.PoolClient, 'query'>;
+
+const SETTING_NAME = /^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/;
+
+function timeoutMs(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 0) throw new TypeError(`${name} must be a non-negative integer`);
+  return value;
+}
+
+export class Database {
+  readonly pool: pg.Pool;
+  readonly statementTimeoutMs: number;
+  readonly lockTimeoutMs: number;
+
+  constructor(options: DatabaseOptions) {
+    this.statementTimeoutMs = timeoutMs(options.statementTimeoutMs ?? 5_000, 'statementTimeoutMs');
+    this.lockTimeoutMs = timeoutMs(options.lockTimeoutMs ?? 2_000, 'lockTimeoutMs');
+    this.pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+      idleTimeoutMillis: 30_000,
+      application_name: options.applicationName ?? 'comanda',
+    });
+    const onIdleError = options.onIdleError ?? (() => undefined);
+    // Without a listener an idle client's error (server restart, pooler recycling) would crash
+    // the process; the pool drops that client and the next checkout opens a new one.
+    this.pool.on('error', onIdleError);
+  }
+
+  /** Runs `fn` in a transaction with per-transaction timeouts; commits, or rolls back on error. */
+  async transaction<T>(fn: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const client = await this.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query(this.beginSql(options));
+      const settings = Object.entries(options.settings ?? {});
+      if (settings.length > 0) {
+        for (const [name] of settings) {
+          if (!SETTING_NAME.test(name)) throw new TypeError(`invalid setting name ${name}`);
+        }
+        const calls = settings.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ');
+        await client.query(`SELECT ${calls}`, settings.flat());
+      }
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackError) {
+        // The connection itself failed: make sure the pool discards it.
+        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+      }
+      throw fromDatabaseError(err) ?? err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** One statement in its own transaction (with the same timeouts). */
+  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    text: string,
+    params: unknown[] = [],
+    options: TransactionOptions = {},
+  ): Promise<pg.QueryResult<R>> {
+    return this.transaction((tx) => tx.query<R>(text, params), options);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private async connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (err) {
+      // A refused connection, a full pool past connectionTimeoutMillis, a server shutting down:
+      // the client should retry, and nothing about the server's address belongs in the answer.
+      throw fromDatabaseError(err) ?? new AppError('DATABASE_UNAVAILABLE', undefined, { retryAfter: 2, cause: err });
+    }
+  }
+
+  private beginSql(options: TransactionOptions): string {
+    const statementMs = timeoutMs(options.statementTimeoutMs ?? this.statementTimeoutMs, 'statementTimeoutMs');
+    const lockMs = timeoutMs(options.lockTimeoutMs ?? this.lockTimeoutMs, 'lockTimeoutMs');
+    const modes: string[] = [];
+    if (options.isolation) modes.push(`ISOLATION LEVEL ${options.isolation.toUpperCase()}`);
+    if (options.readOnly) modes.push('READ ONLY');
+    // One round trip: the values are integers checked above, never client input.
+    return [
+      `BEGIN${modes.length ? ' ' + modes.join(' ') : ''}`,
+      `SET LOCAL statement_timeout = ${statementMs}`,
+      `SET LOCAL lock_timeout = ${lockMs}`,
+    ].join('; ');
+  }
+}
+
+/** Quotes an identifier (schema, table, column, database name) for SQL. */
+export const ident = (name: string): string => pg.escapeIdentifier(name);

@@ -1,0 +1,108 @@
+// The error catalogue: every error Comanda reports has a stable UPPER_SNAKE code, an HTTP status
+// and a sentence. docs/errors.md documents each code (test/errors.test.ts checks that it does).
+// Callers branch on codes and SQLSTATEs, never on message text.
+
+export const errorCatalogue = {
+  VALIDATION_FAILED: { status: 400, title: 'The request is not valid.' },
+  MALFORMED_JSON: { status: 400, title: 'The request body is not valid JSON.' },
+  UNAUTHENTICATED: { status: 401, title: 'A valid bearer token is required.' },
+  FORBIDDEN: { status: 403, title: 'This token may not do that.' },
+  NOT_FOUND: { status: 404, title: 'No such resource.' },
+  ROUTE_NOT_FOUND: { status: 404, title: 'No such route.' },
+  METHOD_NOT_ALLOWED: { status: 405, title: 'That method is not allowed here.' },
+  CONFLICT: { status: 409, title: 'The request conflicts with the current state of the data.' },
+  ITEM_UNAVAILABLE: { status: 409, title: 'A menu item in the request is not available.' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is too large.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The request body must be application/json.' },
+  CONSTRAINT_VIOLATION: { status: 422, title: 'The data breaks a rule of the database.' },
+  REFERENCE_NOT_FOUND: { status: 422, title: 'The request refers to something that does not exist.' },
+  RATE_LIMITED: { status: 429, title: 'Too many requests; retry after the time given.' },
+  INTERNAL_ERROR: { status: 500, title: 'Something went wrong on our side.' },
+  DATABASE_UNAVAILABLE: { status: 503, title: 'The database cannot be reached right now; retry shortly.' },
+  DATABASE_BUSY: { status: 503, title: 'The data is busy (a lock or a conflict); retry shortly.' },
+  DATABASE_TIMEOUT: { status: 503, title: 'The database took too long to answer; retry shortly.' },
+  NOT_READY: { status: 503, title: 'The service is not ready.' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export const errorCodes = Object.keys(errorCatalogue) as ErrorCode[];
+
+export interface AppErrorOptions {
+  /** Extra machine-readable members for the problem document (never secrets or SQL). */
+  extra?: Record<string, unknown>;
+  /** Seconds a client should wait before retrying (503, 429). */
+  retryAfter?: number;
+  cause?: unknown;
+}
+
+/** An error with a catalogue code; its message is the `detail` shown to the client. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly extra: Record<string, unknown> | undefined;
+  readonly retryAfter: number | undefined;
+
+  constructor(code: ErrorCode, detail?: string, options: AppErrorOptions = {}) {
+    super(detail ?? errorCatalogue[code].title, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.status = errorCatalogue[code].status;
+    this.extra = options.extra;
+    this.retryAfter = options.retryAfter;
+  }
+}
+
+/** The shape of a PostgreSQL error as node-postgres reports it. */
+interface PgErrorLike {
+  code?: unknown;
+  constraint?: unknown;
+}
+
+const CONNECTION_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'EHOSTUNREACH']);
+
+/**
+ * The one place where SQLSTATEs become catalogue codes. Returns undefined for errors that are
+ * not database errors (they become INTERNAL_ERROR where they are rendered).
+ */
+export function fromDatabaseError(err: unknown): AppError | undefined {
+  if (err instanceof AppError) return err;
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { code, constraint } = err as PgErrorLike;
+  const constraintName = typeof constraint === 'string' ? constraint : undefined;
+  const extra = constraintName ? { constraint: constraintName } : undefined;
+  if (typeof code !== 'string') return undefined;
+  if (CONNECTION_ERRNOS.has(code)) {
+    return new AppError('DATABASE_UNAVAILABLE', undefined, { retryAfter: 2, cause: err });
+  }
+  if (!/^[0-9A-Z]{5}$/.test(code)) return undefined;
+  switch (code) {
+    case '23505': // unique_violation
+    case '23P01': // exclusion_violation
+      return new AppError('CONFLICT', undefined, { extra, cause: err });
+    case '23503': // foreign_key_violation
+      return new AppError('REFERENCE_NOT_FOUND', undefined, { extra, cause: err });
+    case '23514': // check_violation
+    case '23502': // not_null_violation
+    case '23001': // restrict_violation
+      return new AppError('CONSTRAINT_VIOLATION', undefined, { extra, cause: err });
+    case '55P03': // lock_not_available (lock_timeout)
+    case '40001': // serialization_failure
+    case '40P01': // deadlock_detected
+      return new AppError('DATABASE_BUSY', undefined, { retryAfter: 1, cause: err });
+    case '57014': // query_canceled (statement_timeout)
+      return new AppError('DATABASE_TIMEOUT', undefined, { retryAfter: 2, cause: err });
+    case 'CM001': // Comanda: menu item not available (restaurante.validate_menu_item_availability)
+      return new AppError('ITEM_UNAVAILABLE', undefined, { cause: err });
+  }
+  const sqlClass = code.slice(0, 2);
+  if (sqlClass === '22') {
+    // data_exception: a value the database cannot accept (bad format, out of range).
+    return new AppError('VALIDATION_FAILED', 'A value in the request is out of range or badly formed.', { cause: err });
+  }
+  if (sqlClass === '08' || sqlClass === '53' || code === '57P01' || code === '57P02' || code === '57P03') {
+    // connection_exception, insufficient_resources (too many connections), shutdown/starting up.
+    return new AppError('DATABASE_UNAVAILABLE', undefined, { retryAfter: 2, cause: err });
+  }
+  return undefined;
+}

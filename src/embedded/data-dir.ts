@@ -1,0 +1,91 @@
+// The data directory of the embedded default (COMANDA_DATA_DIR): the PostgreSQL cluster, the
+// generated server secret, the demo admin token, and server.json, which tells `comanda`
+// commands run beside `npm start` how to reach the embedded database.
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+export interface ServerInfo {
+  /** postgres:// URL of the embedded database, with its generated password. */
+  databaseUrl: string;
+  port: number;
+  /** The `npm start` process that owns the embedded server. */
+  pid: number;
+  startedAt: string;
+  httpUrl?: string;
+}
+
+export const dataPaths = (dataDir: string) => ({
+  cluster: path.join(dataDir, 'postgres'),
+  postgresLog: path.join(dataDir, 'postgres.log'),
+  secret: path.join(dataDir, 'secret'),
+  adminToken: path.join(dataDir, 'admin-token'),
+  serverInfo: path.join(dataDir, 'server.json'),
+  clusterPassword: path.join(dataDir, 'postgres-password'),
+});
+
+export async function ensureDataDir(dataDir: string): Promise<void> {
+  await mkdir(dataDir, { recursive: true });
+  // Others may traverse (the embedded server runs as another user when started by root) but not
+  // list it; every file with a secret in it is 0600.
+  await chmod(dataDir, 0o711);
+}
+
+/** Writes a file readable by its owner only, atomically enough for our purposes. */
+export async function writePrivateFile(file: string, content: string): Promise<void> {
+  await writeFile(file, content, { mode: 0o600 });
+  await chmod(file, 0o600);
+}
+
+async function readIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** The secret stored in the data directory, generated on first use. */
+export async function loadOrCreateSecret(dataDir: string): Promise<string> {
+  const file = dataPaths(dataDir).secret;
+  const existing = (await readIfExists(file))?.trim();
+  if (existing) return existing;
+  const secret = randomBytes(32).toString('hex');
+  await writePrivateFile(file, secret + '\n');
+  return secret;
+}
+
+export async function loadOrCreateClusterPassword(dataDir: string): Promise<string> {
+  const file = dataPaths(dataDir).clusterPassword;
+  const existing = (await readIfExists(file))?.trim();
+  if (existing) return existing;
+  const password = randomBytes(24).toString('hex');
+  await writePrivateFile(file, password + '\n');
+  return password;
+}
+
+export async function writeServerInfo(dataDir: string, info: ServerInfo): Promise<void> {
+  await writePrivateFile(dataPaths(dataDir).serverInfo, JSON.stringify(info, null, 2) + '\n');
+}
+
+export async function removeServerInfo(dataDir: string): Promise<void> {
+  await rm(dataPaths(dataDir).serverInfo, { force: true });
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** server.json when the `npm start` that wrote it is still running; undefined otherwise. */
+export async function readServerInfo(dataDir: string): Promise<ServerInfo | undefined> {
+  const text = await readIfExists(dataPaths(dataDir).serverInfo);
+  if (!text) return undefined;
+  const info = JSON.parse(text) as ServerInfo;
+  return processAlive(info.pid) ? info : undefined;
+}

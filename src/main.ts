@@ -1,0 +1,149 @@
+#!/usr/bin/env node
+// `npm start`: the Comanda service. With DATABASE_URL it uses that server; without, it starts the
+// embedded PostgreSQL in COMANDA_DATA_DIR, seeds the demo restaurant and writes a demo admin token.
+import { readFile } from 'node:fs/promises';
+import { ConfigError, loadConfig, requireSecret, type Config } from './config.js';
+import { bootstrap } from './core/bootstrap.js';
+import { authenticateStaff, createStaffToken } from './core/auth/staff-tokens.js';
+import type { Database } from './core/db/database.js';
+import { DEMO_RESTAURANT_ID } from './core/seed.js';
+import {
+  dataPaths,
+  ensureDataDir,
+  loadOrCreateClusterPassword,
+  loadOrCreateSecret,
+  removeServerInfo,
+  writePrivateFile,
+  writeServerInfo,
+} from './embedded/data-dir.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/postgres.js';
+import { build } from './http/app.js';
+
+const say = (message: string) => process.stdout.write(`comanda: ${message}\n`);
+
+async function readPreviousPort(dataDir: string): Promise<number | undefined> {
+  try {
+    const info = JSON.parse(await readFile(dataPaths(dataDir).serverInfo, 'utf8')) as { port?: unknown };
+    return typeof info.port === 'number' ? info.port : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The demo admin token lives in a 0600 file; its path is printed, never the token. */
+async function ensureDemoAdminToken(db: Database, dataDir: string): Promise<string> {
+  const file = dataPaths(dataDir).adminToken;
+  const existing = await readFile(file, 'utf8').then((t) => t.trim(), () => '');
+  if (existing && (await authenticateStaff(db, existing))) return file;
+  const { token } = await createStaffToken(db, { restaurantId: DEMO_RESTAURANT_ID, role: 'admin', label: 'demo admin (npm start)' });
+  await writePrivateFile(file, token + '\n');
+  return file;
+}
+
+/** Stopped on a failed start too, so no orphaned server keeps the data directory locked. */
+let embedded: EmbeddedPostgres | undefined;
+
+async function main(config: Config): Promise<void> {
+  const started = Date.now();
+  let databaseUrl = config.databaseUrl;
+  let directUrl = config.databaseDirectUrl;
+  if (!databaseUrl) {
+    await ensureDataDir(config.dataDir);
+    await loadOrCreateSecret(config.dataDir);
+    const paths = dataPaths(config.dataDir);
+    say(`starting the embedded PostgreSQL in ${paths.cluster}`);
+    embedded = await startEmbeddedPostgres({
+      clusterDir: paths.cluster,
+      password: await loadOrCreateClusterPassword(config.dataDir),
+      preferredPort: await readPreviousPort(config.dataDir),
+      logFile: paths.postgresLog,
+    });
+    databaseUrl = directUrl = embedded.url;
+  } else {
+    requireSecret(config);
+  }
+
+  // Filled in as start-up proceeds; a signal at any point shuts down what exists by then.
+  const running: { db?: Database; app?: ReturnType<typeof build> } = {};
+  const shutdown = async (signal: string) => {
+    say(`${signal} received, shutting down`);
+    await running.app?.close().catch(() => undefined);
+    await running.db?.close().catch(() => undefined);
+    if (embedded) {
+      await embedded.stop().catch(() => undefined);
+      await removeServerInfo(config.dataDir);
+    }
+    process.exit(0);
+  };
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) process.exit(1); // a second Ctrl-C: stop waiting
+      stopping = true;
+      void shutdown(signal);
+    });
+  }
+
+  const boot = await bootstrap({
+    database: {
+      connectionString: databaseUrl,
+      poolSize: config.pool.size,
+      connectTimeoutMs: config.pool.connectTimeoutMs,
+      statementTimeoutMs: config.timeouts.statementMs,
+      lockTimeoutMs: config.timeouts.lockMs,
+      onIdleError: (err) => running.app?.log.warn({ err: err.message }, 'idle database connection failed'),
+    },
+    directUrl: directUrl ?? databaseUrl,
+    migrate: config.migrateOnStart,
+    seed: config.seedDemo,
+    migrationLockTimeoutMs: config.timeouts.migrationLockMs,
+    log: (message) => say(`migrations: ${message}`),
+  });
+  const db = (running.db = boot.db);
+  if (boot.statStatements.advice) say(`pg_stat_statements is not usable: ${boot.statStatements.advice}`);
+  if (boot.seeded) say(`seeded the demo restaurant ${DEMO_RESTAURANT_ID}`);
+
+  const app = (running.app = build({ db, expectedMigrations: boot.expectedMigrations, logLevel: config.logLevel }));
+  const address = await app.listen({ port: config.http.port, host: config.http.host });
+  const base = address.replace('://0.0.0.0', '://localhost').replace('://[::]', '://localhost');
+
+  if (embedded) {
+    await writeServerInfo(config.dataDir, {
+      databaseUrl: embedded.url,
+      port: embedded.port,
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      httpUrl: base,
+    });
+  }
+  say(`ready in ${Date.now() - started} ms`);
+  say(`  API            ${base}/`);
+  say(`  health         ${base}/healthz  ·  ${base}/readyz`);
+  if (embedded) {
+    const tokenFile = await ensureDemoAdminToken(db, config.dataDir);
+    say(`  database       embedded PostgreSQL on 127.0.0.1:${embedded.port} (data in ${config.dataDir})`);
+    say(`  admin token    in ${tokenFile} — try: curl -H "Authorization: Bearer $(cat ${tokenFile})" ${base}/api/staff/me`);
+  }
+  say('  CLI            npx comanda --help  (e.g. npx comanda migrate status)');
+}
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`comanda: ${err.message}\nSee README.md, "Configuration".\n`);
+    process.exit(2);
+  }
+  throw err;
+}
+main(config).catch(async (err: unknown) => {
+  await embedded?.stop().catch(() => undefined);
+  if (err instanceof ConfigError) {
+    process.stderr.write(`comanda: ${err.message}\nSee README.md, "Configuration".\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`comanda: could not start: ${err instanceof Error ? err.message : String(err)}\n`);
+  if (err instanceof Error && err.cause instanceof Error) process.stderr.write(`  cause: ${err.cause.message}\n`);
+  process.exit(1);
+});
