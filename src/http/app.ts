@@ -17,11 +17,13 @@ export interface BuildOptions {
   bodyLimitBytes?: number;
   /** Trust X-Forwarded-For from a proxy in front (for client IPs). */
   trustProxy?: boolean;
+  /** Where log lines go (stdout by default). */
+  logStream?: NodeJS.WritableStream;
 }
 
 export function build(options: BuildOptions): FastifyInstance {
   const app = Fastify({
-    logger: loggerOptions(options.logLevel ?? 'info'),
+    logger: loggerOptions(options.logLevel ?? 'info', options.logStream),
     bodyLimit: options.bodyLimitBytes ?? 64 * 1024,
     trustProxy: options.trustProxy ?? false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
