@@ -17,6 +17,7 @@ import {
   writeServerInfo,
 } from './embedded/data-dir.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/postgres.js';
+import type { FastifyInstance } from 'fastify';
 import { build } from './http/app.js';
 
 const say = (message: string) => process.stdout.write(`comanda: ${message}\n`);
@@ -64,7 +65,7 @@ async function main(config: Config): Promise<void> {
   }
 
   // Filled in as start-up proceeds; a signal at any point shuts down what exists by then.
-  const running: { db?: Database; app?: ReturnType<typeof build> } = {};
+  const running: { db?: Database; app?: FastifyInstance } = {};
   const shutdown = async (signal: string) => {
     say(`${signal} received, shutting down`);
     await running.app?.close().catch(() => undefined);
@@ -103,7 +104,7 @@ async function main(config: Config): Promise<void> {
   if (boot.statStatements.advice) say(`pg_stat_statements is not usable: ${boot.statStatements.advice}`);
   if (boot.seeded) say(`seeded the demo restaurant ${DEMO_RESTAURANT_ID}`);
 
-  const app = (running.app = build({ db, expectedMigrations: boot.expectedMigrations, logLevel: config.logLevel }));
+  const app = (running.app = await build({ db, expectedMigrations: boot.expectedMigrations, logLevel: config.logLevel }));
   const address = await app.listen({ port: config.http.port, host: config.http.host });
   const base = address.replace('://0.0.0.0', '://localhost').replace('://[::]', '://localhost');
 

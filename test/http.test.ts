@@ -17,10 +17,10 @@ const expected = (await loadMigrations()).map((m) => m.version);
 const logs: string[] = [];
 let app: FastifyInstance;
 
-function testApp(database: Database, versions = expected): FastifyInstance {
+async function testApp(database: Database, versions = expected): Promise<FastifyInstance> {
   const stream = new PassThrough();
   stream.on('data', (chunk: Buffer) => logs.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
-  const instance = build({ db: database, expectedMigrations: versions, logLevel: 'info', logStream: stream });
+  const instance = await build({ db: database, expectedMigrations: versions, logLevel: 'info', logStream: stream });
   // Routes only the tests need, to exercise the shared plumbing.
   instance.get('/test/admin-only', { preHandler: requireStaff(database, 'admin') }, () => ({ ok: true }));
   instance.post(
@@ -43,7 +43,7 @@ function testApp(database: Database, versions = expected): FastifyInstance {
 
 beforeAll(async () => {
   await seedDemo(db);
-  app = testApp(db);
+  app = await testApp(db);
 });
 afterAll(async () => {
   await app.close();
@@ -52,7 +52,7 @@ afterAll(async () => {
 describe('health', () => {
   it('/healthz answers 200 without the database', async () => {
     const down = new Database({ connectionString: `postgres://nobody@127.0.0.1:${await freePort()}/none`, connectTimeoutMs: 500 });
-    const isolated = testApp(down);
+    const isolated = await testApp(down);
     const res = await isolated.inject('/healthz');
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ status: 'ok' });
@@ -68,7 +68,7 @@ describe('health', () => {
 
   it('/readyz is 503 with the reason when the database is down, and answers quickly', async () => {
     const down = new Database({ connectionString: `postgres://nobody@127.0.0.1:${await freePort()}/none`, connectTimeoutMs: 500 });
-    const isolated = testApp(down);
+    const isolated = await testApp(down);
     const started = Date.now();
     const res = await isolated.inject('/readyz');
     expect(Date.now() - started).toBeLessThan(3_000);
@@ -79,7 +79,7 @@ describe('health', () => {
   });
 
   it('/readyz is 503 listing pending migrations when the schema is behind the code', async () => {
-    const ahead = testApp(db, [...expected, expected.length + 1]);
+    const ahead = await testApp(db, [...expected, expected.length + 1]);
     const res = await ahead.inject('/readyz');
     expect(res.statusCode).toBe(503);
     expect(res.json()).toMatchObject({ ready: false, database: { ok: true }, schema: { pending: [expected.length + 1] } });
@@ -89,7 +89,7 @@ describe('health', () => {
   it('/readyz is 503 on a database that was never migrated', async () => {
     const { url, name } = await createDatabase({ empty: true });
     const bare = new Database({ connectionString: url });
-    const isolated = testApp(bare);
+    const isolated = await testApp(bare);
     const res = await isolated.inject('/readyz');
     expect(res.statusCode).toBe(503);
     expect(res.json()).toMatchObject({ database: { ok: true }, schema: { current: 0, pending: expected } });
@@ -160,13 +160,34 @@ describe('errors are problem documents with catalogue codes', () => {
 
   it('a database that is down is a 503 with Retry-After, not a 500', async () => {
     const down = new Database({ connectionString: `postgres://nobody@127.0.0.1:${await freePort()}/none`, connectTimeoutMs: 500 });
-    const isolated = testApp(down);
+    const isolated = await testApp(down);
     const res = await isolated.inject('/test/conflict');
     expect(res.statusCode).toBe(503);
     expect(res.headers['retry-after']).toBe('2');
     expect(res.json()).toMatchObject({ code: 'DATABASE_UNAVAILABLE' });
     await isolated.close();
     await down.close();
+  });
+});
+
+describe('the OpenAPI document and request ids', () => {
+  it('serves /openapi.json describing the routes, their security and the problem schema', async () => {
+    const res = await app.inject('/openapi.json');
+    expect(res.statusCode).toBe(200);
+    const doc = res.json<{ openapi: string; paths: Record<string, Record<string, { security?: unknown }>>; components: { schemas: Record<string, unknown> } }>();
+    expect(doc.openapi).toBe('3.1.0');
+    for (const path of ['/healthz', '/readyz', '/api/staff/me']) expect(Object.keys(doc.paths)).toContain(path);
+    expect(doc.paths['/api/staff/me']?.get?.security).toEqual([{ bearer: [] }]);
+    expect(JSON.stringify(doc.components.schemas)).toContain('ROUTE_NOT_FOUND');
+  });
+
+  it('gives every answer an x-request-id, keeping a sane one from the client', async () => {
+    const fresh = await app.inject('/healthz');
+    expect(fresh.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const kept = await app.inject({ url: '/healthz', headers: { 'x-request-id': 'edge-42.a' } });
+    expect(kept.headers['x-request-id']).toBe('edge-42.a');
+    const replaced = await app.inject({ url: '/healthz', headers: { 'x-request-id': 'bad id\u0000<script>' } });
+    expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
 

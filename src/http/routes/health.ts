@@ -1,12 +1,41 @@
 import type { FastifyInstance } from 'fastify';
 import type { Readiness } from '../../core/health.js';
 
+const readinessSchema = {
+  type: 'object',
+  required: ['status', 'ready', 'database'],
+  properties: {
+    status: { type: 'string', enum: ['ready', 'not ready'] },
+    ready: { type: 'boolean' },
+    database: { type: 'object', properties: { ok: { type: 'boolean' }, error: { type: 'string' } } },
+    schema: {
+      type: 'object',
+      properties: {
+        expected: { type: 'integer', description: 'newest migration this code knows' },
+        current: { type: 'integer', description: 'newest migration applied' },
+        pending: { type: 'array', items: { type: 'integer' }, description: 'migrations this code expects that are not applied' },
+      },
+    },
+  },
+} as const;
+
 export function healthRoutes(app: FastifyInstance, readiness: () => Promise<Readiness>): void {
   // Liveness: the process is up and serving; it never touches the database.
-  app.get('/healthz', { logLevel: 'warn' }, () => ({ status: 'ok' }));
+  app.get(
+    '/healthz',
+    {
+      logLevel: 'warn',
+      schema: {
+        summary: 'Liveness: 200 while the process is up',
+        tags: ['health'],
+        response: { 200: { type: 'object', properties: { status: { type: 'string', const: 'ok' } } } },
+      },
+    },
+    () => ({ status: 'ok' }),
+  );
 
   // Readiness: the database answers and the schema holds every migration this code expects.
-  app.get('/readyz', { logLevel: 'warn' }, async (_request, reply) => {
+  app.get('/readyz', { logLevel: 'warn', schema: { summary: 'Readiness: database answers and schema is current', tags: ['health'], response: { 200: readinessSchema, 503: readinessSchema } } }, async (_request, reply) => {
     const state = await readiness();
     return reply.code(state.ready ? 200 : 503).send({ status: state.ready ? 'ready' : 'not ready', ...state });
   });
