@@ -144,7 +144,9 @@ CREATE TABLE restaurante.stock_movements (
   "orderId"      text,
   actor          text,
   note           text,
-  "createdAt"    timestamptz NOT NULL DEFAULT now(),
+  -- clock_timestamp(), not now(): the time the row was written, so an item's movements sort in
+  -- the order they happened even when their transactions started in another order.
+  "createdAt"    timestamptz NOT NULL DEFAULT clock_timestamp(),
   CONSTRAINT "stock_movements_menuItemId_fkey" FOREIGN KEY ("restaurantId", "menuItemId")
     REFERENCES restaurante.menu_items ("restaurantId", id) ON DELETE RESTRICT
 );
@@ -192,6 +194,8 @@ END;
 $$;
 CREATE TRIGGER stock_movements_append_only BEFORE UPDATE OR DELETE ON restaurante.stock_movements
   FOR EACH ROW EXECUTE FUNCTION restaurante.refuse_ledger_change();
+CREATE TRIGGER stock_movements_no_truncate BEFORE TRUNCATE ON restaurante.stock_movements
+  FOR EACH STATEMENT EXECUTE FUNCTION restaurante.refuse_ledger_change();
 
 -- ---------------------------------------------------------------------------------------------
 -- Tables, QR scans and table sessions
@@ -358,7 +362,7 @@ CREATE TABLE restaurante.order_status_history (
   "fromStatus"   text,
   "toStatus"     text NOT NULL,
   "changedBy"    text NOT NULL,
-  "changedAt"    timestamptz NOT NULL DEFAULT now(),
+  "changedAt"    timestamptz NOT NULL DEFAULT clock_timestamp(),
   CONSTRAINT "order_status_history_orderId_fkey" FOREIGN KEY ("restaurantId", "orderId")
     REFERENCES restaurante.orders ("restaurantId", id) ON DELETE RESTRICT,
   CONSTRAINT "order_status_history_orderItemId_fkey" FOREIGN KEY ("restaurantId", "orderItemId")
@@ -384,10 +388,16 @@ BEGIN
   RETURN NULL;
 END;
 $$;
-CREATE TRIGGER orders_status_history AFTER INSERT OR UPDATE OF status ON restaurante.orders
+CREATE TRIGGER orders_status_created AFTER INSERT ON restaurante.orders
   FOR EACH ROW EXECUTE FUNCTION restaurante.record_order_status();
-CREATE TRIGGER order_items_status_history AFTER INSERT OR UPDATE OF status ON restaurante.order_items
+CREATE TRIGGER orders_status_changed AFTER UPDATE OF status ON restaurante.orders
+  FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status)
+  EXECUTE FUNCTION restaurante.record_order_status();
+CREATE TRIGGER order_items_status_created AFTER INSERT ON restaurante.order_items
   FOR EACH ROW EXECUTE FUNCTION restaurante.record_order_status();
+CREATE TRIGGER order_items_status_changed AFTER UPDATE OF status ON restaurante.order_items
+  FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status)
+  EXECUTE FUNCTION restaurante.record_order_status();
 
 -- ---------------------------------------------------------------------------------------------
 -- Reservations
@@ -440,6 +450,22 @@ CREATE TABLE restaurante.reservation_tables (
   CONSTRAINT reservation_tables_no_overlap EXCLUDE USING gist
     ("restaurantId" WITH =, "tableId" WITH =, occupied WITH &&) WHERE (active)
 );
+
+-- A row's `active` always follows its reservation's status, also when the row is added to a
+-- booking that is already cancelled or finished (it must not block the table then).
+CREATE FUNCTION restaurante.set_reservation_table_active() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  SELECT r.status IN ('PENDING', 'CONFIRMED', 'SEATED') INTO NEW.active
+    FROM restaurante.reservations r
+   WHERE r.id = NEW."reservationId";
+  NEW.active := coalesce(NEW.active, false);
+  RETURN NEW;
+END;
+$$;
+CREATE TRIGGER reservation_tables_set_active
+  BEFORE INSERT OR UPDATE OF "reservationId", active ON restaurante.reservation_tables
+  FOR EACH ROW EXECUTE FUNCTION restaurante.set_reservation_table_active();
 
 -- A cancelled or finished booking frees its tables; a revived one claims them again (and fails
 -- with 23P01 if someone else took them meanwhile).

@@ -55,6 +55,7 @@ BEGIN
 END;
 $$;
 
+-- Also on a change of the dish, which the roadmap's INSERT-only trigger would let through.
 CREATE TRIGGER check_menu_item_before_order_item
-  BEFORE INSERT ON restaurante.order_items
+  BEFORE INSERT OR UPDATE OF "menuItemId" ON restaurante.order_items
   FOR EACH ROW EXECUTE FUNCTION restaurante.validate_menu_item_availability();

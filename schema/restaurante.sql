@@ -107,7 +107,7 @@ restaurante.order_status_history."orderItemId" text
 restaurante.order_status_history."fromStatus" text
 restaurante.order_status_history."toStatus" text NOT NULL
 restaurante.order_status_history."changedBy" text NOT NULL
-restaurante.order_status_history."changedAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.order_status_history."changedAt" timestamp with time zone NOT NULL DEFAULT clock_timestamp()
 restaurante.orders.id text NOT NULL DEFAULT (gen_random_uuid())::text
 restaurante.orders."restaurantId" text NOT NULL
 restaurante.orders."orderNumber" text NOT NULL
@@ -195,7 +195,7 @@ restaurante.stock_movements.reason text NOT NULL
 restaurante.stock_movements."orderId" text
 restaurante.stock_movements.actor text
 restaurante.stock_movements.note text
-restaurante.stock_movements."createdAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.stock_movements."createdAt" timestamp with time zone NOT NULL DEFAULT clock_timestamp()
 restaurante.table_sessions.id text NOT NULL DEFAULT (gen_random_uuid())::text
 restaurante.table_sessions."restaurantId" text NOT NULL
 restaurante.table_sessions."tableId" text NOT NULL
@@ -394,22 +394,26 @@ CREATE UNIQUE INDEX tables_restaurant_id_key ON restaurante.tables USING btree (
 CREATE UNIQUE INDEX tables_restaurant_number_key ON restaurante.tables USING btree ("restaurantId", number)
 
 -- triggers
-CREATE TRIGGER check_menu_item_before_order_item BEFORE INSERT ON restaurante.order_items FOR EACH ROW EXECUTE FUNCTION restaurante.validate_menu_item_availability()
+CREATE TRIGGER check_menu_item_before_order_item BEFORE INSERT OR UPDATE OF "menuItemId" ON restaurante.order_items FOR EACH ROW EXECUTE FUNCTION restaurante.validate_menu_item_availability()
 CREATE TRIGGER customers_touch BEFORE UPDATE ON restaurante.customers FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
 CREATE TRIGGER menu_categories_touch BEFORE UPDATE ON restaurante.menu_categories FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
 CREATE TRIGGER menu_items_stock_ledger_insert AFTER INSERT ON restaurante.menu_items FOR EACH ROW EXECUTE FUNCTION restaurante.record_stock_movement()
 CREATE TRIGGER menu_items_stock_ledger_update AFTER UPDATE OF stock ON restaurante.menu_items FOR EACH ROW WHEN (old.stock IS DISTINCT FROM new.stock) EXECUTE FUNCTION restaurante.record_stock_movement()
 CREATE TRIGGER menu_items_touch BEFORE UPDATE ON restaurante.menu_items FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
-CREATE TRIGGER order_items_status_history AFTER INSERT OR UPDATE OF status ON restaurante.order_items FOR EACH ROW EXECUTE FUNCTION restaurante.record_order_status()
+CREATE TRIGGER order_items_status_changed AFTER UPDATE OF status ON restaurante.order_items FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status) EXECUTE FUNCTION restaurante.record_order_status()
+CREATE TRIGGER order_items_status_created AFTER INSERT ON restaurante.order_items FOR EACH ROW EXECUTE FUNCTION restaurante.record_order_status()
 CREATE TRIGGER order_items_touch BEFORE UPDATE ON restaurante.order_items FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
-CREATE TRIGGER orders_status_history AFTER INSERT OR UPDATE OF status ON restaurante.orders FOR EACH ROW EXECUTE FUNCTION restaurante.record_order_status()
+CREATE TRIGGER orders_status_changed AFTER UPDATE OF status ON restaurante.orders FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status) EXECUTE FUNCTION restaurante.record_order_status()
+CREATE TRIGGER orders_status_created AFTER INSERT ON restaurante.orders FOR EACH ROW EXECUTE FUNCTION restaurante.record_order_status()
 CREATE TRIGGER orders_touch BEFORE UPDATE ON restaurante.orders FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
+CREATE TRIGGER reservation_tables_set_active BEFORE INSERT OR UPDATE OF "reservationId", active ON restaurante.reservation_tables FOR EACH ROW EXECUTE FUNCTION restaurante.set_reservation_table_active()
 CREATE TRIGGER reservation_tables_sync_ids AFTER INSERT OR DELETE OR UPDATE OF "tableId", "reservationId" ON restaurante.reservation_tables FOR EACH ROW EXECUTE FUNCTION restaurante.sync_reservation_table_ids()
 CREATE TRIGGER reservations_sync_tables AFTER UPDATE OF status ON restaurante.reservations FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status) EXECUTE FUNCTION restaurante.sync_reservation_tables_active()
 CREATE TRIGGER reservations_touch BEFORE UPDATE ON restaurante.reservations FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
 CREATE TRIGGER restaurants_timezone_check BEFORE INSERT OR UPDATE OF timezone ON restaurante.restaurants FOR EACH ROW EXECUTE FUNCTION restaurante.check_restaurant_timezone()
 CREATE TRIGGER restaurants_touch BEFORE UPDATE ON restaurante.restaurants FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
 CREATE TRIGGER stock_movements_append_only BEFORE DELETE OR UPDATE ON restaurante.stock_movements FOR EACH ROW EXECUTE FUNCTION restaurante.refuse_ledger_change()
+CREATE TRIGGER stock_movements_no_truncate BEFORE TRUNCATE ON restaurante.stock_movements FOR EACH STATEMENT EXECUTE FUNCTION restaurante.refuse_ledger_change()
 CREATE TRIGGER tables_touch BEFORE UPDATE ON restaurante.tables FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
 
 -- functions
@@ -479,6 +483,18 @@ AS $function$
 BEGIN
   RAISE EXCEPTION 'the stock ledger is append-only; record a correction instead'
     USING ERRCODE = 'restrict_violation';
+END;
+$function$
+CREATE OR REPLACE FUNCTION restaurante.set_reservation_table_active()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  SELECT r.status IN ('PENDING', 'CONFIRMED', 'SEATED') INTO NEW.active
+    FROM restaurante.reservations r
+   WHERE r.id = NEW."reservationId";
+  NEW.active := coalesce(NEW.active, false);
+  RETURN NEW;
 END;
 $function$
 CREATE OR REPLACE FUNCTION restaurante.sync_reservation_table_ids()
