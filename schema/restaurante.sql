@@ -501,21 +501,13 @@ CREATE OR REPLACE FUNCTION restaurante.sync_reservation_table_ids()
  RETURNS trigger
  LANGUAGE plpgsql
 AS $function$
-DECLARE
-  v_id text := CASE WHEN TG_OP = 'DELETE' THEN OLD."reservationId" ELSE NEW."reservationId" END;
 BEGIN
+  -- OLD is NULL on INSERT and NEW on DELETE; a row moved to another booking updates both.
   UPDATE restaurante.reservations r
      SET table_ids = coalesce((SELECT array_agg(rt."tableId" ORDER BY rt."tableId")
                                  FROM restaurante.reservation_tables rt
-                                WHERE rt."reservationId" = v_id), '{}')
-   WHERE r.id = v_id;
-  IF TG_OP = 'UPDATE' AND OLD."reservationId" <> NEW."reservationId" THEN
-    UPDATE restaurante.reservations r
-       SET table_ids = coalesce((SELECT array_agg(rt."tableId" ORDER BY rt."tableId")
-                                   FROM restaurante.reservation_tables rt
-                                  WHERE rt."reservationId" = OLD."reservationId"), '{}')
-     WHERE r.id = OLD."reservationId";
-  END IF;
+                                WHERE rt."reservationId" = r.id), '{}')
+   WHERE r.id IN (OLD."reservationId", NEW."reservationId");
   RETURN NULL;
 END;
 $function$

@@ -12,16 +12,15 @@ export async function checkReadiness(db: Database, expectedVersions: number[]): 
   let applied: number[];
   try {
     const { rows } = await db.query<{ version: number }>(
-      `SELECT version FROM comanda.schema_migrations
-        WHERE to_regclass('comanda.schema_migrations') IS NOT NULL ORDER BY version`,
+      'SELECT version FROM comanda.schema_migrations ORDER BY version',
       [],
       { statementTimeoutMs: 1_000, lockTimeoutMs: 500, readOnly: true },
     );
     applied = rows.map((r) => r.version);
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === '42P01' || code === '3F000') {
-      // No bookkeeping yet: the database answers but nothing was migrated.
+    if (code === '42P01') {
+      // No bookkeeping table yet: the database answers but was never migrated.
       applied = [];
     } else {
       return { ready: false, database: { ok: false, error: 'the database did not answer' } };

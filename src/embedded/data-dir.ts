@@ -46,24 +46,20 @@ async function readIfExists(file: string): Promise<string | undefined> {
   }
 }
 
-/** The secret stored in the data directory, generated on first use. */
-export async function loadOrCreateSecret(dataDir: string): Promise<string> {
-  const file = dataPaths(dataDir).secret;
+/** A random hex value kept in a 0600 file of the data directory, generated on first use. */
+async function loadOrCreateRandom(file: string, bytes: number): Promise<string> {
   const existing = (await readIfExists(file))?.trim();
   if (existing) return existing;
-  const secret = randomBytes(32).toString('hex');
-  await writePrivateFile(file, secret + '\n');
-  return secret;
+  const value = randomBytes(bytes).toString('hex');
+  await writePrivateFile(file, value + '\n');
+  return value;
 }
 
-export async function loadOrCreateClusterPassword(dataDir: string): Promise<string> {
-  const file = dataPaths(dataDir).clusterPassword;
-  const existing = (await readIfExists(file))?.trim();
-  if (existing) return existing;
-  const password = randomBytes(24).toString('hex');
-  await writePrivateFile(file, password + '\n');
-  return password;
-}
+/** The server secret (COMANDA_SECRET) of the embedded default. */
+export const loadOrCreateSecret = (dataDir: string) => loadOrCreateRandom(dataPaths(dataDir).secret, 32);
+
+/** The password of the embedded cluster's `postgres` user. */
+export const loadOrCreateClusterPassword = (dataDir: string) => loadOrCreateRandom(dataPaths(dataDir).clusterPassword, 24);
 
 export async function writeServerInfo(dataDir: string, info: ServerInfo): Promise<void> {
   await writePrivateFile(dataPaths(dataDir).serverInfo, JSON.stringify(info, null, 2) + '\n');
