@@ -218,12 +218,11 @@ CREATE TABLE restaurante.tables (
 CREATE TRIGGER tables_touch BEFORE UPDATE ON restaurante.tables
   FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at();
 
--- Guests at one table share its open session; the token is stored only as a SHA-256 hash.
+-- Guests at one table share its open session until staff close it (or it expires).
 CREATE TABLE restaurante.table_sessions (
   id             text PRIMARY KEY DEFAULT gen_random_uuid()::text,
   "restaurantId" text NOT NULL,
   "tableId"      text NOT NULL,
-  token_hash     text NOT NULL UNIQUE CHECK (token_hash ~ '^[0-9a-f]{64}$'),
   "openedAt"     timestamptz NOT NULL DEFAULT now(),
   "expiresAt"    timestamptz NOT NULL,
   "closedAt"     timestamptz,
@@ -236,6 +235,19 @@ CREATE TABLE restaurante.table_sessions (
 -- At most one open session per table.
 CREATE UNIQUE INDEX table_sessions_one_open ON restaurante.table_sessions ("tableId")
   WHERE "closedAt" IS NULL;
+
+-- Each scan of the table's QR code gets its own random token for the shared session; tokens are
+-- stored only as SHA-256 hashes, so they cannot be shown again, nor forged from a copy of the data.
+CREATE TABLE restaurante.table_session_tokens (
+  id             text PRIMARY KEY DEFAULT gen_random_uuid()::text,
+  "restaurantId" text NOT NULL,
+  "sessionId"    text NOT NULL,
+  token_hash     text NOT NULL UNIQUE CHECK (token_hash ~ '^[0-9a-f]{64}$'),
+  "createdAt"    timestamptz NOT NULL DEFAULT now(),
+  CONSTRAINT "table_session_tokens_sessionId_fkey" FOREIGN KEY ("restaurantId", "sessionId")
+    REFERENCES restaurante.table_sessions ("restaurantId", id) ON DELETE CASCADE
+);
+CREATE INDEX table_session_tokens_session ON restaurante.table_session_tokens ("sessionId");
 
 CREATE TABLE restaurante.qr_scans (
   id             text PRIMARY KEY DEFAULT gen_random_uuid()::text,
@@ -592,18 +604,17 @@ CREATE INDEX staff_tokens_restaurant ON restaurante.staff_tokens ("restaurantId"
 
 -- Idempotency-Key records (IETF draft semantics): scoped to their caller (a table session or a
 -- staff token), with a fingerprint of the request so a reused key with another payload is refused.
+-- A row is written in the same transaction as the work it answers for, so it exists exactly when
+-- the work committed; a request still running holds a transaction-level advisory lock on its key.
 CREATE TABLE restaurante.idempotency_keys (
   "restaurantId"   text NOT NULL REFERENCES restaurante.restaurants (id) ON DELETE RESTRICT,
   scope            text NOT NULL,
   key              text NOT NULL CHECK (length(key) BETWEEN 1 AND 255),
   fingerprint      text NOT NULL,
-  status           text NOT NULL DEFAULT 'in_progress' CHECK (status IN ('in_progress', 'completed')),
-  "responseStatus" integer,
-  "responseBody"   jsonb,
+  "responseStatus" integer NOT NULL CHECK ("responseStatus" BETWEEN 200 AND 599),
+  "responseBody"   jsonb NOT NULL,
   "createdAt"      timestamptz NOT NULL DEFAULT now(),
-  "completedAt"    timestamptz,
   "expiresAt"      timestamptz NOT NULL,
-  PRIMARY KEY ("restaurantId", scope, key),
-  CHECK ((status = 'completed') = ("responseStatus" IS NOT NULL))
+  PRIMARY KEY ("restaurantId", scope, key)
 );
 CREATE INDEX idempotency_keys_expires ON restaurante.idempotency_keys ("expiresAt");

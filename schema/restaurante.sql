@@ -51,11 +51,9 @@ restaurante.idempotency_keys."restaurantId" text NOT NULL
 restaurante.idempotency_keys.scope text NOT NULL
 restaurante.idempotency_keys.key text NOT NULL
 restaurante.idempotency_keys.fingerprint text NOT NULL
-restaurante.idempotency_keys.status text NOT NULL DEFAULT 'in_progress'::text
-restaurante.idempotency_keys."responseStatus" integer
-restaurante.idempotency_keys."responseBody" jsonb
+restaurante.idempotency_keys."responseStatus" integer NOT NULL
+restaurante.idempotency_keys."responseBody" jsonb NOT NULL
 restaurante.idempotency_keys."createdAt" timestamp with time zone NOT NULL DEFAULT now()
-restaurante.idempotency_keys."completedAt" timestamp with time zone
 restaurante.idempotency_keys."expiresAt" timestamp with time zone NOT NULL
 restaurante.menu_categories.id text NOT NULL DEFAULT (gen_random_uuid())::text
 restaurante.menu_categories."restaurantId" text NOT NULL
@@ -196,10 +194,14 @@ restaurante.stock_movements."orderId" text
 restaurante.stock_movements.actor text
 restaurante.stock_movements.note text
 restaurante.stock_movements."createdAt" timestamp with time zone NOT NULL DEFAULT clock_timestamp()
+restaurante.table_session_tokens.id text NOT NULL DEFAULT (gen_random_uuid())::text
+restaurante.table_session_tokens."restaurantId" text NOT NULL
+restaurante.table_session_tokens."sessionId" text NOT NULL
+restaurante.table_session_tokens.token_hash text NOT NULL
+restaurante.table_session_tokens."createdAt" timestamp with time zone NOT NULL DEFAULT now()
 restaurante.table_sessions.id text NOT NULL DEFAULT (gen_random_uuid())::text
 restaurante.table_sessions."restaurantId" text NOT NULL
 restaurante.table_sessions."tableId" text NOT NULL
-restaurante.table_sessions.token_hash text NOT NULL
 restaurante.table_sessions."openedAt" timestamp with time zone NOT NULL DEFAULT now()
 restaurante.table_sessions."expiresAt" timestamp with time zone NOT NULL
 restaurante.table_sessions."closedAt" timestamp with time zone
@@ -233,11 +235,10 @@ restaurante.email_logs email_logs_pkey PRIMARY KEY (id)
 restaurante.email_logs email_logs_reservation_id_fkey FOREIGN KEY ("restaurantId", reservation_id) REFERENCES restaurante.reservations("restaurantId", id) ON DELETE RESTRICT
 restaurante.email_logs email_logs_retry_count_check CHECK (retry_count >= 0)
 restaurante.email_logs email_logs_status_check CHECK (status = ANY (ARRAY['pending'::text, 'sent'::text, 'failed'::text]))
+restaurante.idempotency_keys "idempotency_keys_responseStatus_check" CHECK ("responseStatus" >= 200 AND "responseStatus" <= 599)
 restaurante.idempotency_keys "idempotency_keys_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE RESTRICT
-restaurante.idempotency_keys idempotency_keys_check CHECK ((status = 'completed'::text) = ("responseStatus" IS NOT NULL))
 restaurante.idempotency_keys idempotency_keys_key_check CHECK (length(key) >= 1 AND length(key) <= 255)
 restaurante.idempotency_keys idempotency_keys_pkey PRIMARY KEY ("restaurantId", scope, key)
-restaurante.idempotency_keys idempotency_keys_status_check CHECK (status = ANY (ARRAY['in_progress'::text, 'completed'::text]))
 restaurante.menu_categories "menu_categories_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE RESTRICT
 restaurante.menu_categories menu_categories_name_check CHECK (length(name) >= 1 AND length(name) <= 120)
 restaurante.menu_categories menu_categories_pkey PRIMARY KEY (id)
@@ -315,12 +316,14 @@ restaurante.stock_movements "stock_movements_menuItemId_fkey" FOREIGN KEY ("rest
 restaurante.stock_movements stock_movements_delta_check CHECK (delta <> 0)
 restaurante.stock_movements stock_movements_pkey PRIMARY KEY (id)
 restaurante.stock_movements stock_movements_reason_check CHECK (reason = ANY (ARRAY['initial'::text, 'order'::text, 'order_cancelled'::text, 'restock'::text, 'correction'::text, 'manual'::text]))
+restaurante.table_session_tokens "table_session_tokens_sessionId_fkey" FOREIGN KEY ("restaurantId", "sessionId") REFERENCES restaurante.table_sessions("restaurantId", id) ON DELETE CASCADE
+restaurante.table_session_tokens table_session_tokens_pkey PRIMARY KEY (id)
+restaurante.table_session_tokens table_session_tokens_token_hash_check CHECK (token_hash ~ '^[0-9a-f]{64}$'::text)
+restaurante.table_session_tokens table_session_tokens_token_hash_key UNIQUE (token_hash)
 restaurante.table_sessions "table_sessions_tableId_fkey" FOREIGN KEY ("restaurantId", "tableId") REFERENCES restaurante.tables("restaurantId", id) ON DELETE RESTRICT
 restaurante.table_sessions table_sessions_check CHECK ("expiresAt" > "openedAt")
 restaurante.table_sessions table_sessions_pkey PRIMARY KEY (id)
 restaurante.table_sessions table_sessions_restaurant_id_key UNIQUE ("restaurantId", id)
-restaurante.table_sessions table_sessions_token_hash_check CHECK (token_hash ~ '^[0-9a-f]{64}$'::text)
-restaurante.table_sessions table_sessions_token_hash_key UNIQUE (token_hash)
 restaurante.tables "tables_qrVersion_check" CHECK ("qrVersion" > 0)
 restaurante.tables "tables_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE RESTRICT
 restaurante.tables tables_capacity_check CHECK (capacity >= 1 AND capacity <= 50)
@@ -355,6 +358,7 @@ CREATE INDEX reservation_tokens_reservation ON restaurante.reservation_tokens US
 CREATE INDEX staff_tokens_restaurant ON restaurante.staff_tokens USING btree ("restaurantId", "createdAt")
 CREATE INDEX stock_movements_item_time ON restaurante.stock_movements USING btree ("menuItemId", "createdAt")
 CREATE INDEX stock_movements_order ON restaurante.stock_movements USING btree ("orderId") WHERE ("orderId" IS NOT NULL)
+CREATE INDEX table_session_tokens_session ON restaurante.table_session_tokens USING btree ("sessionId")
 CREATE UNIQUE INDEX "orders_orderNumber_key" ON restaurante.orders USING btree ("restaurantId", "orderNumber")
 CREATE UNIQUE INDEX customer_consents_pkey ON restaurante.customer_consents USING btree (id)
 CREATE UNIQUE INDEX customers_pkey ON restaurante.customers USING btree (id)
@@ -385,10 +389,11 @@ CREATE UNIQUE INDEX restaurants_pkey ON restaurante.restaurants USING btree (id)
 CREATE UNIQUE INDEX staff_tokens_pkey ON restaurante.staff_tokens USING btree (id)
 CREATE UNIQUE INDEX staff_tokens_token_hash_key ON restaurante.staff_tokens USING btree (token_hash)
 CREATE UNIQUE INDEX stock_movements_pkey ON restaurante.stock_movements USING btree (id)
+CREATE UNIQUE INDEX table_session_tokens_pkey ON restaurante.table_session_tokens USING btree (id)
+CREATE UNIQUE INDEX table_session_tokens_token_hash_key ON restaurante.table_session_tokens USING btree (token_hash)
 CREATE UNIQUE INDEX table_sessions_one_open ON restaurante.table_sessions USING btree ("tableId") WHERE ("closedAt" IS NULL)
 CREATE UNIQUE INDEX table_sessions_pkey ON restaurante.table_sessions USING btree (id)
 CREATE UNIQUE INDEX table_sessions_restaurant_id_key ON restaurante.table_sessions USING btree ("restaurantId", id)
-CREATE UNIQUE INDEX table_sessions_token_hash_key ON restaurante.table_sessions USING btree (token_hash)
 CREATE UNIQUE INDEX tables_pkey ON restaurante.tables USING btree (id)
 CREATE UNIQUE INDEX tables_restaurant_id_key ON restaurante.tables USING btree ("restaurantId", id)
 CREATE UNIQUE INDEX tables_restaurant_number_key ON restaurante.tables USING btree ("restaurantId", number)
