@@ -75,6 +75,9 @@ restaurante.menu_items.allergens text[] NOT NULL DEFAULT '{}'::text[]
 restaurante.menu_items."sortOrder" integer NOT NULL DEFAULT 0
 restaurante.menu_items."createdAt" timestamp with time zone NOT NULL DEFAULT now()
 restaurante.menu_items."updatedAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.menu_versions."restaurantId" text NOT NULL
+restaurante.menu_versions.version bigint NOT NULL DEFAULT 1
+restaurante.menu_versions."changedAt" timestamp with time zone NOT NULL DEFAULT now()
 restaurante.opening_exceptions.id text NOT NULL DEFAULT (gen_random_uuid())::text
 restaurante.opening_exceptions."restaurantId" text NOT NULL
 restaurante.opening_exceptions.date date NOT NULL
@@ -251,6 +254,8 @@ restaurante.menu_items menu_items_allergens_check CHECK (allergens <@ ARRAY['glu
 restaurante.menu_items menu_items_name_check CHECK (length(name) >= 1 AND length(name) <= 200)
 restaurante.menu_items menu_items_pkey PRIMARY KEY (id)
 restaurante.menu_items menu_items_restaurant_id_key UNIQUE ("restaurantId", id)
+restaurante.menu_versions "menu_versions_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE CASCADE
+restaurante.menu_versions menu_versions_pkey PRIMARY KEY ("restaurantId")
 restaurante.opening_exceptions "opening_exceptions_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE RESTRICT
 restaurante.opening_exceptions opening_exceptions_check CHECK (closed OR opens_at IS NOT NULL AND closes_at IS NOT NULL AND opens_at <> closes_at)
 restaurante.opening_exceptions opening_exceptions_pkey PRIMARY KEY (id)
@@ -371,6 +376,7 @@ CREATE UNIQUE INDEX menu_categories_pkey ON restaurante.menu_categories USING bt
 CREATE UNIQUE INDEX menu_categories_restaurant_id_key ON restaurante.menu_categories USING btree ("restaurantId", id)
 CREATE UNIQUE INDEX menu_items_pkey ON restaurante.menu_items USING btree (id)
 CREATE UNIQUE INDEX menu_items_restaurant_id_key ON restaurante.menu_items USING btree ("restaurantId", id)
+CREATE UNIQUE INDEX menu_versions_pkey ON restaurante.menu_versions USING btree ("restaurantId")
 CREATE UNIQUE INDEX opening_exceptions_pkey ON restaurante.opening_exceptions USING btree (id)
 CREATE UNIQUE INDEX opening_hours_pkey ON restaurante.opening_hours USING btree (id)
 CREATE UNIQUE INDEX order_items_pkey ON restaurante.order_items USING btree (id)
@@ -401,7 +407,10 @@ CREATE UNIQUE INDEX tables_restaurant_number_key ON restaurante.tables USING btr
 -- triggers
 CREATE TRIGGER check_menu_item_before_order_item BEFORE INSERT OR UPDATE OF "menuItemId" ON restaurante.order_items FOR EACH ROW EXECUTE FUNCTION restaurante.validate_menu_item_availability()
 CREATE TRIGGER customers_touch BEFORE UPDATE ON restaurante.customers FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
+CREATE TRIGGER menu_categories_menu_version AFTER INSERT OR DELETE OR UPDATE ON restaurante.menu_categories FOR EACH ROW EXECUTE FUNCTION restaurante.bump_menu_version()
 CREATE TRIGGER menu_categories_touch BEFORE UPDATE ON restaurante.menu_categories FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
+CREATE TRIGGER menu_items_menu_version AFTER INSERT OR DELETE ON restaurante.menu_items FOR EACH ROW EXECUTE FUNCTION restaurante.bump_menu_version()
+CREATE TRIGGER menu_items_menu_version_update AFTER UPDATE ON restaurante.menu_items FOR EACH ROW WHEN (old.name IS DISTINCT FROM new.name OR old.description IS DISTINCT FROM new.description OR old.price IS DISTINCT FROM new.price OR old."isAvailable" IS DISTINCT FROM new."isAvailable" OR old.allergens IS DISTINCT FROM new.allergens OR old."categoryId" IS DISTINCT FROM new."categoryId" OR old."sortOrder" IS DISTINCT FROM new."sortOrder" OR restaurante.stock_state(old.stock) <> restaurante.stock_state(new.stock)) EXECUTE FUNCTION restaurante.bump_menu_version()
 CREATE TRIGGER menu_items_stock_ledger_insert AFTER INSERT ON restaurante.menu_items FOR EACH ROW EXECUTE FUNCTION restaurante.record_stock_movement()
 CREATE TRIGGER menu_items_stock_ledger_update AFTER UPDATE OF stock ON restaurante.menu_items FOR EACH ROW WHEN (old.stock IS DISTINCT FROM new.stock) EXECUTE FUNCTION restaurante.record_stock_movement()
 CREATE TRIGGER menu_items_touch BEFORE UPDATE ON restaurante.menu_items FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
@@ -415,6 +424,8 @@ CREATE TRIGGER reservation_tables_set_active BEFORE INSERT OR UPDATE OF "reserva
 CREATE TRIGGER reservation_tables_sync_ids AFTER INSERT OR DELETE OR UPDATE OF "tableId", "reservationId" ON restaurante.reservation_tables FOR EACH ROW EXECUTE FUNCTION restaurante.sync_reservation_table_ids()
 CREATE TRIGGER reservations_sync_tables AFTER UPDATE OF status ON restaurante.reservations FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status) EXECUTE FUNCTION restaurante.sync_reservation_tables_active()
 CREATE TRIGGER reservations_touch BEFORE UPDATE ON restaurante.reservations FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
+CREATE TRIGGER restaurants_menu_version AFTER UPDATE ON restaurante.restaurants FOR EACH ROW WHEN (old.name IS DISTINCT FROM new.name OR old.currency IS DISTINCT FROM new.currency) EXECUTE FUNCTION restaurante.bump_menu_version()
+CREATE TRIGGER restaurants_menu_version_create AFTER INSERT ON restaurante.restaurants FOR EACH ROW EXECUTE FUNCTION restaurante.create_menu_version()
 CREATE TRIGGER restaurants_timezone_check BEFORE INSERT OR UPDATE OF timezone ON restaurante.restaurants FOR EACH ROW EXECUTE FUNCTION restaurante.check_restaurant_timezone()
 CREATE TRIGGER restaurants_touch BEFORE UPDATE ON restaurante.restaurants FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
 CREATE TRIGGER stock_movements_append_only BEFORE DELETE OR UPDATE ON restaurante.stock_movements FOR EACH ROW EXECUTE FUNCTION restaurante.refuse_ledger_change()
@@ -422,6 +433,22 @@ CREATE TRIGGER stock_movements_no_truncate BEFORE TRUNCATE ON restaurante.stock_
 CREATE TRIGGER tables_touch BEFORE UPDATE ON restaurante.tables FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
 
 -- functions
+CREATE OR REPLACE FUNCTION restaurante.bump_menu_version()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  v_restaurant text := CASE TG_TABLE_NAME WHEN 'restaurants' THEN NEW.id
+                        ELSE (CASE WHEN TG_OP = 'DELETE' THEN OLD."restaurantId" ELSE NEW."restaurantId" END) END;
+  v_version bigint;
+BEGIN
+  UPDATE restaurante.menu_versions SET version = version + 1, "changedAt" = now()
+   WHERE "restaurantId" = v_restaurant
+  RETURNING version INTO v_version;
+  PERFORM pg_notify('comanda_menu', v_restaurant || ' ' || v_version);
+  RETURN NULL;
+END;
+$function$
 CREATE OR REPLACE FUNCTION restaurante.check_restaurant_timezone()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -432,6 +459,201 @@ BEGIN
       USING ERRCODE = 'check_violation', CONSTRAINT = 'restaurants_timezone_check';
   END IF;
   RETURN NEW;
+END;
+$function$
+CREATE OR REPLACE FUNCTION restaurante.create_menu_version()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  INSERT INTO restaurante.menu_versions ("restaurantId") VALUES (NEW.id) ON CONFLICT DO NOTHING;
+  RETURN NULL;
+END;
+$function$
+CREATE OR REPLACE FUNCTION restaurante.create_order_with_stock_check(p_order_data jsonb, p_order_items jsonb[])
+ RETURNS TABLE(order_id text, success boolean)
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  RETURN QUERY
+  SELECT restaurante.place_order(p_order_data->>'restaurantId', p_order_data, to_jsonb(p_order_items))->>'id', true;
+END;
+$function$
+CREATE OR REPLACE FUNCTION restaurante.decrease_menu_item_stock(item_id text, decrease_amount integer)
+ RETURNS integer
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  v_stock integer;
+  v_prev_reason text := current_setting('comanda.stock_reason', true);
+BEGIN
+  IF decrease_amount IS NULL OR decrease_amount <= 0 THEN
+    RAISE EXCEPTION 'decrease_amount must be a positive integer' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  PERFORM set_config('comanda.stock_reason', coalesce(nullif(v_prev_reason, ''), 'order'), true);
+  UPDATE restaurante.menu_items SET stock = stock - decrease_amount
+   WHERE id = item_id AND stock >= decrease_amount
+  RETURNING stock INTO v_stock;
+  PERFORM set_config('comanda.stock_reason', coalesce(v_prev_reason, ''), true);
+  IF v_stock IS NULL THEN
+    IF EXISTS (SELECT 1 FROM restaurante.menu_items WHERE id = item_id) THEN
+      RAISE EXCEPTION 'Stock insuficiente o item no encontrado: %', item_id USING ERRCODE = 'CM002',
+        DETAIL = jsonb_build_array(jsonb_build_object('menuItemId', item_id, 'requested', decrease_amount,
+                   'available', (SELECT stock FROM restaurante.menu_items WHERE id = item_id)))::text;
+    END IF;
+    RAISE EXCEPTION 'Stock insuficiente o item no encontrado: %', item_id USING ERRCODE = 'CM003',
+      DETAIL = jsonb_build_array(jsonb_build_object('menuItemId', item_id, 'requested', decrease_amount, 'available', 0))::text;
+  END IF;
+  RETURN v_stock;
+END;
+$function$
+CREATE OR REPLACE FUNCTION restaurante.get_complete_menu(p_restaurant_id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT jsonb_build_object(
+    'restaurantId', r.id,
+    'name', r.name,
+    'currency', r.currency,
+    'version', mv.version,
+    'categories', coalesce((
+      SELECT jsonb_agg(jsonb_build_object(
+               'id', c.id, 'name', c.name, 'description', c.description, 'items', items.list)
+             ORDER BY c."sortOrder", c.name, c.id)
+        FROM restaurante.menu_categories c
+        CROSS JOIN LATERAL (
+          SELECT jsonb_agg(jsonb_build_object(
+                   'id', i.id, 'name', i.name, 'description', i.description, 'price', i.price,
+                   'allergens', to_jsonb(i.allergens), 'stockState', restaurante.stock_state(i.stock))
+                 ORDER BY i."sortOrder", i.name, i.id) AS list
+            FROM restaurante.menu_items i
+           WHERE i."restaurantId" = c."restaurantId" AND i."categoryId" = c.id AND i."isAvailable"
+        ) items
+       WHERE c."restaurantId" = r.id AND c."isActive" AND items.list IS NOT NULL), '[]'::jsonb))
+  FROM restaurante.restaurants r
+  JOIN restaurante.menu_versions mv ON mv."restaurantId" = r.id
+  WHERE r.id = p_restaurant_id
+$function$
+CREATE OR REPLACE FUNCTION restaurante.order_json(p_order_id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT jsonb_build_object(
+    'id', o.id, 'orderNumber', o."orderNumber", 'restaurantId', o."restaurantId",
+    'tableId', o."tableId", 'source', o.source, 'status', o.status,
+    'totalAmount', o."totalAmount", 'customerEmail', o.customer_email, 'notes', o.notes,
+    'orderedAt', o."orderedAt", 'updatedAt', o."updatedAt",
+    'items', coalesce((
+      SELECT jsonb_agg(jsonb_build_object(
+               'id', oi.id, 'menuItemId', oi."menuItemId", 'name', mi.name, 'quantity', oi.quantity,
+               'unitPrice', oi."unitPrice", 'totalPrice', oi."totalPrice", 'status', oi.status,
+               'notes', oi.notes)
+             ORDER BY oi."createdAt", oi.id)
+        FROM restaurante.order_items oi
+        JOIN restaurante.menu_items mi ON mi.id = oi."menuItemId"
+       WHERE oi."orderId" = o.id), '[]'::jsonb))
+  FROM restaurante.orders o
+  WHERE o.id = p_order_id
+$function$
+CREATE OR REPLACE FUNCTION restaurante.place_order(p_restaurant_id text, p_order jsonb, p_items jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  v_wanted jsonb;      -- {menuItemId: requested quantity}; the same dish twice adds up
+  v_ids text[];
+  v_found jsonb;       -- {menuItemId: {stock, available, price}} for this restaurant's dishes
+  v_problems jsonb;
+  v_order_id text := gen_random_uuid()::text;
+  v_total numeric(10, 2);
+  v_updated integer;
+  v_prev_reason text := current_setting('comanda.stock_reason', true);
+  v_prev_order text := current_setting('comanda.stock_order_id', true);
+BEGIN
+  IF p_items IS NULL OR jsonb_typeof(p_items) <> 'array' OR jsonb_array_length(p_items) = 0 THEN
+    RAISE EXCEPTION 'an order needs at least one item' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF p_order ? 'createdBy' THEN
+    PERFORM set_config('comanda.actor', p_order->>'createdBy', true);
+  END IF;
+
+  SELECT jsonb_object_agg(id, requested), array_agg(id ORDER BY id) INTO v_wanted, v_ids
+    FROM (SELECT e->>'menuItemId' AS id, sum((e->>'quantity')::integer) AS requested
+            FROM jsonb_array_elements(p_items) AS e GROUP BY 1) w;
+
+  -- Lock the dishes in id order (two orders for the same dishes queue instead of deadlocking)
+  -- and read them, in one statement.
+  SELECT coalesce(jsonb_object_agg(m.id, jsonb_build_object('stock', m.stock, 'available', m."isAvailable", 'price', m.price)), '{}')
+    INTO v_found
+    FROM (SELECT id, stock, "isAvailable", price FROM restaurante.menu_items
+           WHERE id = ANY(v_ids) AND "restaurantId" = p_restaurant_id
+           ORDER BY id FOR UPDATE) m;
+
+  -- Every problem at once, worst kind first: not on the menu, unavailable, short of stock.
+  SELECT jsonb_agg(jsonb_build_object('menuItemId', w.key, 'requested', w.value::integer,
+                                      'available', CASE WHEN coalesce((v_found->w.key->>'available')::boolean, false)
+                                                        THEN (v_found->w.key->>'stock')::integer ELSE 0 END,
+                                      'kind',
+                                      CASE WHEN NOT v_found ? w.key THEN 'CM003'
+                                           WHEN NOT (v_found->w.key->>'available')::boolean THEN 'CM001'
+                                           ELSE 'CM002' END) ORDER BY w.key)
+    INTO v_problems
+    FROM jsonb_each_text(v_wanted) AS w
+   WHERE NOT v_found ? w.key
+      OR NOT (v_found->w.key->>'available')::boolean
+      OR (v_found->w.key->>'stock')::integer < w.value::integer;
+  IF v_problems IS NOT NULL THEN
+    DECLARE
+      v_kind text := CASE WHEN v_problems @> '[{"kind": "CM003"}]' THEN 'CM003'
+                          WHEN v_problems @> '[{"kind": "CM001"}]' THEN 'CM001' ELSE 'CM002' END;
+      v_detail text := (SELECT jsonb_agg(p - 'kind' ORDER BY p->>'menuItemId') FROM jsonb_array_elements(v_problems) p
+                         WHERE p->>'kind' = v_kind)::text;
+    BEGIN
+      IF v_kind = 'CM003' THEN
+        RAISE EXCEPTION 'Menu items not on this restaurant''s menu' USING ERRCODE = 'CM003', DETAIL = v_detail;
+      ELSIF v_kind = 'CM001' THEN
+        RAISE EXCEPTION 'Menu items not available' USING ERRCODE = 'CM001', DETAIL = v_detail;
+      END IF;
+      RAISE EXCEPTION 'Stock insuficiente' USING ERRCODE = 'CM002', DETAIL = v_detail;
+    END;
+  END IF;
+
+  SELECT sum((v_found->(e->>'menuItemId')->>'price')::numeric * (e->>'quantity')::integer) INTO v_total
+    FROM jsonb_array_elements(p_items) AS e;
+
+  INSERT INTO restaurante.orders
+    (id, "restaurantId", "orderNumber", "tableId", "sessionId", "customerId", source, "totalAmount",
+     customer_email, notes, idempotency_key, "createdBy")
+  VALUES
+    (v_order_id, p_restaurant_id, 'ORD-' || lpad(nextval('restaurante.order_number_seq')::text, 6, '0'),
+     p_order->>'tableId', p_order->>'sessionId', p_order->>'customerId', coalesce(p_order->>'source', 'qr'), v_total,
+     p_order->>'customerEmail', p_order->>'notes', p_order->>'idempotencyKey', p_order->>'createdBy');
+
+  INSERT INTO restaurante.order_items
+    ("restaurantId", "orderId", "menuItemId", quantity, "unitPrice", "totalPrice", notes, "createdAt")
+  SELECT p_restaurant_id, v_order_id, e->>'menuItemId', (e->>'quantity')::integer,
+         (v_found->(e->>'menuItemId')->>'price')::numeric,
+         (v_found->(e->>'menuItemId')->>'price')::numeric * (e->>'quantity')::integer,
+         e->>'notes', clock_timestamp()
+    FROM jsonb_array_elements(p_items) WITH ORDINALITY AS t(e, n)
+   ORDER BY n;
+
+  -- Stock down, one conditional UPDATE per dish, recorded in the ledger as this order's.
+  PERFORM set_config('comanda.stock_reason', 'order', true), set_config('comanda.stock_order_id', v_order_id, true);
+  UPDATE restaurante.menu_items mi
+     SET stock = mi.stock - (v_wanted->>mi.id)::integer
+   WHERE mi.id = ANY(v_ids) AND mi."restaurantId" = p_restaurant_id AND mi.stock >= (v_wanted->>mi.id)::integer;
+  GET DIAGNOSTICS v_updated = ROW_COUNT;
+  PERFORM set_config('comanda.stock_reason', coalesce(v_prev_reason, ''), true),
+          set_config('comanda.stock_order_id', coalesce(v_prev_order, ''), true);
+  IF v_updated <> cardinality(v_ids) THEN
+    -- Cannot happen while the rows are locked; kept as a guard, never as a silent oversell.
+    RAISE EXCEPTION 'Stock insuficiente' USING ERRCODE = 'CM002';
+  END IF;
+
+  RETURN restaurante.order_json(v_order_id);
 END;
 $function$
 CREATE OR REPLACE FUNCTION restaurante.record_order_status()
@@ -502,6 +724,13 @@ BEGIN
   RETURN NEW;
 END;
 $function$
+CREATE OR REPLACE FUNCTION restaurante.stock_state(p_stock integer)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+  SELECT CASE WHEN p_stock <= 0 THEN 'sold_out' WHEN p_stock <= 5 THEN 'low' ELSE 'in_stock' END
+$function$
 CREATE OR REPLACE FUNCTION restaurante.sync_reservation_table_ids()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -558,6 +787,7 @@ $function$
 -- views
 
 -- sequences
+restaurante.order_number_seq bigint
 
 -- comments
 restaurante.restaurants: One row per restaurant; its id is the "restaurantId" every other table carries.

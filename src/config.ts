@@ -40,6 +40,19 @@ export const envSchema = z.object({
     .min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)')
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PUBLIC_URL: z
+    .string()
+    .trim()
+    .refine((v) => /^https?:\/\/[^\s/]+/.test(v), 'must be an http(s):// URL, e.g. https://comanda.example.com')
+    .optional(),
+  TRUST_PROXY: booleanFlag.default(false),
+  HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).max(10_485_760).default(65_536),
+  SESSION_TTL_MINUTES: z.coerce.number().int().min(5).max(2_880).default(240),
+  IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(24),
+  MENU_CACHE_MAX_AGE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
+  RATE_LIMIT_QR_SCANS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(30),
+  RATE_LIMIT_ORDERS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(30),
+  RATE_LIMIT_ORDERS_PER_IP_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(120),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -58,6 +71,18 @@ export interface Config {
   /** Undefined only in the embedded default, which generates one into the data directory. */
   secret: string | undefined;
   logLevel: Env['LOG_LEVEL'];
+  /** Base URL printed in QR codes; undefined: the address the service listens on. */
+  publicUrl: string | undefined;
+  trustProxy: boolean;
+  bodyLimitBytes: number;
+  ordering: OrderingSettings;
+}
+
+export interface OrderingSettings {
+  sessionTtlMinutes: number;
+  idempotencyTtlHours: number;
+  menuCacheMaxAgeMs: number;
+  rateLimits: { qrScansPerMinute: number; ordersPerMinute: number; ordersPerIpPerMinute: number };
 }
 
 export class ConfigError extends Error {
@@ -112,5 +137,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(e.COMANDA_DATA_DIR),
     secret: e.COMANDA_SECRET,
     logLevel: e.LOG_LEVEL,
+    publicUrl: e.PUBLIC_URL,
+    trustProxy: e.TRUST_PROXY,
+    bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES,
+    ordering: {
+      sessionTtlMinutes: e.SESSION_TTL_MINUTES,
+      idempotencyTtlHours: e.IDEMPOTENCY_TTL_HOURS,
+      menuCacheMaxAgeMs: e.MENU_CACHE_MAX_AGE_MS,
+      rateLimits: {
+        qrScansPerMinute: e.RATE_LIMIT_QR_SCANS_PER_MINUTE,
+        ordersPerMinute: e.RATE_LIMIT_ORDERS_PER_MINUTE,
+        ordersPerIpPerMinute: e.RATE_LIMIT_ORDERS_PER_IP_PER_MINUTE,
+      },
+    },
   };
 }

@@ -19,6 +19,9 @@ import {
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/postgres.js';
 import type { FastifyInstance } from 'fastify';
 import { build } from './http/app.js';
+import { MenuCache } from './core/ordering/menu.js';
+import { NotificationListener } from './core/db/listener.js';
+import { purgeExpiredIdempotencyKeys } from './core/idempotency.js';
 
 const say = (message: string) => process.stdout.write(`comanda: ${message}\n`);
 
@@ -47,10 +50,11 @@ let embedded: EmbeddedPostgres | undefined;
 async function main(config: Config): Promise<void> {
   const started = Date.now();
   let databaseUrl = config.databaseUrl;
+  let secret = config.secret ?? '';
   let directUrl = config.databaseDirectUrl;
   if (!databaseUrl) {
     await ensureDataDir(config.dataDir);
-    await loadOrCreateSecret(config.dataDir);
+    secret = await loadOrCreateSecret(config.dataDir);
     const paths = dataPaths(config.dataDir);
     say(`starting the embedded PostgreSQL in ${paths.cluster}`);
     embedded = await startEmbeddedPostgres({
@@ -61,14 +65,16 @@ async function main(config: Config): Promise<void> {
     });
     databaseUrl = directUrl = embedded.url;
   } else {
-    requireSecret(config);
+    secret = requireSecret(config);
   }
 
   // Filled in as start-up proceeds; a signal at any point shuts down what exists by then.
-  const running: { db?: Database; app?: FastifyInstance } = {};
+  const running: { db?: Database; app?: FastifyInstance; listener?: NotificationListener; purge?: NodeJS.Timeout } = {};
   const shutdown = async (signal: string) => {
     say(`${signal} received, shutting down`);
     await running.app?.close().catch(() => undefined);
+    await running.listener?.stop();
+    clearInterval(running.purge);
     await running.db?.close().catch(() => undefined);
     if (embedded) {
       await embedded.stop().catch(() => undefined);
@@ -104,7 +110,32 @@ async function main(config: Config): Promise<void> {
   if (boot.statStatements.advice) say(`pg_stat_statements is not usable: ${boot.statStatements.advice}`);
   if (boot.seeded) say(`seeded the demo restaurant ${DEMO_RESTAURANT_ID}`);
 
-  const app = (running.app = await build({ db, expectedMigrations: boot.expectedMigrations, logLevel: config.logLevel }));
+  const menuCache = new MenuCache(db, config.ordering.menuCacheMaxAgeMs);
+  const app = (running.app = await build({
+    db,
+    secret,
+    publicUrl: config.publicUrl,
+    ordering: config.ordering,
+    menuCache,
+    expectedMigrations: boot.expectedMigrations,
+    logLevel: config.logLevel,
+    bodyLimitBytes: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+  }));
+  // Menu changes made by any instance reach this one at once (the cache re-checks versions
+  // anyway, so a lost connection only makes it slower to notice).
+  running.listener = new NotificationListener({
+    connectionString: directUrl ?? databaseUrl,
+    channel: 'comanda_menu',
+    onNotify: (payload) => menuCache.invalidate(payload.split(' ')[0]),
+    onConnect: () => menuCache.invalidate(),
+    onError: (err) => app.log.warn({ err: err.message }, 'menu notification listener: reconnecting'),
+  });
+  running.listener.start();
+  running.purge = setInterval(() => {
+    purgeExpiredIdempotencyKeys(db).catch((err: unknown) => app.log.warn({ err }, 'purging expired idempotency keys failed'));
+  }, 3_600_000);
+  running.purge.unref();
   const address = await app.listen({ port: config.http.port, host: config.http.host });
   const base = address.replace('://0.0.0.0', '://localhost').replace('://[::]', '://localhost');
 
@@ -125,6 +156,8 @@ async function main(config: Config): Promise<void> {
     say(`  database       embedded PostgreSQL on 127.0.0.1:${embedded.port} (data in ${config.dataDir})`);
     say(`  admin token    in ${tokenFile} — try: curl -H "Authorization: Bearer $(cat ${tokenFile})" ${base}/api/staff/me`);
   }
+  say(`  menu           ${base}/api/menu?restaurantId=${DEMO_RESTAURANT_ID}`);
+  say(`  API docs       ${base}/openapi.json`);
   say('  CLI            npx comanda --help  (e.g. npx comanda migrate status)');
 }
 

@@ -20,7 +20,7 @@ let app: FastifyInstance;
 async function testApp(database: Database, versions = expected): Promise<FastifyInstance> {
   const stream = new PassThrough();
   stream.on('data', (chunk: Buffer) => logs.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
-  const instance = await build({ db: database, expectedMigrations: versions, logLevel: 'info', logStream: stream });
+  const instance = await build({ db: database, secret: 'test-secret-'.padEnd(40, 'x'), expectedMigrations: versions, logLevel: 'info', logStream: stream });
   // Routes only the tests need, to exercise the shared plumbing.
   instance.get('/test/admin-only', { preHandler: requireStaff(database, 'admin') }, () => ({ ok: true }));
   instance.post(

@@ -17,6 +17,7 @@ async function dumpOf(url: string): Promise<string> {
   }
 }
 
+const shipped = async () => (await loadMigrations()).map((m) => m.version);
 const created: string[] = [];
 async function emptyDatabase(): Promise<string> {
   const { name, url } = await createDatabase({ empty: true });
@@ -117,13 +118,13 @@ describe('the migration runner', () => {
   it('rolls back a failing migration completely and records nothing', async () => {
     const url = await emptyDatabase();
     const migrations = await fixture('failing', {
-      '0004_half.sql': 'CREATE TABLE restaurante.half (id int);\nSELECT 1/0;',
-      '0004_half.down.sql': 'DROP TABLE restaurante.half;',
+      '0100_half.sql': 'CREATE TABLE restaurante.half (id int);\nSELECT 1/0;',
+      '0100_half.down.sql': 'DROP TABLE restaurante.half;',
     });
     const runner = new MigrationRunner({ connectionString: url, dir: migrations });
-    await expect(runner.up()).rejects.toThrow(/0004_half up failed: division by zero/);
+    await expect(runner.up()).rejects.toThrow(/0100_half up failed: division by zero/);
     const status = await runner.status();
-    expect(status.filter((r) => r.state === 'applied').map((r) => r.version)).toEqual([1, 2, 3]);
+    expect(status.filter((r) => r.state === 'applied').map((r) => r.version)).toEqual(await shipped());
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     const { rows } = await client.query<{ t: string | null }>("SELECT to_regclass('restaurante.half')::text AS t");
@@ -134,19 +135,19 @@ describe('the migration runner', () => {
   it('runs a `-- comanda:no-transaction` migration outside a transaction (CREATE INDEX CONCURRENTLY), both ways', async () => {
     const url = await emptyDatabase();
     const migrations = await fixture('concurrently', {
-      '0004_index_concurrently.sql':
+      '0100_index_concurrently.sql':
         '-- comanda:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS idx_menu_items_by_name ON restaurante.menu_items (name)',
-      '0004_index_concurrently.down.sql': '-- comanda:no-transaction\nDROP INDEX CONCURRENTLY IF EXISTS restaurante.idx_menu_items_by_name',
+      '0100_index_concurrently.down.sql': '-- comanda:no-transaction\nDROP INDEX CONCURRENTLY IF EXISTS restaurante.idx_menu_items_by_name',
     });
     const runner = new MigrationRunner({ connectionString: url, dir: migrations });
-    expect(await runner.up()).toEqual([1, 2, 3, 4]);
+    expect(await runner.up()).toEqual([...(await shipped()), 100]);
     expect(await dumpOf(url)).toContain('CREATE INDEX idx_menu_items_by_name ON restaurante.menu_items USING btree (name)');
-    expect(await runner.down()).toEqual([4]);
+    expect(await runner.down()).toEqual([100]);
     expect(await dumpOf(url)).not.toContain('idx_menu_items_by_name');
     // The same statement without the marker fails, as PostgreSQL forbids it in a transaction.
     const plain = await fixture('concurrently-plain', {
-      '0004_index_concurrently.sql': 'CREATE INDEX CONCURRENTLY idx_menu_items_by_name ON restaurante.menu_items (name)',
-      '0004_index_concurrently.down.sql': 'DROP INDEX restaurante.idx_menu_items_by_name',
+      '0100_index_concurrently.sql': 'CREATE INDEX CONCURRENTLY idx_menu_items_by_name ON restaurante.menu_items (name)',
+      '0100_index_concurrently.down.sql': 'DROP INDEX restaurante.idx_menu_items_by_name',
     });
     await expect(new MigrationRunner({ connectionString: url, dir: plain }).up()).rejects.toThrow(/cannot run inside a transaction block/);
   });
@@ -154,23 +155,23 @@ describe('the migration runner', () => {
   it('gives up within lock_timeout (retrying) instead of queueing behind a long transaction', async () => {
     const url = await emptyDatabase();
     const migrations = await fixture('locked', {
-      '0004_alter.sql': 'ALTER TABLE restaurante.orders ADD COLUMN extra text;',
-      '0004_alter.down.sql': 'ALTER TABLE restaurante.orders DROP COLUMN extra;',
+      '0100_alter.sql': 'ALTER TABLE restaurante.orders ADD COLUMN extra text;',
+      '0100_alter.down.sql': 'ALTER TABLE restaurante.orders DROP COLUMN extra;',
     });
     const runner = new MigrationRunner({ connectionString: url, dir: migrations, lockTimeoutMs: 200, lockRetries: 2 });
-    await runner.up(3);
+    await runner.up((await shipped()).length);
     const blocker = new pg.Client({ connectionString: url });
     await blocker.connect();
     await blocker.query('BEGIN; SELECT * FROM restaurante.orders LIMIT 1');
     const logs: string[] = [];
     const waiting = new MigrationRunner({ connectionString: url, dir: migrations, lockTimeoutMs: 200, lockRetries: 2, log: (m) => logs.push(m) });
     const started = Date.now();
-    await expect(waiting.up()).rejects.toThrow(/0004_alter up failed: canceling statement due to lock timeout.*retry when traffic is lower/);
+    await expect(waiting.up()).rejects.toThrow(/0100_alter up failed: canceling statement due to lock timeout.*retry when traffic is lower/);
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(logs.some((l) => l.includes('attempt 1'))).toBe(true);
     await blocker.query('ROLLBACK');
     await blocker.end();
-    expect(await waiting.up()).toEqual([4]);
+    expect(await waiting.up()).toEqual([100]);
   });
 
   it('lets only one of several concurrent migrators apply each migration', async () => {

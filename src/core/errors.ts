@@ -8,14 +8,20 @@ export const errorCatalogue = {
   UNAUTHENTICATED: { status: 401, title: 'A valid bearer token is required.' },
   FORBIDDEN: { status: 403, title: 'This token may not do that.' },
   NOT_FOUND: { status: 404, title: 'No such resource.' },
+  INVALID_QR_CODE: { status: 404, title: 'This QR code is not valid (any more); ask the staff for help.' },
   ROUTE_NOT_FOUND: { status: 404, title: 'No such route.' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'That method is not allowed here.' },
   CONFLICT: { status: 409, title: 'The request conflicts with the current state of the data.' },
   ITEM_UNAVAILABLE: { status: 409, title: 'A menu item in the request is not available.' },
+  OUT_OF_STOCK: { status: 409, title: 'There is not enough stock for a menu item in the request.' },
+  INVALID_TRANSITION: { status: 409, title: 'That status change is not allowed from the current status.' },
+  REQUEST_IN_PROGRESS: { status: 409, title: 'A request with this Idempotency-Key is still being processed.' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is too large.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The request body must be application/json.' },
   CONSTRAINT_VIOLATION: { status: 422, title: 'The data breaks a rule of the database.' },
   REFERENCE_NOT_FOUND: { status: 422, title: 'The request refers to something that does not exist.' },
+  UNKNOWN_MENU_ITEM: { status: 422, title: "A menu item in the request is not on this restaurant's menu." },
+  IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'This Idempotency-Key was used for a different request.' },
   RATE_LIMITED: { status: 429, title: 'Too many requests; retry after the time given.' },
   INTERNAL_ERROR: { status: 500, title: 'Something went wrong on our side.' },
   DATABASE_UNAVAILABLE: { status: 503, title: 'The database cannot be reached right now; retry shortly.' },
@@ -59,6 +65,18 @@ interface PgErrorLike {
   constraint?: unknown;
 }
 
+/** Comanda's CM00x errors carry the items concerned as JSON in DETAIL. */
+function itemsOf(err: object): { items: unknown[] } | undefined {
+  const detail = (err as { detail?: unknown }).detail;
+  if (typeof detail !== 'string') return undefined;
+  try {
+    const items: unknown = JSON.parse(detail);
+    return Array.isArray(items) ? { items } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const CONNECTION_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'EHOSTUNREACH']);
 
 /**
@@ -92,8 +110,12 @@ export function fromDatabaseError(err: unknown): AppError | undefined {
       return new AppError('DATABASE_BUSY', undefined, { retryAfter: 1, cause: err });
     case '57014': // query_canceled (statement_timeout)
       return new AppError('DATABASE_TIMEOUT', undefined, { retryAfter: 2, cause: err });
-    case 'CM001': // Comanda: menu item not available (restaurante.validate_menu_item_availability)
-      return new AppError('ITEM_UNAVAILABLE', undefined, { cause: err });
+    case 'CM001': // Comanda: menu item not available (validate_menu_item_availability, place_order)
+      return new AppError('ITEM_UNAVAILABLE', undefined, { extra: itemsOf(err), cause: err });
+    case 'CM002': // Comanda: not enough stock (place_order, decrease_menu_item_stock)
+      return new AppError('OUT_OF_STOCK', undefined, { extra: itemsOf(err), cause: err });
+    case 'CM003': // Comanda: not on this restaurant's menu (place_order, decrease_menu_item_stock)
+      return new AppError('UNKNOWN_MENU_ITEM', undefined, { extra: itemsOf(err), cause: err });
   }
   const sqlClass = code.slice(0, 2);
   if (sqlClass === '22') {

@@ -5,14 +5,35 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Database } from '../core/db/database.js';
 import { AppError } from '../core/errors.js';
 import { checkReadiness, type Readiness } from '../core/health.js';
+import { MenuCache } from '../core/ordering/menu.js';
+import rateLimit from '@fastify/rate-limit';
+import type { OrderingSettings } from '../config.js';
 import { errorHandler, sendProblem } from './problems.js';
 import { loggerOptions } from './logging.js';
 import { registerOpenApi } from './openapi.js';
 import { healthRoutes } from './routes/health.js';
 import { staffRoutes } from './routes/staff.js';
+import { menuRoutes } from './routes/menu.js';
+import { adminMenuRoutes } from './routes/admin-menu.js';
+import { orderRoutes } from './routes/orders.js';
+import { tableRoutes } from './routes/tables.js';
+
+export const defaultOrderingSettings: OrderingSettings = {
+  sessionTtlMinutes: 240,
+  idempotencyTtlHours: 24,
+  menuCacheMaxAgeMs: 1_000,
+  rateLimits: { qrScansPerMinute: 30, ordersPerMinute: 30, ordersPerIpPerMinute: 120 },
+};
 
 export interface BuildOptions {
   db: Database;
+  /** The server secret (COMANDA_SECRET) that QR codes are derived from. */
+  secret: string;
+  /** Base URL for QR codes; by default the URL the request came in on. */
+  publicUrl?: string;
+  ordering?: OrderingSettings;
+  /** The menu cache (the service shares it with its LISTEN connection); one is made otherwise. */
+  menuCache?: MenuCache;
   /** Migration versions this code expects to find applied (readiness). */
   expectedMigrations: number[];
   logLevel?: string;
@@ -40,7 +61,15 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
     done();
   });
   await registerOpenApi(app);
-  app.decorateRequest('staff', null);
+  // Rate limits are counted per instance, in memory (docs/operations.md says how to size them).
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new AppError('RATE_LIMITED', `Too many requests; retry in ${Math.ceil(context.ttl / 1000)} s.`, {
+        retryAfter: Math.max(1, Math.ceil(context.ttl / 1000)),
+      }),
+  });
+  app.decorateRequest('principal', null);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, new AppError('ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`), request),
@@ -49,5 +78,20 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   const readiness = (): Promise<Readiness> => checkReadiness(options.db, options.expectedMigrations);
   healthRoutes(app, readiness);
   staffRoutes(app, options.db);
+  const ordering = options.ordering ?? defaultOrderingSettings;
+  const menus = options.menuCache ?? new MenuCache(options.db, ordering.menuCacheMaxAgeMs);
+  menuRoutes(app, options.db, menus);
+  adminMenuRoutes(app, options.db);
+  tableRoutes(app, options.db, {
+    secret: options.secret,
+    publicUrl: options.publicUrl,
+    sessionTtlMinutes: ordering.sessionTtlMinutes,
+    qrScansPerMinute: ordering.rateLimits.qrScansPerMinute,
+  });
+  orderRoutes(app, options.db, {
+    idempotencyTtlHours: ordering.idempotencyTtlHours,
+    ordersPerMinute: ordering.rateLimits.ordersPerMinute,
+    ordersPerIpPerMinute: ordering.rateLimits.ordersPerIpPerMinute,
+  });
   return app;
 }

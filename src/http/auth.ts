@@ -1,12 +1,15 @@
-// Bearer-token authentication for the HTTP API: `Authorization: Bearer <token>`.
+// Bearer-token authentication for the HTTP API: `Authorization: Bearer <token>`, a staff token
+// (cmd_staff_…) or a guest's table-session token (cmd_guest_…).
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { Principal } from '../core/auth/principal.js';
 import { authenticateStaff, type StaffPrincipal, type StaffRole } from '../core/auth/staff-tokens.js';
 import type { Database } from '../core/db/database.js';
 import { AppError } from '../core/errors.js';
+import { authenticateGuest } from '../core/ordering/table-sessions.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    staff: StaffPrincipal | null;
+    principal: Principal | null;
   }
 }
 
@@ -19,16 +22,50 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return match[1];
 }
 
-/** A preHandler that admits staff tokens with one of `roles` (any role when none is given). */
+async function principalOf(db: Database, request: FastifyRequest): Promise<Principal | undefined> {
+  const token = bearerToken(request);
+  if (!token) return undefined;
+  const principal = (await authenticateStaff(db, token)) ?? (await authenticateGuest(db, token));
+  if (!principal) throw new AppError('UNAUTHENTICATED', 'The token is unknown, revoked or expired, or its table session was closed.');
+  return principal;
+}
+
+/** Admits staff tokens with one of `roles` (any role when none is given). */
 export function requireStaff(db: Database, ...roles: StaffRole[]): preHandlerAsyncHookHandler {
   return async (request: FastifyRequest, _reply: FastifyReply) => {
-    const token = bearerToken(request);
-    if (!token) throw new AppError('UNAUTHENTICATED');
-    const principal = await authenticateStaff(db, token);
-    if (!principal) throw new AppError('UNAUTHENTICATED', 'The token is unknown, revoked or expired.');
+    const principal = await principalOf(db, request);
+    if (!principal) throw new AppError('UNAUTHENTICATED');
+    if (principal.kind !== 'staff') throw new AppError('FORBIDDEN', 'This is for staff; a guest session cannot use it.');
     if (roles.length > 0 && !roles.includes(principal.role)) {
       throw new AppError('FORBIDDEN', `This needs the role ${roles.join(' or ')}; the token has ${principal.role}.`);
     }
-    request.staff = principal;
+    request.principal = principal;
   };
+}
+
+/** Admits a guest session or any staff token. */
+export function requireGuestOrStaff(db: Database): preHandlerAsyncHookHandler {
+  return async (request: FastifyRequest, _reply: FastifyReply) => {
+    const principal = await principalOf(db, request);
+    if (!principal) throw new AppError('UNAUTHENTICATED');
+    request.principal = principal;
+  };
+}
+
+/** Reads a token when one is sent (routes open to anyone that say more to a known caller). */
+export function optionalPrincipal(db: Database): preHandlerAsyncHookHandler {
+  return async (request: FastifyRequest, _reply: FastifyReply) => {
+    request.principal = (await principalOf(db, request)) ?? null;
+  };
+}
+
+export function staffOf(request: FastifyRequest): StaffPrincipal {
+  const principal = request.principal;
+  if (principal?.kind !== 'staff') throw new AppError('FORBIDDEN');
+  return principal;
+}
+
+export function principalOfRequest(request: FastifyRequest): Principal {
+  if (!request.principal) throw new AppError('UNAUTHENTICATED');
+  return request.principal;
 }

@@ -1,6 +1,6 @@
 // Staff tokens: bearer tokens with a role (admin, kitchen, waiter) for one restaurant.
 import { AppError } from '../errors.js';
-import type { Database } from '../db/database.js';
+import type { Database, Queryable } from '../db/database.js';
 import { hashToken, newId, newToken } from './tokens.js';
 
 export const staffRoles = ['admin', 'kitchen', 'waiter'] as const;
@@ -71,7 +71,7 @@ export async function revokeStaffToken(db: Database, id: string): Promise<StaffT
  * The principal for a presented token, or undefined when it is unknown, revoked or expired.
  * Records when the token was last used, at most once a minute, so that reads stay reads.
  */
-export async function authenticateStaff(db: Database, token: string): Promise<StaffPrincipal | undefined> {
+export async function authenticateStaff(db: Queryable, token: string): Promise<StaffPrincipal | undefined> {
   if (!token.startsWith('cmd_staff_')) return undefined;
   const { rows } = await db.query<{ id: string; restaurantId: string; role: StaffRole; stale: boolean }>(
     `SELECT id, "restaurantId", role,

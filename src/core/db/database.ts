@@ -32,6 +32,11 @@ export interface DatabaseOptions {
 /** What a transaction body receives: a client whose queries run inside the transaction. */
 export type Tx = Pick<pg.PoolClient, 'query'>;
 
+/** Either a Database (each query its own transaction) or a Tx (inside the caller's). */
+export interface Queryable {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, params?: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
 const SETTING_NAME = /^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/;
 
 function timeoutMs(value: number, name: string): number {
@@ -66,14 +71,6 @@ export class Database {
     let broken: Error | undefined;
     try {
       await client.query(this.beginSql(options));
-      const settings = Object.entries(options.settings ?? {});
-      if (settings.length > 0) {
-        for (const [name] of settings) {
-          if (!SETTING_NAME.test(name)) throw new TypeError(`invalid setting name ${name}`);
-        }
-        const calls = settings.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ');
-        await client.query(`SELECT ${calls}`, settings.flat());
-      }
       const result = await fn(client);
       await client.query('COMMIT');
       return result;
@@ -119,11 +116,18 @@ export class Database {
     const modes: string[] = [];
     if (options.isolation) modes.push(`ISOLATION LEVEL ${options.isolation.toUpperCase()}`);
     if (options.readOnly) modes.push('READ ONLY');
-    // One round trip: the values are integers checked above, never client input.
+    // One round trip for all of it: the timeouts are integers checked above, setting names are
+    // checked against a strict pattern, and setting values are quoted by the driver's
+    // escapeLiteral (they are ids and labels made by the server, never raw client input).
+    const settings = Object.entries(options.settings ?? {}).map(([name, value]) => {
+      if (!SETTING_NAME.test(name)) throw new TypeError(`invalid setting name ${name}`);
+      return `SELECT set_config('${name}', ${pg.escapeLiteral(value)}, true)`;
+    });
     return [
       `BEGIN${modes.length ? ' ' + modes.join(' ') : ''}`,
       `SET LOCAL statement_timeout = ${statementMs}`,
       `SET LOCAL lock_timeout = ${lockMs}`,
+      ...settings,
     ].join('; ');
   }
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../core/db/database.js';
-import { requireStaff } from '../auth.js';
+import { requireStaff, staffOf } from '../auth.js';
 import { authProblems } from '../openapi.js';
 
 export function staffRoutes(app: FastifyInstance, db: Database): void {
@@ -19,7 +19,7 @@ export function staffRoutes(app: FastifyInstance, db: Database): void {
     },
   };
   app.get('/api/staff/me', { preHandler: requireStaff(db), schema }, (request) => {
-    const staff = request.staff!;
+    const staff = staffOf(request);
     return { tokenId: staff.tokenId, role: staff.role, restaurantId: staff.restaurantId };
   });
 }

@@ -1,0 +1,296 @@
+// npm run bench:orders [-- --quick]
+//
+// Starts Comanda on a fresh embedded PostgreSQL and drives POST /api/orders over HTTP with
+// autocannon: the roadmap's phases (5 orders/s for 60 s, then 20/s for 30 s), a steady 200/s,
+// a maximum-throughput run and a hot-item run (everyone orders the same dish); then the cached
+// menu. In the same run it measures the raw database limit for the same work with pgbench: the
+// same statements and round trips per order (authentication, the transaction with its timeouts,
+// actor, idempotency lock, lookup, place_order, the key record), clients = the service's pool
+// size, same duration (a Node loop of the same SQL where pgbench is absent). It prints
+// throughput, latency percentiles, answers by status, the API/raw ratio, and checks the
+// invariant: initial − final stock = quantities of accepted orders = the ledger's sum.
+import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { createStaffToken } from '../src/core/auth/staff-tokens.js';
+import { Database, ident } from '../src/core/db/database.js';
+import { loadMigrations, MigrationRunner } from '../src/core/migrations/runner.js';
+import { DEMO_RESTAURANT_ID, seedDemo } from '../src/core/seed.js';
+import { startEmbeddedPostgres } from '../src/embedded/postgres.js';
+import { build, defaultOrderingSettings } from '../src/http/app.js';
+
+const quick = process.argv.includes('--quick');
+const POOL = Number(process.env.BENCH_POOL_SIZE ?? 10);
+const CONNECTIONS = 2 * POOL; // the load generator never runs more than twice the pool
+const seconds = (full: number, short: number) => (quick ? short : full);
+const ITEMS = Array.from({ length: 20 }, (_, i) => `bench_item_${String(i).padStart(2, '0')}`);
+const HOT = 'bench_hot';
+const STOCK = 10_000_000;
+
+// ---------------------------------------------------------------------------------------------
+// Set-up: a cluster of its own, two databases (the service's, and pgbench's for the raw limit).
+// ---------------------------------------------------------------------------------------------
+const root = await mkdtemp(path.join(tmpdir(), 'comanda-bench-'));
+await chmod(root, 0o711);
+const cluster = await startEmbeddedPostgres({
+  clusterDir: path.join(root, 'cluster'),
+  password: randomBytes(12).toString('hex'),
+  logFile: path.join(root, 'postgres.log'),
+  settings: { max_connections: '200' },
+});
+const urlOf = (database: string) => {
+  const url = new URL(cluster.adminUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+};
+
+async function prepareDatabase(name: string): Promise<{ url: string; db: Database; token: string; tokenId: string }> {
+  const admin = new pg.Client({ connectionString: cluster.adminUrl });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${ident(name)}`);
+  await admin.query(`CREATE DATABASE ${ident(name)}`);
+  await admin.end();
+  const url = urlOf(name);
+  await new MigrationRunner({ connectionString: url }).up();
+  const db = new Database({ connectionString: url, poolSize: POOL });
+  await seedDemo(db);
+  await db.query(
+    `INSERT INTO restaurante.menu_items (id, "restaurantId", "categoryId", name, price, stock)
+     SELECT id, $1, 'cat_tapas', 'Bench ' || id, 3.00, $2 FROM unnest($3::text[]) AS id`,
+    [DEMO_RESTAURANT_ID, STOCK, [...ITEMS, HOT]],
+  );
+  const { token, info } = await createStaffToken(db, { restaurantId: DEMO_RESTAURANT_ID, role: 'waiter', label: 'bench' });
+  return { url, db, token, tokenId: info.id };
+}
+
+const service = await prepareDatabase('comanda_bench');
+const app = await build({
+  db: service.db,
+  secret: randomBytes(32).toString('hex'),
+  expectedMigrations: (await loadMigrations()).map((m) => m.version),
+  logLevel: 'warn',
+  ordering: {
+    ...defaultOrderingSettings,
+    rateLimits: { qrScansPerMinute: 1_000_000, ordersPerMinute: 1_000_000, ordersPerIpPerMinute: 1_000_000 },
+  },
+});
+const base = await app.listen({ port: 0, host: '127.0.0.1' });
+
+// ---------------------------------------------------------------------------------------------
+// Load runs
+// ---------------------------------------------------------------------------------------------
+interface RunResult {
+  name: string;
+  seconds: number;
+  requests: number;
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  byStatus: Record<string, number>;
+  /** Units of stock the accepted orders took. */
+  units: number;
+}
+
+const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : NaN);
+
+function orderBody(hot: boolean): { body: string; units: number } {
+  if (hot) return { body: JSON.stringify({ source: 'presencial', items: [{ menuItemId: HOT, quantity: 1 }] }), units: 1 };
+  const a = ITEMS[Math.floor(Math.random() * ITEMS.length)]!;
+  const b = ITEMS[Math.floor(Math.random() * ITEMS.length)]!;
+  return {
+    body: JSON.stringify({ source: 'presencial', items: [{ menuItemId: a, quantity: 1 }, { menuItemId: b, quantity: 1 }] }),
+    units: 2,
+  };
+}
+
+async function run(name: string, options: { duration: number; rate?: number; hot?: boolean; menu?: boolean }): Promise<RunResult> {
+  const latencies: number[] = [];
+  const byStatus: Record<string, number> = {};
+  let done!: (result: autocannon.Result) => void;
+  let failed!: (err: unknown) => void;
+  const finished = new Promise<autocannon.Result>((resolve, reject) => ((done = resolve), (failed = reject)));
+  const instance = autocannon({
+    url: base,
+    connections: options.menu ? 20 : CONNECTIONS,
+    duration: options.duration,
+    ...(options.rate ? { overallRate: options.rate } : {}),
+    requests: [
+      options.menu
+        ? { method: 'GET', path: `/api/menu?restaurantId=${DEMO_RESTAURANT_ID}` }
+        : {
+            method: 'POST',
+            path: '/api/orders',
+            setupRequest: (request) => {
+              const key = randomUUID();
+              const { body } = orderBody(options.hot ?? false);
+              return {
+                ...request,
+                headers: {
+                  'content-type': 'application/json',
+                  authorization: `Bearer ${service.token}`,
+                  'idempotency-key': key,
+                },
+                body,
+              };
+            },
+          },
+    ],
+  }, (err, result) => (err ? failed(err) : done(result)));
+  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+    latencies.push(responseTime);
+    byStatus[statusCode] = (byStatus[statusCode] ?? 0) + 1;
+  });
+  const result = await finished;
+  latencies.sort((a, b) => a - b);
+  // Every accepted order takes 2 units (two lines of 1), or 1 on the hot item.
+  const units = options.menu ? 0 : (byStatus['201'] ?? 0) * (options.hot ? 1 : 2);
+  return {
+    name,
+    seconds: options.duration,
+    requests: latencies.length,
+    rps: latencies.length / options.duration,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
+    byStatus: { ...byStatus, ...(result.errors ? { 'socket errors': result.errors } : {}), ...(result.timeouts ? { timeouts: result.timeouts } : {}) },
+    units,
+  };
+}
+
+async function stockTaken(db: Database): Promise<{ taken: number; ledger: number; orders: number }> {
+  const { rows } = await db.query<{ taken: string; ledger: string; orders: string }>(
+    `SELECT (SELECT $2::bigint * count(*) - sum(stock) FROM restaurante.menu_items WHERE id = ANY($1)) AS taken,
+            (SELECT coalesce(-sum(delta), 0) FROM restaurante.stock_movements WHERE "menuItemId" = ANY($1) AND reason = 'order') AS ledger,
+            (SELECT count(*) FROM restaurante.orders) AS orders`,
+    [[...ITEMS, HOT], STOCK],
+  );
+  return { taken: Number(rows[0]!.taken), ledger: Number(rows[0]!.ledger), orders: Number(rows[0]!.orders) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The raw limit: the same SQL, round trip for round trip, straight to PostgreSQL.
+// ---------------------------------------------------------------------------------------------
+async function rawLimit(duration: number): Promise<{ tps: number; tool: string }> {
+  const raw = await prepareDatabase('comanda_bench_raw');
+  const tokenHash = createHash('sha256').update(raw.token).digest('hex');
+  const actor = `staff:waiter:${raw.tokenId}`;
+  const begin = `BEGIN \\; SET LOCAL statement_timeout = ${raw.db.statementTimeoutMs} \\; SET LOCAL lock_timeout = ${raw.db.lockTimeoutMs};`;
+  const items = ITEMS.map((id) => `'${id}'`).join(',');
+  const script = [
+    `\\set a random(0, ${ITEMS.length - 1})`,
+    `\\set b random(0, ${ITEMS.length - 1})`,
+    '\\set k random(1, 2000000000)',
+    // authentication: one transaction
+    begin,
+    `SELECT id, "restaurantId", role, ("lastUsedAt" IS NULL OR "lastUsedAt" < now() - interval '1 minute') AS stale FROM restaurante.staff_tokens WHERE token_hash = '${tokenHash}' AND "revokedAt" IS NULL AND ("expiresAt" IS NULL OR "expiresAt" > now());`,
+    'COMMIT;',
+    // the order: one transaction
+    begin,
+    `SELECT set_config('comanda.actor', '${actor}', true);`,
+    `SELECT pg_try_advisory_xact_lock(hashtextextended('["${DEMO_RESTAURANT_ID}","staff:${raw.tokenId}","k-:client_id-:k"]', 7342));`,
+    `SELECT fingerprint, "responseStatus", "responseBody" FROM restaurante.idempotency_keys WHERE "restaurantId" = '${DEMO_RESTAURANT_ID}' AND scope = 'staff:${raw.tokenId}' AND key = 'k-:client_id-:k' AND "expiresAt" > now();`,
+    `SELECT restaurante.place_order('${DEMO_RESTAURANT_ID}', '{"tableId":null,"source":"presencial","createdBy":"${actor}"}', json_build_array(json_build_object('menuItemId', (ARRAY[${items}])[:a + 1], 'quantity', 1), json_build_object('menuItemId', (ARRAY[${items}])[:b + 1], 'quantity', 1))::jsonb);`,
+    `INSERT INTO restaurante.idempotency_keys ("restaurantId", scope, key, fingerprint, "responseStatus", "responseBody", "expiresAt") VALUES ('${DEMO_RESTAURANT_ID}', 'staff:${raw.tokenId}', 'k-:client_id-:k', 'bench', 201, '{}', now() + interval '24 hours') ON CONFLICT DO NOTHING;`,
+    'COMMIT;',
+  ].join('\n');
+  const pgbench = ['/usr/lib/postgresql/15/bin/pgbench', '/usr/bin/pgbench'].find((p) => existsSync(p));
+  let tps: number;
+  let tool: string;
+  if (pgbench) {
+    const file = path.join(root, 'order.sql');
+    await writeFile(file, script + '\n');
+    const url = new URL(raw.url);
+    const out = spawnSync(
+      pgbench,
+      ['-n', '-f', file, '-c', String(POOL), '-j', '2', '-T', String(duration), '-h', '127.0.0.1', '-p', url.port, '-U', 'postgres', url.pathname.slice(1)],
+      { env: { ...process.env, PGPASSWORD: decodeURIComponent(url.password) }, encoding: 'utf8' },
+    );
+    const match = /tps = ([\d.]+)/.exec(out.stdout);
+    if (!match) throw new Error(`pgbench failed:\n${out.stdout}\n${out.stderr}`);
+    tps = Number(match[1]);
+    tool = `pgbench (${POOL} clients)`;
+  } else {
+    // The same statements from Node, one client per pooled connection.
+    const statements = script
+      .split('\n')
+      .filter((line) => !line.startsWith('\\set'))
+      .map((line) => line.replace(/\\;/g, ';').replace(/;$/, ''));
+    let done = 0;
+    const deadline = Date.now() + duration * 1000;
+    await Promise.all(
+      Array.from({ length: POOL }, async (_, clientId) => {
+        const client = new pg.Client({ connectionString: raw.url });
+        await client.connect();
+        while (Date.now() < deadline) {
+          const vars: Record<string, string> = {
+            a: String(Math.floor(Math.random() * ITEMS.length)),
+            b: String(Math.floor(Math.random() * ITEMS.length)),
+            k: String(Math.floor(Math.random() * 2e9)),
+            client_id: String(clientId),
+          };
+          for (const sql of statements) await client.query(sql.replace(/:(a|b|k|client_id)\b/g, (_m, v: string) => vars[v]!));
+          done++;
+        }
+        await client.end();
+      }),
+    );
+    tps = done / duration;
+    tool = `Node loop (${POOL} clients; pgbench not found)`;
+  }
+  await raw.db.close();
+  return { tps, tool };
+}
+
+// ---------------------------------------------------------------------------------------------
+const results: RunResult[] = [];
+const before = await stockTaken(service.db);
+const serverVersion = (await service.db.query<{ v: string }>('SELECT version() AS v')).rows[0]!.v.split(' on ')[0];
+const warmUp = await run('warm-up', { duration: 3 });
+results.push(await run('roadmap sustained 5/s', { duration: seconds(60, 10), rate: 5 }));
+results.push(await run('roadmap peak 20/s', { duration: seconds(30, 5), rate: 20 }));
+results.push(await run('steady 200/s', { duration: seconds(30, 10), rate: 200 }));
+const max = await run('maximum throughput', { duration: seconds(30, 10) });
+results.push(max);
+results.push(await run('hot item (all order one dish)', { duration: seconds(20, 10), hot: true }));
+const after = await stockTaken(service.db);
+const menu = await run('cached menu GET', { duration: seconds(10, 5), menu: true });
+await app.close();
+await service.db.close();
+const raw = await rawLimit(max.seconds);
+
+const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+console.log(`\nComanda order benchmark${quick ? ' (--quick)' : ''}: pool ${POOL}, ${CONNECTIONS} connections, ${new Date().toISOString()}`);
+console.log(`node ${process.version}, ${serverVersion}, ${cpus().length} CPUs, server + database + load generator on this machine\n`);
+console.log('run                               s     req      req/s    p50 ms   p95 ms   p99 ms   answers');
+for (const r of [...results, menu]) {
+  const answers = Object.entries(r.byStatus)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(', ');
+  console.log(
+    `${r.name.padEnd(32)} ${String(r.seconds).padStart(3)} ${String(r.requests).padStart(7)} ${fmt(r.rps).padStart(10)} ${fmt(r.p50).padStart(8)} ${fmt(r.p95).padStart(8)} ${fmt(r.p99).padStart(8)}   ${answers}`,
+  );
+}
+const apiAccepted = (max.byStatus['201'] ?? 0) / max.seconds;
+console.log(`\nraw database limit (${raw.tool}): ${fmt(raw.tps)} orders/s`);
+console.log(`API / raw (maximum throughput, accepted orders): ${fmt(apiAccepted)} / ${fmt(raw.tps)} = ${fmt(apiAccepted / raw.tps, 2)}`);
+
+const accepted = [warmUp, ...results].reduce((sum, r) => sum + r.units, 0);
+const taken = after.taken - before.taken;
+const ledger = after.ledger - before.ledger;
+console.log(`\ninvariant: initial − final stock = ${taken}; quantities of accepted orders = ${accepted}; ledger = ${ledger}`);
+const fiveHundreds = results.reduce((sum, r) => sum + Object.entries(r.byStatus).filter(([k]) => k.startsWith('5')).reduce((s, [, v]) => s + v, 0), 0);
+const roadmap5xx = results
+  .slice(0, 2)
+  .reduce((sum, r) => sum + Object.entries(r.byStatus).filter(([k]) => k.startsWith('5')).reduce((s, [, v]) => s + v, 0), 0);
+const okInvariant = taken === ledger && taken === accepted;
+console.log(`5xx answers: ${fiveHundreds} (roadmap phases: ${roadmap5xx})`);
+console.log(`invariant ${okInvariant ? 'holds' : 'BROKEN'}`);
+await cluster.stop();
+await rm(root, { recursive: true, force: true });
+process.exit(okInvariant && roadmap5xx === 0 ? 0 : 1);

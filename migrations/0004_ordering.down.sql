@@ -1,0 +1,15 @@
+DROP FUNCTION restaurante.create_order_with_stock_check(jsonb, jsonb[]);
+DROP FUNCTION restaurante.decrease_menu_item_stock(text, integer);
+DROP FUNCTION restaurante.place_order(text, jsonb, jsonb);
+DROP FUNCTION restaurante.order_json(text);
+DROP FUNCTION restaurante.get_complete_menu(text);
+DROP TRIGGER menu_items_menu_version_update ON restaurante.menu_items;
+DROP TRIGGER menu_items_menu_version ON restaurante.menu_items;
+DROP TRIGGER menu_categories_menu_version ON restaurante.menu_categories;
+DROP TRIGGER restaurants_menu_version ON restaurante.restaurants;
+DROP FUNCTION restaurante.bump_menu_version();
+DROP TRIGGER restaurants_menu_version_create ON restaurante.restaurants;
+DROP FUNCTION restaurante.create_menu_version();
+DROP TABLE restaurante.menu_versions;
+DROP FUNCTION restaurante.stock_state(integer);
+DROP SEQUENCE restaurante.order_number_seq;

@@ -1,0 +1,332 @@
+// Orders: placing them (atomic stock, idempotency keys), reading them, and the status machine
+// the kitchen and the floor staff drive.
+import { actorOf, authenticate, idempotencyScopeOf, type Principal } from '../auth/principal.js';
+import type { StaffPrincipal } from '../auth/staff-tokens.js';
+import type { Database, Tx } from '../db/database.js';
+import { AppError } from '../errors.js';
+import { fingerprintOf, withIdempotency } from '../idempotency.js';
+
+export const orderStatuses = ['PENDING', 'CONFIRMED', 'IN_PROGRESS', 'READY', 'SERVED', 'CANCELLED'] as const;
+export type OrderStatus = (typeof orderStatuses)[number];
+export const staffOrderSources = ['presencial', 'telefono', 'online'] as const;
+
+export interface OrderLineInput {
+  menuItemId: string;
+  quantity: number;
+  notes?: string;
+}
+
+export interface OrderInput {
+  tableId?: string;
+  items: OrderLineInput[];
+  customerEmail?: string;
+  notes?: string;
+  /** Staff only; guests' orders are always `qr`. */
+  source?: (typeof staffOrderSources)[number];
+}
+
+export interface OrderLine {
+  id: string;
+  menuItemId: string;
+  name: string;
+  quantity: number;
+  unitPrice: number;
+  totalPrice: number;
+  status: OrderStatus;
+  notes: string | null;
+}
+
+export interface Order {
+  id: string;
+  orderNumber: string;
+  restaurantId: string;
+  tableId: string | null;
+  source: string;
+  status: OrderStatus;
+  totalAmount: number;
+  customerEmail: string | null;
+  notes: string | null;
+  orderedAt: string;
+  updatedAt: string;
+  items: OrderLine[];
+}
+
+export interface PlacedOrder {
+  status: number;
+  body: { order: Order; duplicate: boolean };
+  replayed: boolean;
+}
+
+/**
+ * Places an order: prices from the database, stock down atomically, all or nothing.
+ *
+ * The caller is a principal, or a bearer token that is authenticated inside the order's own
+ * transaction: the busiest write then costs six round trips to the database (begin, who is it,
+ * idempotency lock, key lookup, place_order, key record, commit — five without a key).
+ */
+export async function placeOrder(
+  db: Database,
+  caller: Principal | { token: string },
+  input: OrderInput,
+  options: { idempotencyKey?: string; idempotencyTtlHours: number },
+): Promise<PlacedOrder> {
+  return db.transaction(async (tx) => {
+    const principal = 'token' in caller ? await authenticate(tx, caller.token) : caller;
+    return placeOrderIn(tx, principal, input, options);
+  });
+}
+
+async function placeOrderIn(
+  tx: Tx,
+  principal: Principal,
+  input: OrderInput,
+  options: { idempotencyKey?: string; idempotencyTtlHours: number },
+): Promise<PlacedOrder> {
+  let tableId: string | null;
+  let source: string;
+  let sessionId: string | null = null;
+  if (principal.kind === 'guest') {
+    if (input.tableId !== undefined && input.tableId !== principal.tableId) {
+      throw new AppError('FORBIDDEN', "A guest orders for the session's own table only.");
+    }
+    if (input.source !== undefined) throw new AppError('FORBIDDEN', 'Guests cannot set the order source.');
+    tableId = principal.tableId;
+    sessionId = principal.sessionId;
+    source = 'qr';
+  } else {
+    tableId = input.tableId ?? null;
+    source = input.source ?? 'presencial';
+  }
+  const normalized = {
+    tableId,
+    source,
+    items: input.items.map((i) => ({ menuItemId: i.menuItemId, quantity: i.quantity, notes: i.notes ?? null })),
+    customerEmail: input.customerEmail ?? null,
+    notes: input.notes ?? null,
+  };
+  const orderData = { ...normalized, sessionId, idempotencyKey: options.idempotencyKey ?? null, createdBy: actorOf(principal) };
+  const work = async () => {
+    // place_order also records createdBy as the transaction's comanda.actor.
+    const { rows } = await tx.query<{ order: Order }>('SELECT restaurante.place_order($1, $2, $3) AS order', [
+      principal.restaurantId,
+      JSON.stringify(orderData),
+      JSON.stringify(normalized.items),
+    ]);
+    return { status: 201, body: { order: rows[0]!.order, duplicate: false } };
+  };
+  const result =
+    options.idempotencyKey === undefined
+      ? { ...(await work()), replayed: false }
+      : await withIdempotency(
+          tx,
+          {
+            restaurantId: principal.restaurantId,
+            scope: idempotencyScopeOf(principal),
+            key: options.idempotencyKey,
+            fingerprint: fingerprintOf('POST', '/api/orders', normalized),
+            ttlHours: options.idempotencyTtlHours,
+          },
+          work,
+        );
+  return { ...result, body: { ...result.body, duplicate: result.replayed } };
+}
+
+/** Guests see their own session's orders only; anything else is NOT_FOUND, as if absent. */
+function visibility(principal: Principal, params: unknown[]): string {
+  params.push(principal.restaurantId);
+  let where = `o."restaurantId" = $${params.length}`;
+  if (principal.kind === 'guest') {
+    params.push(principal.sessionId);
+    where += ` AND o."sessionId" = $${params.length}`;
+  }
+  return where;
+}
+
+export async function getOrder(db: Database, principal: Principal, orderId: string): Promise<Order> {
+  const params: unknown[] = [orderId];
+  const { rows } = await db.query<{ order: Order }>(
+    `SELECT restaurante.order_json(o.id) AS order FROM restaurante.orders o WHERE o.id = $1 AND ${visibility(principal, params)}`,
+    params,
+    { readOnly: true },
+  );
+  if (!rows[0]) throw new AppError('NOT_FOUND', 'No such order.');
+  return rows[0].order;
+}
+
+export async function listOrders(
+  db: Database,
+  principal: Principal,
+  filter: { status?: OrderStatus; tableId?: string; limit?: number } = {},
+): Promise<Order[]> {
+  const params: unknown[] = [];
+  let where = visibility(principal, params);
+  if (filter.status) {
+    params.push(filter.status);
+    where += ` AND o.status = $${params.length}`;
+  }
+  if (filter.tableId) {
+    params.push(filter.tableId);
+    where += ` AND o."tableId" = $${params.length}`;
+  }
+  params.push(filter.limit ?? 50);
+  const { rows } = await db.query<{ order: Order }>(
+    `SELECT restaurante.order_json(o.id) AS order FROM restaurante.orders o
+      WHERE ${where} ORDER BY o."orderedAt" DESC, o.id LIMIT $${params.length}`,
+    params,
+    { readOnly: true },
+  );
+  return rows.map((r) => r.order);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The status machine: PENDING → CONFIRMED → IN_PROGRESS → READY → SERVED, and CANCELLED before
+// the kitchen starts (PENDING or CONFIRMED), which gives the stock back through the ledger.
+// ---------------------------------------------------------------------------------------------
+const FORWARD: OrderStatus[] = ['PENDING', 'CONFIRMED', 'IN_PROGRESS', 'READY', 'SERVED'];
+const rank = (s: OrderStatus) => FORWARD.indexOf(s);
+
+export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
+  if (to === 'CANCELLED') return from === 'PENDING' || from === 'CONFIRMED';
+  if (from === 'CANCELLED' || from === 'SERVED') return false;
+  return rank(to) === rank(from) + 1;
+}
+
+function assertTransition(from: OrderStatus, to: OrderStatus, what: string): void {
+  if (!canTransition(from, to)) {
+    throw new AppError('INVALID_TRANSITION', `${what} cannot go from ${from} to ${to}.`, { extra: { from, to } });
+  }
+}
+
+/** Gives back the stock of these order lines (locking the dishes in id order, as orders do). */
+async function returnStock(tx: Tx, restaurantId: string, orderId: string, itemIds: string[] | null): Promise<void> {
+  await tx.query(
+    `SELECT set_config('comanda.stock_reason', 'order_cancelled', true), set_config('comanda.stock_order_id', $1, true)`,
+    [orderId],
+  );
+  await tx.query(
+    `WITH back AS (
+       SELECT "menuItemId" AS id, sum(quantity) AS quantity FROM restaurante.order_items
+        WHERE "orderId" = $1 AND status <> 'CANCELLED' AND ($3::text[] IS NULL OR id = ANY($3))
+        GROUP BY 1),
+     locked AS (
+       SELECT mi.id FROM restaurante.menu_items mi JOIN back ON back.id = mi.id
+        WHERE mi."restaurantId" = $2 ORDER BY mi.id FOR UPDATE OF mi)
+     UPDATE restaurante.menu_items mi SET stock = mi.stock + back.quantity
+       FROM back WHERE mi.id = back.id AND mi.id IN (SELECT id FROM locked)`,
+    [orderId, restaurantId, itemIds],
+  );
+  await tx.query(`SELECT set_config('comanda.stock_reason', '', true), set_config('comanda.stock_order_id', '', true)`);
+}
+
+async function lockOrder(tx: Tx, staff: StaffPrincipal, orderId: string): Promise<OrderStatus> {
+  const { rows } = await tx.query<{ status: OrderStatus }>(
+    'SELECT status FROM restaurante.orders WHERE id = $1 AND "restaurantId" = $2 FOR UPDATE',
+    [orderId, staff.restaurantId],
+  );
+  if (!rows[0]) throw new AppError('NOT_FOUND', 'No such order.');
+  return rows[0].status;
+}
+
+async function orderJson(tx: Tx, orderId: string): Promise<Order> {
+  const { rows } = await tx.query<{ order: Order }>('SELECT restaurante.order_json($1) AS order', [orderId]);
+  return rows[0]!.order;
+}
+
+/** Moves the whole order (and its lines that are behind) to `to`. */
+export async function setOrderStatus(db: Database, staff: StaffPrincipal, orderId: string, to: OrderStatus): Promise<Order> {
+  return db.transaction(
+    async (tx) => {
+      const from = await lockOrder(tx, staff, orderId);
+      assertTransition(from, to, 'The order');
+      if (to === 'CANCELLED') {
+        // The order follows its slowest line, so it can look cancellable while a line is already
+        // being cooked: that line (and so the order) cannot be cancelled any more.
+        const { rows: started } = await tx.query<{ status: OrderStatus }>(
+          `SELECT status FROM restaurante.order_items
+            WHERE "orderId" = $1 AND status NOT IN ('PENDING', 'CONFIRMED', 'CANCELLED') LIMIT 1`,
+          [orderId],
+        );
+        if (started[0]) assertTransition(started[0].status, to, 'A line of the order');
+        await returnStock(tx, staff.restaurantId, orderId, null);
+      }
+      await tx.query(
+        `UPDATE restaurante.order_items SET status = $2::text::restaurante."OrderItemStatus"
+          WHERE "orderId" = $1 AND status <> 'CANCELLED'
+            AND ($2::text = 'CANCELLED' OR array_position($3::text[], status::text) < array_position($3::text[], $2::text))`,
+        [orderId, to, FORWARD],
+      );
+      // The total counts live lines only: a cancelled order is worth nothing.
+      await tx.query(
+        `UPDATE restaurante.orders SET status = $2::text::restaurante."OrderStatus",
+                "totalAmount" = CASE WHEN $2::text = 'CANCELLED' THEN 0 ELSE "totalAmount" END
+          WHERE id = $1`,
+        [orderId, to],
+      );
+      return orderJson(tx, orderId);
+    },
+    { settings: { 'comanda.actor': actorOf(staff) } },
+  );
+}
+
+/** Moves one line; the order follows its slowest line (all cancelled: the order is cancelled). */
+export async function setItemStatus(db: Database, staff: StaffPrincipal, orderId: string, itemId: string, to: OrderStatus): Promise<Order> {
+  return db.transaction(
+    async (tx) => {
+      await lockOrder(tx, staff, orderId);
+      const { rows } = await tx.query<{ status: OrderStatus }>(
+        'SELECT status FROM restaurante.order_items WHERE id = $1 AND "orderId" = $2 FOR UPDATE',
+        [itemId, orderId],
+      );
+      if (!rows[0]) throw new AppError('NOT_FOUND', 'No such item in this order.');
+      assertTransition(rows[0].status, to, 'The item');
+      if (to === 'CANCELLED') await returnStock(tx, staff.restaurantId, orderId, [itemId]);
+      await tx.query('UPDATE restaurante.order_items SET status = $2 WHERE id = $1', [itemId, to]);
+      // The order: its total without cancelled lines, its status that of its slowest live line.
+      await tx.query(
+        `UPDATE restaurante.orders o SET
+           "totalAmount" = coalesce(l.total, 0),
+           status = coalesce(l.slowest, 'CANCELLED')::restaurante."OrderStatus"
+          FROM (SELECT sum("totalPrice") FILTER (WHERE status <> 'CANCELLED') AS total,
+                       ($2::text[])[min(array_position($2::text[], status::text)) FILTER (WHERE status <> 'CANCELLED')] AS slowest
+                  FROM restaurante.order_items WHERE "orderId" = $1) l
+         WHERE o.id = $1`,
+        [orderId, FORWARD],
+      );
+      return orderJson(tx, orderId);
+    },
+    { settings: { 'comanda.actor': actorOf(staff) } },
+  );
+}
+
+export interface QueueItem {
+  orderId: string;
+  orderNumber: string;
+  tableId: string | null;
+  tableNumber: number | null;
+  itemId: string;
+  menuItemId: string;
+  name: string;
+  quantity: number;
+  notes: string | null;
+  status: OrderStatus;
+  createdAt: string;
+}
+
+/** Open lines of the restaurant, by status, oldest first. */
+export async function kitchenQueue(db: Database, restaurantId: string): Promise<Record<'PENDING' | 'CONFIRMED' | 'IN_PROGRESS' | 'READY', QueueItem[]>> {
+  const { rows } = await db.query<QueueItem>(
+    `SELECT o.id AS "orderId", o."orderNumber", o."tableId", t.number AS "tableNumber", oi.id AS "itemId",
+            oi."menuItemId", mi.name, oi.quantity, oi.notes, oi.status, oi."createdAt"
+       FROM restaurante.order_items oi
+       JOIN restaurante.orders o ON o.id = oi."orderId"
+       JOIN restaurante.menu_items mi ON mi.id = oi."menuItemId"
+       LEFT JOIN restaurante.tables t ON t.id = o."tableId"
+      WHERE oi."restaurantId" = $1 AND oi.status IN ('PENDING', 'CONFIRMED', 'IN_PROGRESS', 'READY')
+      ORDER BY oi."createdAt", oi.id`,
+    [restaurantId],
+    { readOnly: true },
+  );
+  const queue = { PENDING: [] as QueueItem[], CONFIRMED: [] as QueueItem[], IN_PROGRESS: [] as QueueItem[], READY: [] as QueueItem[] };
+  for (const row of rows) queue[row.status as keyof typeof queue].push(row);
+  return queue;
+}

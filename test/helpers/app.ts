@@ -1,0 +1,62 @@
+// A Comanda HTTP app over the file's own test database, with the demo restaurant seeded and a
+// staff token per role; helpers for guests (scan a table's QR code → session token).
+import type { FastifyInstance } from 'fastify';
+import { afterAll } from 'vitest';
+import type { OrderingSettings } from '../../src/config.js';
+import { createStaffToken, type StaffRole } from '../../src/core/auth/staff-tokens.js';
+import type { Database } from '../../src/core/db/database.js';
+import { loadMigrations } from '../../src/core/migrations/runner.js';
+import { qrCodeOf, tableOf } from '../../src/core/ordering/table-sessions.js';
+import { DEMO_RESTAURANT_ID, seedDemo } from '../../src/core/seed.js';
+import { build, defaultOrderingSettings } from '../../src/http/app.js';
+import { useTestDatabase } from './db.js';
+
+export const TEST_SECRET = 'comanda-test-secret-0123456789abcdef0123';
+
+export interface TestApp {
+  app: FastifyInstance;
+  db: Database;
+  url: string;
+  /** A fresh staff token of the demo restaurant for each role. */
+  staff: Record<StaffRole, string>;
+  /** Scans the table's QR code and returns the guest session token. */
+  guest(tableId: string): Promise<string>;
+  auth(token: string): { authorization: string };
+}
+
+export async function useTestApp(options: { ordering?: Partial<OrderingSettings>; poolSize?: number } = {}): Promise<TestApp> {
+  const { db, url } = await useTestDatabase({ poolSize: options.poolSize ?? 20 });
+  await seedDemo(db);
+  const staff = {} as Record<StaffRole, string>;
+  for (const role of ['admin', 'kitchen', 'waiter'] as const) {
+    staff[role] = (await createStaffToken(db, { restaurantId: DEMO_RESTAURANT_ID, role })).token;
+  }
+  const app = await build({
+    db,
+    secret: TEST_SECRET,
+    expectedMigrations: (await loadMigrations()).map((m) => m.version),
+    logLevel: 'silent',
+    ordering: {
+      ...defaultOrderingSettings,
+      ...options.ordering,
+      rateLimits: { ...defaultOrderingSettings.rateLimits, qrScansPerMinute: 10_000, ordersPerMinute: 10_000, ordersPerIpPerMinute: 10_000, ...options.ordering?.rateLimits },
+    },
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+  const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+  return {
+    app,
+    db,
+    url,
+    staff,
+    auth,
+    async guest(tableId: string) {
+      const table = await tableOf(db, DEMO_RESTAURANT_ID, tableId);
+      const res = await app.inject({ method: 'POST', url: '/api/qr/scan', payload: { code: qrCodeOf(TEST_SECRET, table) } });
+      if (res.statusCode !== 201) throw new Error(`scan failed: ${res.statusCode} ${res.body}`);
+      return res.json<{ sessionToken: string }>().sessionToken;
+    },
+  };
+}
