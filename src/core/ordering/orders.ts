@@ -61,8 +61,8 @@ export interface PlacedOrder {
  * Places an order: prices from the database, stock down atomically, all or nothing.
  *
  * The caller is a principal, or a bearer token that is authenticated inside the order's own
- * transaction: the busiest write then costs six round trips to the database (begin, who is it,
- * idempotency lock, key lookup, place_order, key record, commit — five without a key).
+ * transaction: the busiest write then costs seven round trips to the database (begin, who is it,
+ * idempotency lock, key lookup, place_order, key record, commit; four without a key).
  */
 export async function placeOrder(
   db: Database,
