@@ -2,6 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createStaffToken, type StaffPrincipal } from '../src/core/auth/staff-tokens.js';
 import { AppError } from '../src/core/errors.js';
+import { purgeExpiredIdempotencyKeys } from '../src/core/idempotency.js';
 import { placeOrder, type OrderInput, type PlacedOrder } from '../src/core/ordering/orders.js';
 import { DEMO_RESTAURANT_ID, seedDemo } from '../src/core/seed.js';
 import { useTestDatabase } from './helpers/db.js';
@@ -134,5 +135,21 @@ describe('idempotency under concurrency', () => {
     const late = await order(lines, 'retry-key-1');
     expect(late).toMatchObject({ status: 201, replayed: true, body: { duplicate: true } });
     expect(late.body.order.id).toBe([...ids][0]);
+  });
+
+  it('forgets a key once it has expired, and the purge removes expired records', async () => {
+    await newItem('item_expiry', 50);
+    const lines = [{ menuItemId: 'item_expiry', quantity: 1 }];
+    const first = await order(lines, 'expiring-key');
+    expect((await order(lines, 'expiring-key')).replayed).toBe(true);
+    await db.query(`UPDATE restaurante.idempotency_keys SET "expiresAt" = now() - interval '1 second' WHERE key = 'expiring-key'`);
+    const later = await order(lines, 'expiring-key');
+    expect(later.replayed).toBe(false);
+    expect(later.body.order.id).not.toBe(first.body.order.id);
+    await db.query(`UPDATE restaurante.idempotency_keys SET "expiresAt" = now() - interval '1 second' WHERE key = 'expiring-key'`);
+    expect(await purgeExpiredIdempotencyKeys(db)).toBeGreaterThanOrEqual(1);
+    const { rows } = await db.query(`SELECT 1 FROM restaurante.idempotency_keys WHERE key = 'expiring-key'`);
+    expect(rows).toHaveLength(0);
+    expect(await stockOf('item_expiry')).toBe(48);
   });
 });

@@ -74,8 +74,8 @@ export function menuRoutes(app: FastifyInstance, db: Database, menus: MenuCache)
       const menu = await menus.get(restaurantId);
       void reply.header('etag', menu.etag).header('cache-control', 'no-cache');
       if (request.headers['if-none-match'] === menu.etag) return reply.code(304).send();
-      // The document is serialised once per version and sent as is.
-      return reply.type('application/json; charset=utf-8').serializer((payload) => payload as string).send(menu.json);
+      // The document is serialised once per version; a string with its content type set is sent as is.
+      return reply.type('application/json; charset=utf-8').send(menu.json);
     },
   );
 }
