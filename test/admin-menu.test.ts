@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createStaffToken } from '../src/core/auth/staff-tokens.js';
 import { adjustStock, isValidPrice } from '../src/core/ordering/menu-admin.js';
 import { DEMO_RESTAURANT_ID } from '../src/core/seed.js';
+import type { AdminMenuItem as Item, StockMovement as Movement } from '../src/core/ordering/menu-admin.js';
 import { useTestApp } from './helpers/app.js';
 
 // Menu cache age 0: every public menu request re-checks the version, so changes show at once.
@@ -13,31 +14,6 @@ const auth = (token: string) => t.auth(token);
 const guest = (tableId: string) => t.guest(tableId);
 const admin = auth(staff.admin);
 
-interface Item {
-  id: string;
-  restaurantId: string;
-  categoryId: string;
-  name: string;
-  description: string | null;
-  price: number;
-  stock: number;
-  isAvailable: boolean;
-  allergens: string[];
-  sortOrder: number;
-  createdAt: string;
-  updatedAt: string;
-}
-interface Movement {
-  id: string;
-  menuItemId: string;
-  delta: number;
-  stockAfter: number;
-  reason: string;
-  orderId: string | null;
-  actor: string | null;
-  note: string | null;
-  createdAt: string;
-}
 interface PublicMenu {
   version: number;
   categories: { id: string; name: string; items: { id: string; name: string; price: number; allergens: string[]; stockState: string }[] }[];

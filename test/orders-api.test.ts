@@ -7,37 +7,12 @@ import type { LightMyRequestResponse } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_RESTAURANT_ID } from '../src/core/seed.js';
 import { qrCodeOf, tableOf } from '../src/core/ordering/table-sessions.js';
+import type { Order, QueueItem } from '../src/core/ordering/orders.js';
 import { TEST_SECRET, useTestApp, type TestApp } from './helpers/app.js';
 
 // ---------------------------------------------------------------------------------------------
 // Response shapes
 // ---------------------------------------------------------------------------------------------
-interface OrderLine {
-  id: string;
-  menuItemId: string;
-  name: string;
-  quantity: number;
-  unitPrice: number;
-  totalPrice: number;
-  status: string;
-  notes: string | null;
-}
-
-interface Order {
-  id: string;
-  orderNumber: string;
-  restaurantId: string;
-  tableId: string | null;
-  source: string;
-  status: string;
-  totalAmount: number;
-  customerEmail: string | null;
-  notes: string | null;
-  orderedAt: string;
-  updatedAt: string;
-  items: OrderLine[];
-}
-
 interface Placed {
   order: Order;
   duplicate: boolean;
@@ -85,20 +60,6 @@ interface Menu {
   currency: string;
   version: number;
   categories: { id: string; name: string; description: string | null; items: MenuItem[] }[];
-}
-
-interface QueueItem {
-  orderId: string;
-  orderNumber: string;
-  tableId: string | null;
-  tableNumber: number | null;
-  itemId: string;
-  menuItemId: string;
-  name: string;
-  quantity: number;
-  notes: string | null;
-  status: string;
-  createdAt: string;
 }
 
 type Queue = Record<'PENDING' | 'CONFIRMED' | 'IN_PROGRESS' | 'READY', QueueItem[]>;
