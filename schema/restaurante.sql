@@ -138,6 +138,13 @@ restaurante.reservation_items."menuItemId" text NOT NULL
 restaurante.reservation_items.quantity integer NOT NULL
 restaurante.reservation_items.notes text
 restaurante.reservation_items."createdAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.reservation_status_history.id text NOT NULL DEFAULT (gen_random_uuid())::text
+restaurante.reservation_status_history."restaurantId" text NOT NULL
+restaurante.reservation_status_history."reservationId" text NOT NULL
+restaurante.reservation_status_history."fromStatus" text
+restaurante.reservation_status_history."toStatus" text NOT NULL
+restaurante.reservation_status_history."changedBy" text NOT NULL
+restaurante.reservation_status_history."changedAt" timestamp with time zone NOT NULL DEFAULT clock_timestamp()
 restaurante.reservation_tables."restaurantId" text NOT NULL
 restaurante.reservation_tables."reservationId" text NOT NULL
 restaurante.reservation_tables."tableId" text NOT NULL
@@ -197,6 +204,11 @@ restaurante.stock_movements."orderId" text
 restaurante.stock_movements.actor text
 restaurante.stock_movements.note text
 restaurante.stock_movements."createdAt" timestamp with time zone NOT NULL DEFAULT clock_timestamp()
+restaurante.table_combinations.id text NOT NULL DEFAULT (gen_random_uuid())::text
+restaurante.table_combinations."restaurantId" text NOT NULL
+restaurante.table_combinations.name text NOT NULL
+restaurante.table_combinations.table_ids text[] NOT NULL
+restaurante.table_combinations."isActive" boolean NOT NULL DEFAULT true
 restaurante.table_session_tokens.id text NOT NULL DEFAULT (gen_random_uuid())::text
 restaurante.table_session_tokens."restaurantId" text NOT NULL
 restaurante.table_session_tokens."sessionId" text NOT NULL
@@ -218,6 +230,10 @@ restaurante.tables."isActive" boolean NOT NULL DEFAULT true
 restaurante.tables."qrVersion" integer NOT NULL DEFAULT 1
 restaurante.tables."createdAt" timestamp with time zone NOT NULL DEFAULT now()
 restaurante.tables."updatedAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.turn_times."restaurantId" text NOT NULL
+restaurante.turn_times.min_party integer NOT NULL
+restaurante.turn_times.max_party integer NOT NULL
+restaurante.turn_times.minutes integer NOT NULL
 
 -- constraints
 restaurante.customer_consents "customer_consents_customerId_fkey" FOREIGN KEY ("restaurantId", "customerId") REFERENCES restaurante.customers("restaurantId", id) ON DELETE RESTRICT
@@ -289,6 +305,8 @@ restaurante.reservation_items "reservation_items_menuItemId_fkey" FOREIGN KEY ("
 restaurante.reservation_items "reservation_items_reservationId_fkey" FOREIGN KEY ("restaurantId", "reservationId") REFERENCES restaurante.reservations("restaurantId", id) ON DELETE CASCADE
 restaurante.reservation_items reservation_items_pkey PRIMARY KEY (id)
 restaurante.reservation_items reservation_items_quantity_check CHECK (quantity > 0 AND quantity <= 100)
+restaurante.reservation_status_history "reservation_status_history_reservationId_fkey" FOREIGN KEY ("restaurantId", "reservationId") REFERENCES restaurante.reservations("restaurantId", id) ON DELETE CASCADE
+restaurante.reservation_status_history reservation_status_history_pkey PRIMARY KEY (id)
 restaurante.reservation_tables "reservation_tables_reservationId_fkey" FOREIGN KEY ("restaurantId", "reservationId") REFERENCES restaurante.reservations("restaurantId", id) ON DELETE CASCADE
 restaurante.reservation_tables "reservation_tables_tableId_fkey" FOREIGN KEY ("restaurantId", "tableId") REFERENCES restaurante.tables("restaurantId", id) ON DELETE RESTRICT
 restaurante.reservation_tables reservation_tables_no_overlap EXCLUDE USING gist ("restaurantId" WITH =, "tableId" WITH =, occupied WITH &&) WHERE (active)
@@ -321,6 +339,9 @@ restaurante.stock_movements "stock_movements_menuItemId_fkey" FOREIGN KEY ("rest
 restaurante.stock_movements stock_movements_delta_check CHECK (delta <> 0)
 restaurante.stock_movements stock_movements_pkey PRIMARY KEY (id)
 restaurante.stock_movements stock_movements_reason_check CHECK (reason = ANY (ARRAY['initial'::text, 'order'::text, 'order_cancelled'::text, 'restock'::text, 'correction'::text, 'manual'::text]))
+restaurante.table_combinations "table_combinations_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE CASCADE
+restaurante.table_combinations table_combinations_pkey PRIMARY KEY (id)
+restaurante.table_combinations table_combinations_table_ids_check CHECK (cardinality(table_ids) >= 2)
 restaurante.table_session_tokens "table_session_tokens_sessionId_fkey" FOREIGN KEY ("restaurantId", "sessionId") REFERENCES restaurante.table_sessions("restaurantId", id) ON DELETE CASCADE
 restaurante.table_session_tokens table_session_tokens_pkey PRIMARY KEY (id)
 restaurante.table_session_tokens table_session_tokens_token_hash_check CHECK (token_hash ~ '^[0-9a-f]{64}$'::text)
@@ -336,6 +357,12 @@ restaurante.tables tables_number_check CHECK (number > 0)
 restaurante.tables tables_pkey PRIMARY KEY (id)
 restaurante.tables tables_restaurant_id_key UNIQUE ("restaurantId", id)
 restaurante.tables tables_restaurant_number_key UNIQUE ("restaurantId", number)
+restaurante.turn_times "turn_times_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE CASCADE
+restaurante.turn_times turn_times_check CHECK (min_party <= max_party)
+restaurante.turn_times turn_times_max_party_check CHECK (max_party >= 1 AND max_party <= 50)
+restaurante.turn_times turn_times_min_party_check CHECK (min_party >= 1 AND min_party <= 50)
+restaurante.turn_times turn_times_minutes_check CHECK (minutes >= 15 AND minutes <= 720)
+restaurante.turn_times turn_times_pkey PRIMARY KEY ("restaurantId", min_party)
 
 -- indexes
 CREATE INDEX customer_consents_customer ON restaurante.customer_consents USING btree ("customerId", "recordedAt")
@@ -358,6 +385,7 @@ CREATE INDEX orders_customer ON restaurante.orders USING btree ("customerId") WH
 CREATE INDEX orders_session ON restaurante.orders USING btree ("sessionId") WHERE ("sessionId" IS NOT NULL)
 CREATE INDEX orders_table_time ON restaurante.orders USING btree ("restaurantId", "tableId", "orderedAt" DESC)
 CREATE INDEX reservation_items_reservation ON restaurante.reservation_items USING btree ("reservationId")
+CREATE INDEX reservation_status_history_reservation ON restaurante.reservation_status_history USING btree ("reservationId", "changedAt")
 CREATE INDEX reservation_tables_no_overlap ON restaurante.reservation_tables USING gist ("restaurantId", "tableId", occupied) WHERE active
 CREATE INDEX reservation_tokens_reservation ON restaurante.reservation_tokens USING btree ("reservationId", "createdAt" DESC)
 CREATE INDEX staff_tokens_restaurant ON restaurante.staff_tokens USING btree ("restaurantId", "createdAt")
@@ -370,6 +398,8 @@ CREATE UNIQUE INDEX customers_pkey ON restaurante.customers USING btree (id)
 CREATE UNIQUE INDEX customers_restaurant_email ON restaurante.customers USING btree ("restaurantId", lower(email)) WHERE (email IS NOT NULL)
 CREATE UNIQUE INDEX customers_restaurant_id_key ON restaurante.customers USING btree ("restaurantId", id)
 CREATE UNIQUE INDEX email_logs_message_id_key ON restaurante.email_logs USING btree (message_id)
+CREATE UNIQUE INDEX email_logs_one_receipt ON restaurante.email_logs USING btree (order_id) WHERE (email_type = 'order_receipt'::text)
+CREATE UNIQUE INDEX email_logs_one_reminder ON restaurante.email_logs USING btree (reservation_id) WHERE (email_type = 'reservation_reminder'::text)
 CREATE UNIQUE INDEX email_logs_pkey ON restaurante.email_logs USING btree (id)
 CREATE UNIQUE INDEX idempotency_keys_pkey ON restaurante.idempotency_keys USING btree ("restaurantId", scope, key)
 CREATE UNIQUE INDEX menu_categories_pkey ON restaurante.menu_categories USING btree (id)
@@ -386,6 +416,7 @@ CREATE UNIQUE INDEX orders_pkey ON restaurante.orders USING btree (id)
 CREATE UNIQUE INDEX orders_restaurant_id_key ON restaurante.orders USING btree ("restaurantId", id)
 CREATE UNIQUE INDEX qr_scans_pkey ON restaurante.qr_scans USING btree (id)
 CREATE UNIQUE INDEX reservation_items_pkey ON restaurante.reservation_items USING btree (id)
+CREATE UNIQUE INDEX reservation_status_history_pkey ON restaurante.reservation_status_history USING btree (id)
 CREATE UNIQUE INDEX reservation_tables_pkey ON restaurante.reservation_tables USING btree ("reservationId", "tableId")
 CREATE UNIQUE INDEX reservation_tokens_pkey ON restaurante.reservation_tokens USING btree (id)
 CREATE UNIQUE INDEX reservation_tokens_token_hash_key ON restaurante.reservation_tokens USING btree (token_hash)
@@ -395,6 +426,7 @@ CREATE UNIQUE INDEX restaurants_pkey ON restaurante.restaurants USING btree (id)
 CREATE UNIQUE INDEX staff_tokens_pkey ON restaurante.staff_tokens USING btree (id)
 CREATE UNIQUE INDEX staff_tokens_token_hash_key ON restaurante.staff_tokens USING btree (token_hash)
 CREATE UNIQUE INDEX stock_movements_pkey ON restaurante.stock_movements USING btree (id)
+CREATE UNIQUE INDEX table_combinations_pkey ON restaurante.table_combinations USING btree (id)
 CREATE UNIQUE INDEX table_session_tokens_pkey ON restaurante.table_session_tokens USING btree (id)
 CREATE UNIQUE INDEX table_session_tokens_token_hash_key ON restaurante.table_session_tokens USING btree (token_hash)
 CREATE UNIQUE INDEX table_sessions_one_open ON restaurante.table_sessions USING btree ("tableId") WHERE ("closedAt" IS NULL)
@@ -403,6 +435,7 @@ CREATE UNIQUE INDEX table_sessions_restaurant_id_key ON restaurante.table_sessio
 CREATE UNIQUE INDEX tables_pkey ON restaurante.tables USING btree (id)
 CREATE UNIQUE INDEX tables_restaurant_id_key ON restaurante.tables USING btree ("restaurantId", id)
 CREATE UNIQUE INDEX tables_restaurant_number_key ON restaurante.tables USING btree ("restaurantId", number)
+CREATE UNIQUE INDEX turn_times_pkey ON restaurante.turn_times USING btree ("restaurantId", min_party)
 
 -- triggers
 CREATE TRIGGER check_menu_item_before_order_item BEFORE INSERT OR UPDATE OF "menuItemId" ON restaurante.order_items FOR EACH ROW EXECUTE FUNCTION restaurante.validate_menu_item_availability()
@@ -422,6 +455,9 @@ CREATE TRIGGER orders_status_created AFTER INSERT ON restaurante.orders FOR EACH
 CREATE TRIGGER orders_touch BEFORE UPDATE ON restaurante.orders FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
 CREATE TRIGGER reservation_tables_set_active BEFORE INSERT OR UPDATE OF "reservationId", active ON restaurante.reservation_tables FOR EACH ROW EXECUTE FUNCTION restaurante.set_reservation_table_active()
 CREATE TRIGGER reservation_tables_sync_ids AFTER INSERT OR DELETE OR UPDATE OF "tableId", "reservationId" ON restaurante.reservation_tables FOR EACH ROW EXECUTE FUNCTION restaurante.sync_reservation_table_ids()
+CREATE TRIGGER reservations_set_date BEFORE INSERT OR UPDATE OF "time", date ON restaurante.reservations FOR EACH ROW EXECUTE FUNCTION restaurante.set_reservation_date()
+CREATE TRIGGER reservations_status_changed AFTER UPDATE OF status ON restaurante.reservations FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status) EXECUTE FUNCTION restaurante.record_reservation_status()
+CREATE TRIGGER reservations_status_created AFTER INSERT ON restaurante.reservations FOR EACH ROW EXECUTE FUNCTION restaurante.record_reservation_status()
 CREATE TRIGGER reservations_sync_tables AFTER UPDATE OF status ON restaurante.reservations FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status) EXECUTE FUNCTION restaurante.sync_reservation_tables_active()
 CREATE TRIGGER reservations_touch BEFORE UPDATE ON restaurante.reservations FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
 CREATE TRIGGER restaurants_menu_version AFTER UPDATE ON restaurante.restaurants FOR EACH ROW WHEN (old.name IS DISTINCT FROM new.name OR old.currency IS DISTINCT FROM new.currency) EXECUTE FUNCTION restaurante.bump_menu_version()
@@ -430,9 +466,61 @@ CREATE TRIGGER restaurants_timezone_check BEFORE INSERT OR UPDATE OF timezone ON
 CREATE TRIGGER restaurants_touch BEFORE UPDATE ON restaurante.restaurants FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
 CREATE TRIGGER stock_movements_append_only BEFORE DELETE OR UPDATE ON restaurante.stock_movements FOR EACH ROW EXECUTE FUNCTION restaurante.refuse_ledger_change()
 CREATE TRIGGER stock_movements_no_truncate BEFORE TRUNCATE ON restaurante.stock_movements FOR EACH STATEMENT EXECUTE FUNCTION restaurante.refuse_ledger_change()
+CREATE TRIGGER table_combinations_check BEFORE INSERT OR UPDATE OF table_ids ON restaurante.table_combinations FOR EACH ROW EXECUTE FUNCTION restaurante.check_table_combination()
 CREATE TRIGGER tables_touch BEFORE UPDATE ON restaurante.tables FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
 
 -- functions
+CREATE OR REPLACE FUNCTION restaurante.assign_tables(p_restaurant_id text, p_reservation_id text, p_start timestamp with time zone, p_party integer)
+ RETURNS text[]
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  v_tables text[];
+  v_turn integer := restaurante.turn_minutes(p_restaurant_id, p_party);
+  v_minutes integer := v_turn + (SELECT buffer_minutes FROM restaurante.restaurants WHERE id = p_restaurant_id);
+  v_alternatives jsonb;
+BEGIN
+  IF p_start <= now() OR NOT restaurante.is_slot(p_restaurant_id, p_start, p_party) THEN
+    RAISE EXCEPTION 'not a bookable time' USING ERRCODE = 'CM005';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM restaurante.table_options(p_restaurant_id, p_party)) THEN
+    RAISE EXCEPTION 'no table or combination seats % people', p_party USING ERRCODE = 'CM006';
+  END IF;
+  PERFORM pg_advisory_xact_lock(hashtextextended('comanda:booking:' || p_restaurant_id, 0));
+  v_tables := restaurante.free_option(p_restaurant_id, p_party, p_start, p_reservation_id);
+  IF v_tables IS NULL THEN
+    SELECT jsonb_agg(restaurante.local_iso(a.slot, (SELECT timezone FROM restaurante.restaurants WHERE id = p_restaurant_id))
+                     ORDER BY abs(extract(epoch FROM a.slot - p_start)), a.slot) INTO v_alternatives
+      FROM (SELECT slot FROM restaurante.available_slots(p_restaurant_id,
+              (p_start AT TIME ZONE (SELECT timezone FROM restaurante.restaurants WHERE id = p_restaurant_id))::date, p_party)
+            ORDER BY abs(extract(epoch FROM slot - p_start)), slot LIMIT 5) a;
+    RAISE EXCEPTION 'Table already reserved' USING ERRCODE = 'CM004', DETAIL = coalesce(v_alternatives, '[]'::jsonb)::text;
+  END IF;
+  DELETE FROM restaurante.reservation_tables WHERE "reservationId" = p_reservation_id;
+  INSERT INTO restaurante.reservation_tables ("restaurantId", "reservationId", "tableId", occupied)
+  SELECT p_restaurant_id, p_reservation_id, t, tstzrange(p_start, p_start + make_interval(mins => v_minutes))
+    FROM unnest(v_tables) AS t;
+  UPDATE restaurante.reservations SET time = p_start, "partySize" = p_party, "durationMinutes" = v_turn,
+         "tableId" = v_tables[1]
+   WHERE id = p_reservation_id;
+  RETURN v_tables;
+END;
+$function$
+CREATE OR REPLACE FUNCTION restaurante.available_slots(p_restaurant_id text, p_date date, p_party integer)
+ RETURNS TABLE(slot timestamp with time zone)
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT s.slot
+    FROM restaurante.service_windows(p_restaurant_id, p_date) w
+    CROSS JOIN LATERAL generate_series(
+      w.opens,
+      w.closes - make_interval(mins => restaurante.turn_minutes(p_restaurant_id, p_party)),
+      make_interval(mins => (SELECT slot_interval_minutes FROM restaurante.restaurants WHERE id = p_restaurant_id))) AS s(slot)
+   WHERE s.slot > now()
+     AND restaurante.free_option(p_restaurant_id, p_party, s.slot) IS NOT NULL
+   ORDER BY s.slot
+$function$
 CREATE OR REPLACE FUNCTION restaurante.bump_menu_version()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -458,6 +546,21 @@ BEGIN
     RAISE EXCEPTION 'unknown time zone %', NEW.timezone
       USING ERRCODE = 'check_violation', CONSTRAINT = 'restaurants_timezone_check';
   END IF;
+  RETURN NEW;
+END;
+$function$
+CREATE OR REPLACE FUNCTION restaurante.check_table_combination()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  IF (SELECT count(DISTINCT t) FROM unnest(NEW.table_ids) AS t) <> cardinality(NEW.table_ids)
+     OR EXISTS (SELECT 1 FROM unnest(NEW.table_ids) AS t
+                 WHERE NOT EXISTS (SELECT 1 FROM restaurante.tables x WHERE x.id = t AND x."restaurantId" = NEW."restaurantId")) THEN
+    RAISE EXCEPTION 'a combination lists distinct tables of its own restaurant'
+      USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'table_combinations_table_ids_check';
+  END IF;
+  NEW.table_ids := ARRAY(SELECT t FROM unnest(NEW.table_ids) AS t ORDER BY t);
   RETURN NEW;
 END;
 $function$
@@ -507,6 +610,20 @@ BEGIN
   RETURN v_stock;
 END;
 $function$
+CREATE OR REPLACE FUNCTION restaurante.free_option(p_restaurant_id text, p_party integer, p_start timestamp with time zone, p_exclude_reservation text DEFAULT NULL::text)
+ RETURNS text[]
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT o.table_ids FROM restaurante.table_options(p_restaurant_id, p_party) o
+   WHERE NOT EXISTS (
+     SELECT 1 FROM restaurante.reservation_tables rt
+      WHERE rt."restaurantId" = p_restaurant_id AND rt.active AND rt."tableId" = ANY(o.table_ids)
+        AND rt."reservationId" IS DISTINCT FROM p_exclude_reservation
+        AND rt.occupied && tstzrange(p_start, p_start + make_interval(mins => restaurante.turn_minutes(p_restaurant_id, p_party)
+                                                              + (SELECT buffer_minutes FROM restaurante.restaurants WHERE id = p_restaurant_id))))
+   LIMIT 1
+$function$
 CREATE OR REPLACE FUNCTION restaurante.get_complete_menu(p_restaurant_id text)
  RETURNS jsonb
  LANGUAGE sql
@@ -534,6 +651,33 @@ AS $function$
   FROM restaurante.restaurants r
   JOIN restaurante.menu_versions mv ON mv."restaurantId" = r.id
   WHERE r.id = p_restaurant_id
+$function$
+CREATE OR REPLACE FUNCTION restaurante.is_slot(p_restaurant_id text, p_start timestamp with time zone, p_party integer)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT EXISTS (
+    SELECT 1
+      FROM restaurante.restaurants r,
+           LATERAL (SELECT (p_start AT TIME ZONE r.timezone)::date AS d) local,
+           LATERAL (SELECT * FROM restaurante.service_windows(p_restaurant_id, local.d - 1)
+                    UNION ALL SELECT * FROM restaurante.service_windows(p_restaurant_id, local.d)) w
+     WHERE r.id = p_restaurant_id
+       AND p_start >= w.opens
+       AND p_start + make_interval(mins => restaurante.turn_minutes(p_restaurant_id, p_party)) <= w.closes
+       AND extract(epoch FROM p_start - w.opens)::bigint % (r.slot_interval_minutes * 60) = 0)
+$function$
+CREATE OR REPLACE FUNCTION restaurante.local_iso(p_at timestamp with time zone, p_zone text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+  SELECT to_char(p_at AT TIME ZONE p_zone, 'YYYY-MM-DD"T"HH24:MI:SS')
+         || CASE WHEN o < interval '0' THEN '-' ELSE '+' END
+         || to_char(abs(extract(epoch FROM o))::integer / 3600, 'FM00') || ':'
+         || to_char(abs(extract(epoch FROM o))::integer % 3600 / 60, 'FM00')
+    FROM (SELECT (p_at AT TIME ZONE p_zone) - (p_at AT TIME ZONE 'UTC') AS o) x
 $function$
 CREATE OR REPLACE FUNCTION restaurante.order_json(p_order_id text)
  RETURNS jsonb
@@ -676,6 +820,17 @@ BEGIN
   RETURN NULL;
 END;
 $function$
+CREATE OR REPLACE FUNCTION restaurante.record_reservation_status()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  INSERT INTO restaurante.reservation_status_history ("restaurantId", "reservationId", "fromStatus", "toStatus", "changedBy")
+  VALUES (NEW."restaurantId", NEW.id, CASE WHEN TG_OP = 'UPDATE' THEN OLD.status::text END, NEW.status::text,
+          coalesce(nullif(current_setting('comanda.actor', true), ''), current_user));
+  RETURN NULL;
+END;
+$function$
 CREATE OR REPLACE FUNCTION restaurante.record_stock_movement()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -710,6 +865,37 @@ AS $function$
 BEGIN
   RAISE EXCEPTION 'the stock ledger is append-only; record a correction instead'
     USING ERRCODE = 'restrict_violation';
+END;
+$function$
+CREATE OR REPLACE FUNCTION restaurante.service_windows(p_restaurant_id text, p_date date)
+ RETURNS TABLE(opens timestamp with time zone, closes timestamp with time zone)
+ LANGUAGE sql
+ STABLE
+AS $function$
+  WITH r AS (SELECT timezone FROM restaurante.restaurants WHERE id = p_restaurant_id),
+  exception AS (
+    SELECT closed, opens_at, closes_at FROM restaurante.opening_exceptions
+     WHERE "restaurantId" = p_restaurant_id AND date = p_date
+  ),
+  hours AS (
+    SELECT opens_at, closes_at FROM exception WHERE NOT closed
+    UNION ALL
+    SELECT opens_at, closes_at FROM restaurante.opening_hours
+     WHERE "restaurantId" = p_restaurant_id AND weekday = extract(isodow FROM p_date)
+       AND NOT EXISTS (SELECT 1 FROM exception)
+  )
+  SELECT (p_date + h.opens_at) AT TIME ZONE r.timezone,
+         (p_date + h.closes_at + CASE WHEN h.closes_at <= h.opens_at THEN interval '1 day' ELSE interval '0' END) AT TIME ZONE r.timezone
+    FROM hours h CROSS JOIN r
+   ORDER BY 1
+$function$
+CREATE OR REPLACE FUNCTION restaurante.set_reservation_date()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  NEW.date := (NEW.time AT TIME ZONE (SELECT timezone FROM restaurante.restaurants WHERE id = NEW."restaurantId"))::date;
+  RETURN NEW;
 END;
 $function$
 CREATE OR REPLACE FUNCTION restaurante.set_reservation_table_active()
@@ -757,6 +943,24 @@ BEGIN
   RETURN NULL;
 END;
 $function$
+CREATE OR REPLACE FUNCTION restaurante.table_options(p_restaurant_id text, p_party integer)
+ RETURNS TABLE(table_ids text[], seats integer)
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT o.table_ids, o.seats FROM (
+    SELECT ARRAY[t.id] AS table_ids, t.capacity AS seats
+      FROM restaurante.tables t
+     WHERE t."restaurantId" = p_restaurant_id AND t."isActive" AND t.capacity >= p_party
+    UNION ALL
+    SELECT c.table_ids, (SELECT sum(t.capacity)::integer FROM restaurante.tables t WHERE t.id = ANY(c.table_ids)) AS seats
+      FROM restaurante.table_combinations c
+     WHERE c."restaurantId" = p_restaurant_id AND c."isActive"
+       AND NOT EXISTS (SELECT 1 FROM restaurante.tables t WHERE t.id = ANY(c.table_ids) AND NOT t."isActive")
+  ) o
+  WHERE o.seats >= p_party
+  ORDER BY o.seats, cardinality(o.table_ids), o.table_ids
+$function$
 CREATE OR REPLACE FUNCTION restaurante.touch_updated_at()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -765,6 +969,15 @@ BEGIN
   NEW."updatedAt" := now();
   RETURN NEW;
 END;
+$function$
+CREATE OR REPLACE FUNCTION restaurante.turn_minutes(p_restaurant_id text, p_party integer)
+ RETURNS integer
+ LANGUAGE sql
+ STABLE
+AS $function$
+  SELECT coalesce((SELECT minutes FROM restaurante.turn_times
+                    WHERE "restaurantId" = p_restaurant_id AND p_party BETWEEN min_party AND max_party
+                    ORDER BY min_party LIMIT 1), 90)
 $function$
 CREATE OR REPLACE FUNCTION restaurante.validate_menu_item_availability()
  RETURNS trigger

@@ -211,3 +211,18 @@ VALUES
   ('table_11', 'rest_enigma_001', 11, 4, 'terraza'),
   ('table_12', 'rest_enigma_001', 12, 2, 'barra')
 ON CONFLICT DO NOTHING;
+
+-- Turn times by party size, and tables staff push together for bigger parties.
+INSERT INTO restaurante.turn_times ("restaurantId", min_party, max_party, minutes) VALUES
+  ('rest_enigma_001', 1, 2, 90),
+  ('rest_enigma_001', 3, 4, 105),
+  ('rest_enigma_001', 5, 8, 120),
+  ('rest_enigma_001', 9, 50, 150)
+ON CONFLICT DO NOTHING;
+
+INSERT INTO restaurante.table_combinations (id, "restaurantId", name, table_ids) VALUES
+  ('combo_01_02', 'rest_enigma_001', 'Mesas 1 + 2', ARRAY['table_01', 'table_02']),
+  ('combo_06_07', 'rest_enigma_001', 'Mesas 6 + 7', ARRAY['table_06', 'table_07']),
+  ('combo_10_11', 'rest_enigma_001', 'Terraza 10 + 11', ARRAY['table_10', 'table_11']),
+  ('combo_08_09_12', 'rest_enigma_001', 'Mesas 8 + 9 + 12', ARRAY['table_08', 'table_09', 'table_12'])
+ON CONFLICT DO NOTHING;

@@ -49,6 +49,16 @@ export const envSchema = z.object({
   HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).max(10_485_760).default(65_536),
   SESSION_TTL_MINUTES: z.coerce.number().int().min(5).max(2_880).default(240),
   IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(24),
+  RESERVATION_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(7),
+  SMTP_URL: z
+    .string()
+    .trim()
+    .refine((v) => /^smtps?:\/\/[^\s]+$/.test(v), 'must be an smtp:// or smtps:// URL, e.g. smtps://user:password@mail.example.com:465')
+    .optional(),
+  MAIL_FROM: z.string().trim().min(3).default('Comanda <no-reply@localhost>'),
+  EMAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
+  EMAIL_WORKER: booleanFlag.default(true),
+  REMINDER_HOURS_BEFORE: z.coerce.number().int().min(1).max(168).default(24),
   MENU_CACHE_MAX_AGE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
   RATE_LIMIT_QR_SCANS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(30),
   RATE_LIMIT_ORDERS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(30),
@@ -76,11 +86,13 @@ export interface Config {
   trustProxy: boolean;
   bodyLimitBytes: number;
   ordering: OrderingSettings;
+  email: { smtpUrl: string | undefined; from: string; maxAttempts: number; worker: boolean; reminderHoursBefore: number };
 }
 
 export interface OrderingSettings {
   sessionTtlMinutes: number;
   idempotencyTtlHours: number;
+  reservationTokenTtlDays: number;
   menuCacheMaxAgeMs: number;
   rateLimits: { qrScansPerMinute: number; ordersPerMinute: number; ordersPerIpPerMinute: number };
 }
@@ -140,9 +152,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: e.PUBLIC_URL,
     trustProxy: e.TRUST_PROXY,
     bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES,
+    email: {
+      smtpUrl: e.SMTP_URL,
+      from: e.MAIL_FROM,
+      maxAttempts: e.EMAIL_MAX_ATTEMPTS,
+      worker: e.EMAIL_WORKER,
+      reminderHoursBefore: e.REMINDER_HOURS_BEFORE,
+    },
     ordering: {
       sessionTtlMinutes: e.SESSION_TTL_MINUTES,
       idempotencyTtlHours: e.IDEMPOTENCY_TTL_HOURS,
+      reservationTokenTtlDays: e.RESERVATION_TOKEN_TTL_DAYS,
       menuCacheMaxAgeMs: e.MENU_CACHE_MAX_AGE_MS,
       rateLimits: {
         qrScansPerMinute: e.RATE_LIMIT_QR_SCANS_PER_MINUTE,

@@ -22,6 +22,9 @@ import { build } from './http/app.js';
 import { MenuCache } from './core/ordering/menu.js';
 import { NotificationListener } from './core/db/listener.js';
 import { purgeExpiredIdempotencyKeys } from './core/idempotency.js';
+import { EmailWorker, fileTransport, smtpTransport } from './core/email/outbox.js';
+import { queueReminders } from './core/reservations/reservations.js';
+import path from 'node:path';
 
 const say = (message: string) => process.stdout.write(`comanda: ${message}\n`);
 
@@ -69,12 +72,21 @@ async function main(config: Config): Promise<void> {
   }
 
   // Filled in as start-up proceeds; a signal at any point shuts down what exists by then.
-  const running: { db?: Database; app?: FastifyInstance; listener?: NotificationListener; purge?: NodeJS.Timeout } = {};
+  const running: {
+    db?: Database;
+    app?: FastifyInstance;
+    listener?: NotificationListener;
+    purge?: NodeJS.Timeout;
+    reminders?: NodeJS.Timeout;
+    email?: EmailWorker;
+  } = {};
   const shutdown = async (signal: string) => {
     say(`${signal} received, shutting down`);
     await running.app?.close().catch(() => undefined);
     await running.listener?.stop();
+    await running.email?.stop();
     clearInterval(running.purge);
+    clearInterval(running.reminders);
     await running.db?.close().catch(() => undefined);
     if (embedded) {
       await embedded.stop().catch(() => undefined);
@@ -147,6 +159,22 @@ async function main(config: Config): Promise<void> {
       startedAt: new Date().toISOString(),
       httpUrl: base,
     });
+  }
+  if (config.email.worker) {
+    const transport = config.email.smtpUrl ? smtpTransport(config.email.smtpUrl) : fileTransport(path.join(config.dataDir, 'outbox'));
+    running.email = new EmailWorker(db, transport, {
+      secret,
+      publicUrl: config.publicUrl ?? base,
+      from: config.email.from,
+      maxAttempts: config.email.maxAttempts,
+    });
+    running.email.start(2_000, (err) => app.log.warn({ err }, 'e-mail worker pass failed'));
+    const settings = { secret, tokenTtlDays: config.ordering.reservationTokenTtlDays };
+    running.reminders = setInterval(() => {
+      queueReminders(db, settings, config.email.reminderHoursBefore).catch((err: unknown) => app.log.warn({ err }, 'queueing reminders failed'));
+    }, 300_000);
+    running.reminders.unref();
+    if (!config.email.smtpUrl) say(`e-mail: no SMTP_URL, so e-mails are written to ${path.join(config.dataDir, 'outbox')}`);
   }
   say(`ready in ${Date.now() - started} ms`);
   say(`  API            ${base}/`);

@@ -875,9 +875,9 @@ describe('double booking', () => {
       '23P01',
       'reservation_tables_no_overlap',
     );
-    // The conflict reaches API callers as CONFLICT (409).
+    // The conflict reaches API callers as TABLE_ALREADY_RESERVED (409).
     await expect(book(third, 'table_06', '[2031-06-10 14:00+02, 2031-06-10 15:00+02)')).rejects.toMatchObject({
-      code: 'CONFLICT',
+      code: 'TABLE_ALREADY_RESERVED',
       status: 409,
       extra: { constraint: 'reservation_tables_no_overlap' },
     });

@@ -8,6 +8,8 @@ import { CliError } from './connect.js';
 import { migrateCommand } from './commands/migrate.js';
 import { seedCommand } from './commands/seed.js';
 import { staffCommand } from './commands/staff.js';
+import { reservationCommand } from './commands/reservation.js';
+import { emailCommand } from './commands/email.js';
 
 const program = new Command('comanda')
   .description('Comanda: QR ordering and bookings on PostgreSQL, with its reliability toolkit')
@@ -17,6 +19,8 @@ const program = new Command('comanda')
 migrateCommand(program);
 staffCommand(program);
 seedCommand(program);
+reservationCommand(program);
+emailCommand(program);
 
 try {
   await program.parseAsync(process.argv);

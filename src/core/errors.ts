@@ -6,6 +6,7 @@ export const errorCatalogue = {
   VALIDATION_FAILED: { status: 400, title: 'The request is not valid.' },
   MALFORMED_JSON: { status: 400, title: 'The request body is not valid JSON.' },
   UNAUTHENTICATED: { status: 401, title: 'A valid bearer token is required.' },
+  TOKEN_INVALID: { status: 401, title: 'This link or token is not valid.' },
   FORBIDDEN: { status: 403, title: 'This token may not do that.' },
   NOT_FOUND: { status: 404, title: 'No such resource.' },
   INVALID_QR_CODE: { status: 404, title: 'This QR code is not valid (any more); ask the staff for help.' },
@@ -16,12 +17,17 @@ export const errorCatalogue = {
   OUT_OF_STOCK: { status: 409, title: 'There is not enough stock for a menu item in the request.' },
   INVALID_TRANSITION: { status: 409, title: 'That status change is not allowed from the current status.' },
   REQUEST_IN_PROGRESS: { status: 409, title: 'A request with this Idempotency-Key is still being processed.' },
+  TABLE_ALREADY_RESERVED: { status: 409, title: 'No table is free at that time; see the alternatives.' },
+  TOKEN_USED: { status: 409, title: 'This link was already used.' },
+  TOKEN_EXPIRED: { status: 410, title: 'This link has expired.' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is too large.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The request body must be application/json.' },
   CONSTRAINT_VIOLATION: { status: 422, title: 'The data breaks a rule of the database.' },
   REFERENCE_NOT_FOUND: { status: 422, title: 'The request refers to something that does not exist.' },
   UNKNOWN_MENU_ITEM: { status: 422, title: "A menu item in the request is not on this restaurant's menu." },
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'This Idempotency-Key was used for a different request.' },
+  SLOT_UNAVAILABLE: { status: 422, title: 'That time cannot be booked (closed, outside the hours, off the slot grid, or past).' },
+  PARTY_TOO_LARGE: { status: 422, title: 'No table or combination of tables seats a party that large.' },
   RATE_LIMITED: { status: 429, title: 'Too many requests; retry after the time given.' },
   INTERNAL_ERROR: { status: 500, title: 'Something went wrong on our side.' },
   DATABASE_UNAVAILABLE: { status: 503, title: 'The database cannot be reached right now; retry shortly.' },
@@ -65,16 +71,21 @@ interface PgErrorLike {
   constraint?: unknown;
 }
 
-/** Comanda's CM00x errors carry the items concerned as JSON in DETAIL. */
-function itemsOf(err: object): { items: unknown[] } | undefined {
+/** Comanda's CM00x errors carry what they concern as a JSON array in DETAIL. */
+function jsonDetail(err: object): unknown[] | undefined {
   const detail = (err as { detail?: unknown }).detail;
   if (typeof detail !== 'string') return undefined;
   try {
-    const items: unknown = JSON.parse(detail);
-    return Array.isArray(items) ? { items } : undefined;
+    const value: unknown = JSON.parse(detail);
+    return Array.isArray(value) ? value : undefined;
   } catch {
     return undefined;
   }
+}
+
+function itemsOf(err: object): { items: unknown[] } | undefined {
+  const items = jsonDetail(err);
+  return items ? { items } : undefined;
 }
 
 const CONNECTION_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'EHOSTUNREACH']);
@@ -95,8 +106,12 @@ export function fromDatabaseError(err: unknown): AppError | undefined {
   }
   if (!/^[0-9A-Z]{5}$/.test(code)) return undefined;
   switch (code) {
-    case '23505': // unique_violation
     case '23P01': // exclusion_violation
+      if (constraintName === 'reservation_tables_no_overlap') {
+        return new AppError('TABLE_ALREADY_RESERVED', undefined, { extra: { ...extra, alternatives: [] }, cause: err });
+      }
+      return new AppError('CONFLICT', undefined, { extra, cause: err });
+    case '23505': // unique_violation
       return new AppError('CONFLICT', undefined, { extra, cause: err });
     case '23503': // foreign_key_violation
       return new AppError('REFERENCE_NOT_FOUND', undefined, { extra, cause: err });
@@ -116,6 +131,12 @@ export function fromDatabaseError(err: unknown): AppError | undefined {
       return new AppError('OUT_OF_STOCK', undefined, { extra: itemsOf(err), cause: err });
     case 'CM003': // Comanda: not on this restaurant's menu (place_order, decrease_menu_item_stock)
       return new AppError('UNKNOWN_MENU_ITEM', undefined, { extra: itemsOf(err), cause: err });
+    case 'CM004': // Comanda: no table free at that time (assign_tables); DETAIL: alternative times
+      return new AppError('TABLE_ALREADY_RESERVED', undefined, { extra: { alternatives: jsonDetail(err) ?? [] }, cause: err });
+    case 'CM005': // Comanda: not a bookable time (assign_tables)
+      return new AppError('SLOT_UNAVAILABLE', undefined, { cause: err });
+    case 'CM006': // Comanda: nothing seats the party (assign_tables)
+      return new AppError('PARTY_TOO_LARGE', undefined, { cause: err });
   }
   const sqlClass = code.slice(0, 2);
   if (sqlClass === '22') {

@@ -17,10 +17,12 @@ import { menuRoutes } from './routes/menu.js';
 import { adminMenuRoutes } from './routes/admin-menu.js';
 import { orderRoutes } from './routes/orders.js';
 import { tableRoutes } from './routes/tables.js';
+import { reservationRoutes } from './routes/reservations.js';
 
 export const defaultOrderingSettings: OrderingSettings = {
   sessionTtlMinutes: 240,
   idempotencyTtlHours: 24,
+  reservationTokenTtlDays: 7,
   menuCacheMaxAgeMs: 1_000,
   rateLimits: { qrScansPerMinute: 30, ordersPerMinute: 30, ordersPerIpPerMinute: 120 },
 };
@@ -92,6 +94,11 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
     idempotencyTtlHours: ordering.idempotencyTtlHours,
     ordersPerMinute: ordering.rateLimits.ordersPerMinute,
     ordersPerIpPerMinute: ordering.rateLimits.ordersPerIpPerMinute,
+  });
+  reservationRoutes(app, options.db, {
+    secret: options.secret,
+    tokenTtlDays: ordering.reservationTokenTtlDays,
+    idempotencyTtlHours: ordering.idempotencyTtlHours,
   });
   return app;
 }

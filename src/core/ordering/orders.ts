@@ -112,7 +112,17 @@ async function placeOrderIn(
       JSON.stringify(orderData),
       JSON.stringify(normalized.items),
     ]);
-    return { status: 201, body: { order: rows[0]!.order, duplicate: false } };
+    const order = rows[0]!.order;
+    if (order.customerEmail) {
+      // The receipt goes through the e-mail outbox, committed with the order or not at all.
+      await tx.query(
+        `INSERT INTO restaurante.email_logs ("restaurantId", email_type, recipient_email, language, order_id, message_id)
+         SELECT $1, 'order_receipt', $2, r."defaultLanguage", $3, '<' || gen_random_uuid() || '@comanda>'
+           FROM restaurante.restaurants r WHERE r.id = $1`,
+        [principal.restaurantId, order.customerEmail, order.id],
+      );
+    }
+    return { status: 201, body: { order, duplicate: false } };
   };
   const result =
     options.idempotencyKey === undefined

@@ -1,0 +1,18 @@
+DROP FUNCTION restaurante.assign_tables(text, text, timestamptz, integer);
+DROP FUNCTION restaurante.is_slot(text, timestamptz, integer);
+DROP FUNCTION restaurante.available_slots(text, date, integer);
+DROP FUNCTION restaurante.free_option(text, integer, timestamptz, text);
+DROP FUNCTION restaurante.table_options(text, integer);
+DROP FUNCTION restaurante.service_windows(text, date);
+DROP FUNCTION restaurante.turn_minutes(text, integer);
+DROP FUNCTION restaurante.local_iso(timestamptz, text);
+DROP TRIGGER reservations_status_changed ON restaurante.reservations;
+DROP TRIGGER reservations_status_created ON restaurante.reservations;
+DROP FUNCTION restaurante.record_reservation_status();
+DROP TABLE restaurante.reservation_status_history;
+DROP TRIGGER reservations_set_date ON restaurante.reservations;
+DROP FUNCTION restaurante.set_reservation_date();
+DROP TRIGGER table_combinations_check ON restaurante.table_combinations;
+DROP FUNCTION restaurante.check_table_combination();
+DROP TABLE restaurante.table_combinations;
+DROP TABLE restaurante.turn_times;

@@ -1,0 +1,288 @@
+// Reservations: availability, booking (the database picks the smallest free table or combination
+// and its exclusion constraint makes double bookings impossible), the lifecycle, guest links.
+import { randomUUID } from 'node:crypto';
+import type { StaffPrincipal } from '../auth/staff-tokens.js';
+import { actorOf } from '../auth/principal.js';
+import type { Database, Tx } from '../db/database.js';
+import { AppError } from '../errors.js';
+import { fingerprintOf, withIdempotency } from '../idempotency.js';
+import { issueReservationToken, lookUpReservationToken, markTokenUsed } from './tokens.js';
+
+export const reservationStatuses = ['PENDING', 'CONFIRMED', 'SEATED', 'COMPLETED', 'CANCELLED', 'NO_SHOW'] as const;
+export type ReservationStatus = (typeof reservationStatuses)[number];
+
+export interface ReservationSettings {
+  secret: string;
+  tokenTtlDays: number;
+  idempotencyTtlHours: number;
+}
+
+export interface Reservation {
+  id: string;
+  restaurantId: string;
+  status: ReservationStatus;
+  /** Local ISO 8601 time with offset, in the restaurant's zone. */
+  time: string;
+  date: string;
+  partySize: number;
+  tableIds: string[];
+  customerName: string;
+  customerEmail: string | null;
+  customerPhone: string | null;
+  language: string | null;
+  notes: string | null;
+  items: Array<{ menuItemId: string; quantity: number }>;
+}
+
+const RESERVATION_JSON = `
+  SELECT r.id, r."restaurantId", r.status, restaurante.local_iso(r.time, rest.timezone) AS time, to_char(r.date, 'YYYY-MM-DD') AS date,
+         r."partySize", r.table_ids AS "tableIds", r."customerName", r."customerEmail", r."customerPhone", r.language, r.notes,
+         coalesce((SELECT jsonb_agg(jsonb_build_object('menuItemId', ri."menuItemId", 'quantity', ri.quantity) ORDER BY ri."createdAt", ri.id)
+                     FROM restaurante.reservation_items ri WHERE ri."reservationId" = r.id), '[]'::jsonb) AS items
+    FROM restaurante.reservations r JOIN restaurante.restaurants rest ON rest.id = r."restaurantId"`;
+
+async function reservationById(tx: Tx, id: string, restaurantId?: string): Promise<Reservation> {
+  const { rows } = await tx.query<Reservation>(
+    `${RESERVATION_JSON} WHERE r.id = $1 AND ($2::text IS NULL OR r."restaurantId" = $2)`,
+    [id, restaurantId ?? null],
+  );
+  if (!rows[0]) throw new AppError('NOT_FOUND', 'No such reservation.');
+  return rows[0];
+}
+
+/** Bookable start times of a local date, as local ISO times with offset. */
+export async function availability(db: Database, restaurantId: string, date: string, partySize: number): Promise<string[]> {
+  const { rows } = await db.query<{ slot: string | null; known: boolean }>(
+    `SELECT restaurante.local_iso(s.slot, r.timezone) AS slot, true AS known
+       FROM restaurante.restaurants r
+       LEFT JOIN LATERAL restaurante.available_slots(r.id, $2::date, $3) s ON true
+      WHERE r.id = $1`,
+    [restaurantId, date, partySize],
+    { readOnly: true },
+  );
+  if (rows.length === 0) throw new AppError('NOT_FOUND', `No restaurant ${restaurantId}.`);
+  return rows.flatMap((r) => (r.slot ? [r.slot] : []));
+}
+
+export interface BookingInput {
+  restaurantId: string;
+  partySize: number;
+  /** ISO 8601 with offset (or Z). */
+  time: string;
+  customerName: string;
+  customerEmail: string;
+  customerPhone?: string;
+  language?: 'es' | 'en';
+  notes?: string;
+  items?: Array<{ menuItemId: string; quantity: number }>;
+}
+
+/** Queues an e-mail in the outbox, in the caller's transaction (sent by the e-mail worker). */
+async function queueEmail(
+  tx: Tx,
+  reservation: { id: string; restaurantId: string },
+  type: 'reservation_confirmation' | 'reservation_reminder' | 'reservation_cancellation',
+  recipient: string | null,
+  language: string | null,
+  payload: Record<string, unknown>,
+): Promise<void> {
+  if (!recipient) return;
+  await tx.query(
+    `INSERT INTO restaurante.email_logs ("restaurantId", email_type, recipient_email, language, payload, reservation_id, message_id)
+     VALUES ($1, $2, $3, coalesce($4, (SELECT "defaultLanguage" FROM restaurante.restaurants WHERE id = $1)), $5, $6, $7)`,
+    [reservation.restaurantId, type, recipient, language, JSON.stringify(payload), reservation.id, `<${randomUUID()}@comanda>`],
+  );
+}
+
+/** Books a table: 201 with the reservation, or TABLE_ALREADY_RESERVED with alternatives. */
+export async function book(
+  db: Database,
+  input: BookingInput,
+  settings: ReservationSettings,
+  idempotencyKey?: string,
+): Promise<{ status: number; body: { reservation: Reservation }; replayed: boolean }> {
+  const work = async (tx: Tx) => {
+    const { rows: restaurant } = await tx.query('SELECT 1 FROM restaurante.restaurants WHERE id = $1', [input.restaurantId]);
+    if (restaurant.length === 0) throw new AppError('NOT_FOUND', `No restaurant ${input.restaurantId}.`);
+    const { rows: customer } = await tx.query<{ id: string }>(
+      `INSERT INTO restaurante.customers ("restaurantId", name, email, phone, language) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT ("restaurantId", lower(email)) WHERE email IS NOT NULL
+       DO UPDATE SET name = EXCLUDED.name, phone = coalesce(EXCLUDED.phone, customers.phone),
+                     language = coalesce(EXCLUDED.language, customers.language)
+       RETURNING id`,
+      [input.restaurantId, input.customerName, input.customerEmail, input.customerPhone ?? null, input.language ?? null],
+    );
+    const { rows } = await tx.query<{ id: string }>(
+      `INSERT INTO restaurante.reservations
+         ("restaurantId", "customerId", "customerName", "customerEmail", "customerPhone", "partySize", date, time, language, notes)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz::date, $7::timestamptz, $8, $9) RETURNING id`,
+      [input.restaurantId, customer[0]!.id, input.customerName, input.customerEmail, input.customerPhone ?? null, input.partySize, input.time, input.language ?? null, input.notes ?? null],
+    );
+    const reservation = { id: rows[0]!.id, restaurantId: input.restaurantId };
+    await tx.query('SELECT restaurante.assign_tables($1, $2, $3::timestamptz, $4)', [input.restaurantId, reservation.id, input.time, input.partySize]);
+    for (const item of input.items ?? []) {
+      await tx.query(
+        `INSERT INTO restaurante.reservation_items ("restaurantId", "reservationId", "menuItemId", quantity) VALUES ($1, $2, $3, $4)`,
+        [input.restaurantId, reservation.id, item.menuItemId, item.quantity],
+      );
+    }
+    const { tokenId } = await issueReservationToken(tx, settings.secret, reservation, settings.tokenTtlDays);
+    // The e-mail carries the link; the worker rebuilds the token from its id and the secret.
+    await queueEmail(tx, reservation, 'reservation_confirmation', input.customerEmail, input.language ?? null, { tokenId });
+    return { status: 201, body: { reservation: await reservationById(tx, reservation.id) } };
+  };
+  return db.transaction(
+    (tx) =>
+      idempotencyKey === undefined
+        ? work(tx).then((r) => ({ ...r, replayed: false }))
+        : withIdempotency(
+            tx,
+            {
+              restaurantId: input.restaurantId,
+              scope: 'public:reservations',
+              key: idempotencyKey,
+              fingerprint: fingerprintOf('POST', '/api/reservations', input),
+              ttlHours: settings.idempotencyTtlHours,
+            },
+            () => work(tx),
+          ),
+    { settings: { 'comanda.actor': 'guest:booking' } },
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The lifecycle: PENDING → CONFIRMED → SEATED → COMPLETED; CANCELLED or NO_SHOW before seating.
+// ---------------------------------------------------------------------------------------------
+const NEXT: Record<ReservationStatus, ReservationStatus[]> = {
+  PENDING: ['CONFIRMED', 'CANCELLED', 'NO_SHOW'],
+  CONFIRMED: ['SEATED', 'CANCELLED', 'NO_SHOW'],
+  SEATED: ['COMPLETED'],
+  COMPLETED: [],
+  CANCELLED: [],
+  NO_SHOW: [],
+};
+
+export const canMove = (from: ReservationStatus, to: ReservationStatus): boolean => NEXT[from].includes(to);
+
+async function transition(tx: Tx, id: string, restaurantId: string, to: ReservationStatus): Promise<ReservationStatus> {
+  const { rows } = await tx.query<{ status: ReservationStatus; email: string | null; language: string | null }>(
+    `SELECT status, "customerEmail" AS email, language FROM restaurante.reservations WHERE id = $1 AND "restaurantId" = $2 FOR UPDATE`,
+    [id, restaurantId],
+  );
+  const from = rows[0]?.status;
+  if (!from) throw new AppError('NOT_FOUND', 'No such reservation.');
+  if (!canMove(from, to)) {
+    throw new AppError('INVALID_TRANSITION', `A reservation cannot go from ${from} to ${to}.`, { extra: { from, to } });
+  }
+  await tx.query('UPDATE restaurante.reservations SET status = $2::text::restaurante."ReservationStatus" WHERE id = $1', [id, to]);
+  if (to === 'CANCELLED') {
+    await queueEmail(tx, { id, restaurantId }, 'reservation_cancellation', rows[0]!.email, rows[0]!.language, {});
+  }
+  return from;
+}
+
+export async function viewByToken(db: Database, secret: string, token: string): Promise<Reservation> {
+  return db.transaction(async (tx) => {
+    const row = await lookUpReservationToken(tx, secret, token);
+    return reservationById(tx, row.reservationId);
+  }, { readOnly: true });
+}
+
+/** The guest's confirm / cancel link: single use. */
+export async function actByToken(db: Database, secret: string, token: string, to: 'CONFIRMED' | 'CANCELLED'): Promise<Reservation> {
+  return db.transaction(
+    async (tx) => {
+      const row = await lookUpReservationToken(tx, secret, token, { forUpdate: true, unused: true });
+      await transition(tx, row.reservationId, row.restaurantId, to);
+      await markTokenUsed(tx, row.id);
+      return reservationById(tx, row.reservationId);
+    },
+    { settings: { 'comanda.actor': 'guest:link' } },
+  );
+}
+
+export async function listForDay(db: Database, staff: StaffPrincipal, date: string): Promise<Reservation[]> {
+  const { rows } = await db.query<Reservation>(`${RESERVATION_JSON} WHERE r."restaurantId" = $1 AND r.date = $2::date ORDER BY r.time, r.id`, [
+    staff.restaurantId,
+    date,
+  ], { readOnly: true });
+  return rows;
+}
+
+/** Staff changes: a status, and/or a move to another time or party size (guarded by the constraint). */
+export async function updateReservation(
+  db: Database,
+  staff: StaffPrincipal,
+  id: string,
+  change: { status?: ReservationStatus; time?: string; partySize?: number },
+): Promise<Reservation> {
+  return db.transaction(
+    async (tx) => {
+      const current = await reservationById(tx, id, staff.restaurantId);
+      if (change.time !== undefined || change.partySize !== undefined) {
+        if (!['PENDING', 'CONFIRMED'].includes(current.status)) {
+          throw new AppError('INVALID_TRANSITION', `A ${current.status} reservation cannot be moved.`, { extra: { from: current.status } });
+        }
+        await tx.query('SELECT restaurante.assign_tables($1, $2, $3::timestamptz, $4)', [
+          staff.restaurantId,
+          id,
+          change.time ?? current.time,
+          change.partySize ?? current.partySize,
+        ]);
+      }
+      if (change.status !== undefined && change.status !== current.status) await transition(tx, id, staff.restaurantId, change.status);
+      return reservationById(tx, id);
+    },
+    { settings: { 'comanda.actor': actorOf(staff) } },
+  );
+}
+
+/** The roadmap's "Failed to create reservation token": staff issue a fresh link token. */
+export async function regenerateToken(
+  db: Database,
+  restaurantId: string | undefined,
+  id: string,
+  settings: Pick<ReservationSettings, 'secret' | 'tokenTtlDays'>,
+  actor: string,
+): Promise<{ reservationId: string; tokenId: string; token: string; expiresAt: Date }> {
+  return db.transaction(
+    async (tx) => {
+      const reservation = await reservationById(tx, id, restaurantId);
+      const issued = await issueReservationToken(tx, settings.secret, reservation, settings.tokenTtlDays);
+      return { reservationId: reservation.id, ...issued };
+    },
+    { settings: { 'comanda.actor': actor } },
+  );
+}
+
+/**
+ * Queues the reminder e-mail (with a fresh link token) of every confirmed reservation that starts
+ * within `hoursBefore` and has none yet; returns how many. Run periodically by the service.
+ */
+export async function queueReminders(db: Database, settings: Pick<ReservationSettings, 'secret' | 'tokenTtlDays'>, hoursBefore: number): Promise<number> {
+  const { rows } = await db.query<{ id: string; restaurantId: string; email: string; language: string | null }>(
+    `SELECT r.id, r."restaurantId", r."customerEmail" AS email, r.language FROM restaurante.reservations r
+      WHERE r.status = 'CONFIRMED' AND r."customerEmail" IS NOT NULL
+        AND r.time > now() AND r.time <= now() + make_interval(hours => $1)
+        AND NOT EXISTS (SELECT 1 FROM restaurante.email_logs e WHERE e.reservation_id = r.id AND e.email_type = 'reservation_reminder')
+      ORDER BY r.time LIMIT 500`,
+    [hoursBefore],
+  );
+  let queued = 0;
+  for (const row of rows) {
+    try {
+      await db.transaction(
+        async (tx) => {
+          const { tokenId } = await issueReservationToken(tx, settings.secret, row, settings.tokenTtlDays);
+          await queueEmail(tx, row, 'reservation_reminder', row.email, row.language, { tokenId });
+        },
+        { settings: { 'comanda.actor': 'reminders' } },
+      );
+      queued++;
+    } catch (err) {
+      // Another instance queued it meanwhile (the unique index allows one reminder).
+      if (!(err instanceof AppError && err.code === 'CONFLICT')) throw err;
+    }
+  }
+  return queued;
+}

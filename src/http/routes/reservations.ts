@@ -1,0 +1,225 @@
+// Reservations: availability and booking (anyone), the guest's link (view / confirm / cancel),
+// and the day's book for staff.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { actorOf } from '../../core/auth/principal.js';
+import type { Database } from '../../core/db/database.js';
+import { AppError } from '../../core/errors.js';
+import {
+  actByToken,
+  availability,
+  book,
+  listForDay,
+  regenerateToken,
+  reservationStatuses,
+  updateReservation,
+  viewByToken,
+  type BookingInput,
+  type ReservationSettings,
+  type ReservationStatus,
+} from '../../core/reservations/reservations.js';
+import { bearerToken, requireStaff, staffOf } from '../auth.js';
+import { authProblems } from '../openapi.js';
+
+const id = { type: 'string', minLength: 1, maxLength: 100 } as const;
+const date = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD, local to the restaurant' } as const;
+/** ISO 8601 with seconds optional and an offset or Z: the instant is unambiguous. */
+const instant = {
+  type: 'string',
+  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})$',
+  description: 'ISO 8601 with an offset, e.g. 2026-12-24T21:00:00+01:00',
+} as const;
+
+export const reservationSchema = {
+  $id: 'Reservation',
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    restaurantId: { type: 'string' },
+    status: { type: 'string', enum: reservationStatuses },
+    time: { type: 'string' },
+    date: { type: 'string' },
+    partySize: { type: 'integer' },
+    tableIds: { type: 'array', items: { type: 'string' } },
+    customerName: { type: 'string' },
+    customerEmail: { type: ['string', 'null'] },
+    customerPhone: { type: ['string', 'null'] },
+    language: { type: ['string', 'null'] },
+    notes: { type: ['string', 'null'] },
+    items: { type: 'array', items: { type: 'object', properties: { menuItemId: { type: 'string' }, quantity: { type: 'integer' } } } },
+  },
+} as const;
+const reservationResponse = { type: 'object', properties: { reservation: { $ref: 'Reservation#' } } } as const;
+
+/** The guest's token: `Authorization: Bearer`, or `?token=` as e-mailed links carry it (logs redact it). */
+function linkToken(request: FastifyRequest<{ Querystring: { token?: string } }>): string {
+  const token = bearerToken(request) ?? request.query.token;
+  if (!token) throw new AppError('TOKEN_INVALID', 'Send the link token as Authorization: Bearer <token> or ?token=.');
+  return token;
+}
+
+export function reservationRoutes(app: FastifyInstance, db: Database, settings: ReservationSettings): void {
+  app.addSchema(reservationSchema);
+  const tags = ['reservations'];
+
+  app.get<{ Querystring: { restaurantId: string; date: string; partySize: string } }>(
+    '/api/availability',
+    {
+      schema: {
+        summary: 'Bookable start times of a day for a party size',
+        tags,
+        querystring: {
+          type: 'object',
+          required: ['restaurantId', 'date', 'partySize'],
+          additionalProperties: false,
+          properties: { restaurantId: id, date, partySize: { type: 'string', pattern: '^[0-9]{1,2}$' } },
+        },
+        response: { 200: { type: 'object', properties: { slots: { type: 'array', items: { type: 'string' } } } } },
+      },
+    },
+    async (request) => {
+      const partySize = Number(request.query.partySize);
+      if (partySize < 1 || partySize > 50) throw new AppError('VALIDATION_FAILED', 'partySize must be between 1 and 50');
+      return { slots: await availability(db, request.query.restaurantId, request.query.date, partySize) };
+    },
+  );
+
+  app.post<{ Body: BookingInput; Headers: { 'idempotency-key'?: string } }>(
+    '/api/reservations',
+    {
+      schema: {
+        summary: 'Book a table: the smallest free table or combination that seats the party',
+        description:
+          'A double booking is impossible: the database refuses overlapping table intervals (buffer included). No free table → 409 ' +
+          'TABLE_ALREADY_RESERVED with `alternatives`. The confirmation e-mail carries the guest\'s link. Idempotency-Key as for orders.',
+        tags,
+        headers: {
+          type: 'object',
+          properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' } },
+        },
+        body: {
+          type: 'object',
+          required: ['restaurantId', 'partySize', 'time', 'customerName', 'customerEmail'],
+          additionalProperties: false,
+          properties: {
+            restaurantId: id,
+            partySize: { type: 'integer', minimum: 1, maximum: 50 },
+            time: instant,
+            customerName: { type: 'string', minLength: 1, maxLength: 200 },
+            customerEmail: { type: 'string', format: 'email', maxLength: 254 },
+            customerPhone: { type: 'string', pattern: '^\\+?[0-9 ()-]{6,20}$' },
+            language: { type: 'string', enum: ['es', 'en'] },
+            notes: { type: 'string', maxLength: 1000 },
+            items: {
+              type: 'array',
+              maxItems: 30,
+              items: {
+                type: 'object',
+                required: ['menuItemId', 'quantity'],
+                additionalProperties: false,
+                properties: { menuItemId: id, quantity: { type: 'integer', minimum: 1, maximum: 100 } },
+              },
+            },
+          },
+        },
+        response: {
+          201: reservationResponse,
+          409: { description: 'TABLE_ALREADY_RESERVED (with alternatives)', $ref: 'Problem#' },
+          422: { description: 'SLOT_UNAVAILABLE, PARTY_TOO_LARGE, REFERENCE_NOT_FOUND (an item not on the menu)', $ref: 'Problem#' },
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await book(db, request.body, settings, request.headers['idempotency-key']);
+      if (result.replayed) void reply.header('idempotent-replayed', 'true');
+      return reply.code(result.status).send(result.body);
+    },
+  );
+
+  const tokenQuery = { type: 'object', additionalProperties: false, properties: { token: { type: 'string', maxLength: 200 } } } as const;
+  const tokenProblems = {
+    401: { description: 'TOKEN_INVALID', $ref: 'Problem#' },
+    409: { description: 'TOKEN_USED or INVALID_TRANSITION', $ref: 'Problem#' },
+    410: { description: 'TOKEN_EXPIRED', $ref: 'Problem#' },
+  } as const;
+
+  app.get<{ Querystring: { token?: string } }>(
+    '/api/reservations/by-token',
+    { schema: { summary: "The guest's view of their reservation", tags, querystring: tokenQuery, response: { 200: reservationResponse, ...tokenProblems } } },
+    async (request) => ({ reservation: await viewByToken(db, settings.secret, linkToken(request)) }),
+  );
+  for (const [action, to] of [['confirm', 'CONFIRMED'], ['cancel', 'CANCELLED']] as const) {
+    app.post<{ Querystring: { token?: string } }>(
+      `/api/reservations/by-token/${action}`,
+      {
+        schema: {
+          summary: `The guest ${action}s their reservation (the link works once)`,
+          tags,
+          querystring: tokenQuery,
+          response: { 200: reservationResponse, ...tokenProblems },
+        },
+      },
+      async (request) => ({ reservation: await actByToken(db, settings.secret, linkToken(request), to) }),
+    );
+  }
+
+  app.get<{ Querystring: { date: string } }>(
+    '/api/admin/reservations',
+    {
+      preHandler: requireStaff(db),
+      schema: {
+        summary: "The day's book",
+        tags,
+        security: [{ bearer: [] }],
+        querystring: { type: 'object', required: ['date'], additionalProperties: false, properties: { date } },
+        response: { 200: { type: 'object', properties: { reservations: { type: 'array', items: { $ref: 'Reservation#' } } } }, ...authProblems },
+      },
+    },
+    async (request) => ({ reservations: await listForDay(db, staffOf(request), request.query.date) }),
+  );
+
+  app.patch<{ Params: { id: string }; Body: { status?: ReservationStatus; time?: string; partySize?: number } }>(
+    '/api/admin/reservations/:id',
+    {
+      preHandler: requireStaff(db),
+      schema: {
+        summary: 'Confirm, seat, complete, cancel, mark no-show, or move to another time or party size',
+        description:
+          'PENDING → CONFIRMED → SEATED → COMPLETED; CANCELLED or NO_SHOW before seating; anything else 409 INVALID_TRANSITION. A move ' +
+          're-assigns tables under the same constraint (409 TABLE_ALREADY_RESERVED with alternatives).',
+        tags,
+        security: [{ bearer: [] }],
+        params: { type: 'object', required: ['id'], properties: { id } },
+        body: {
+          type: 'object',
+          minProperties: 1,
+          additionalProperties: false,
+          properties: { status: { type: 'string', enum: reservationStatuses }, time: instant, partySize: { type: 'integer', minimum: 1, maximum: 50 } },
+        },
+        response: { 200: reservationResponse, ...authProblems },
+      },
+    },
+    async (request) => ({ reservation: await updateReservation(db, staffOf(request), request.params.id, request.body) }),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/api/admin/reservations/:id/token',
+    {
+      preHandler: requireStaff(db),
+      schema: {
+        summary: "Issue a new link token for the guest (the roadmap's \"Failed to create reservation token\")",
+        tags,
+        security: [{ bearer: [] }],
+        params: { type: 'object', required: ['id'], properties: { id } },
+        response: {
+          201: { type: 'object', properties: { reservationId: { type: 'string' }, token: { type: 'string' }, expiresAt: { type: 'string' } } },
+          ...authProblems,
+        },
+      },
+    },
+    async (request, reply) => {
+      const staff = staffOf(request);
+      const issued = await regenerateToken(db, staff.restaurantId, request.params.id, settings, actorOf(staff));
+      return reply.code(201).send({ reservationId: issued.reservationId, token: issued.token, expiresAt: issued.expiresAt.toISOString() });
+    },
+  );
+}
