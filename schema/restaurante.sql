@@ -13,6 +13,13 @@ restaurante."ReservationStatus" = ('PENDING', 'CONFIRMED', 'SEATED', 'COMPLETED'
 restaurante."StaffRole" = ('admin', 'kitchen', 'waiter')
 
 -- columns
+restaurante.audit_log.id text NOT NULL DEFAULT (gen_random_uuid())::text
+restaurante.audit_log."restaurantId" text NOT NULL
+restaurante.audit_log.actor text NOT NULL
+restaurante.audit_log.action text NOT NULL
+restaurante.audit_log."subjectId" text
+restaurante.audit_log.details jsonb NOT NULL DEFAULT '{}'::jsonb
+restaurante.audit_log."createdAt" timestamp with time zone NOT NULL DEFAULT now()
 restaurante.customer_consents.id text NOT NULL DEFAULT (gen_random_uuid())::text
 restaurante.customer_consents."restaurantId" text NOT NULL
 restaurante.customer_consents."customerId" text NOT NULL
@@ -236,6 +243,9 @@ restaurante.turn_times.max_party integer NOT NULL
 restaurante.turn_times.minutes integer NOT NULL
 
 -- constraints
+restaurante.audit_log "audit_log_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE RESTRICT
+restaurante.audit_log audit_log_action_check CHECK (action = ANY (ARRAY['customer.export'::text, 'customer.erase'::text, 'retention.anonymize'::text]))
+restaurante.audit_log audit_log_pkey PRIMARY KEY (id)
 restaurante.customer_consents "customer_consents_customerId_fkey" FOREIGN KEY ("restaurantId", "customerId") REFERENCES restaurante.customers("restaurantId", id) ON DELETE RESTRICT
 restaurante.customer_consents customer_consents_method_check CHECK (method = ANY (ARRAY['web_form'::text, 'qr_order'::text, 'staff'::text, 'email_link'::text, 'api'::text]))
 restaurante.customer_consents customer_consents_pkey PRIMARY KEY (id)
@@ -365,6 +375,7 @@ restaurante.turn_times turn_times_minutes_check CHECK (minutes >= 15 AND minutes
 restaurante.turn_times turn_times_pkey PRIMARY KEY ("restaurantId", min_party)
 
 -- indexes
+CREATE INDEX audit_log_subject ON restaurante.audit_log USING btree ("restaurantId", "subjectId", "createdAt")
 CREATE INDEX customer_consents_customer ON restaurante.customer_consents USING btree ("customerId", "recordedAt")
 CREATE INDEX email_logs_pending_due ON restaurante.email_logs USING btree (next_attempt_at) WHERE (status = 'pending'::text)
 CREATE INDEX email_logs_sent_at ON restaurante.email_logs USING btree (sent_at DESC)
@@ -393,6 +404,7 @@ CREATE INDEX stock_movements_item_time ON restaurante.stock_movements USING btre
 CREATE INDEX stock_movements_order ON restaurante.stock_movements USING btree ("orderId") WHERE ("orderId" IS NOT NULL)
 CREATE INDEX table_session_tokens_session ON restaurante.table_session_tokens USING btree ("sessionId")
 CREATE UNIQUE INDEX "orders_orderNumber_key" ON restaurante.orders USING btree ("restaurantId", "orderNumber")
+CREATE UNIQUE INDEX audit_log_pkey ON restaurante.audit_log USING btree (id)
 CREATE UNIQUE INDEX customer_consents_pkey ON restaurante.customer_consents USING btree (id)
 CREATE UNIQUE INDEX customers_pkey ON restaurante.customers USING btree (id)
 CREATE UNIQUE INDEX customers_restaurant_email ON restaurante.customers USING btree ("restaurantId", lower(email)) WHERE (email IS NOT NULL)
@@ -608,6 +620,68 @@ BEGIN
       DETAIL = jsonb_build_array(jsonb_build_object('menuItemId', item_id, 'requested', decrease_amount, 'available', 0))::text;
   END IF;
   RETURN v_stock;
+END;
+$function$
+CREATE OR REPLACE FUNCTION restaurante.erase_customer(p_restaurant_id text, p_customer_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  v_email text;
+  v_orders text[];
+  v_reservations text[];
+  v_counts jsonb := '{}';
+  v_n integer;
+BEGIN
+  SELECT lower(email) INTO v_email FROM restaurante.customers
+   WHERE id = p_customer_id AND "restaurantId" = p_restaurant_id FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN NULL;
+  END IF;
+
+  -- The customer's orders and reservations: linked by id, or by the e-mail address they gave.
+  v_orders := ARRAY(SELECT id FROM restaurante.orders
+   WHERE "restaurantId" = p_restaurant_id AND ("customerId" = p_customer_id OR (v_email IS NOT NULL AND lower(customer_email) = v_email)));
+  v_reservations := ARRAY(SELECT id FROM restaurante.reservations
+   WHERE "restaurantId" = p_restaurant_id AND ("customerId" = p_customer_id OR (v_email IS NOT NULL AND lower("customerEmail") = v_email)));
+
+  UPDATE restaurante.reservations
+     SET "customerName" = '[erased]', "customerEmail" = NULL, "customerPhone" = NULL, notes = NULL
+   WHERE id = ANY(v_reservations);
+  GET DIAGNOSTICS v_n = ROW_COUNT; v_counts := v_counts || jsonb_build_object('reservations', v_n);
+  UPDATE restaurante.reservation_items SET notes = NULL WHERE "reservationId" = ANY(v_reservations);
+
+  -- Orders stay (they are financial records); what identifies the person goes.
+  UPDATE restaurante.orders SET customer_email = NULL, notes = NULL, idempotency_key = NULL
+   WHERE id = ANY(v_orders);
+  GET DIAGNOSTICS v_n = ROW_COUNT; v_counts := v_counts || jsonb_build_object('orders', v_n);
+  UPDATE restaurante.order_items SET notes = NULL WHERE "orderId" = ANY(v_orders);
+
+  UPDATE restaurante.email_logs
+     SET recipient_email = 'erased@invalid', payload = '{}', error_message = NULL
+   WHERE "restaurantId" = p_restaurant_id
+     AND (customer_id = p_customer_id OR order_id = ANY(v_orders)
+          OR reservation_id = ANY(v_reservations)
+          OR (v_email IS NOT NULL AND lower(recipient_email) = v_email));
+  GET DIAGNOSTICS v_n = ROW_COUNT; v_counts := v_counts || jsonb_build_object('emails', v_n);
+
+  UPDATE restaurante.qr_scans SET client_ip = NULL, user_agent = NULL
+   WHERE session_id IN (SELECT "sessionId" FROM restaurante.orders WHERE id = ANY(v_orders) AND "sessionId" IS NOT NULL)
+     AND (client_ip IS NOT NULL OR user_agent IS NOT NULL);
+  GET DIAGNOSTICS v_n = ROW_COUNT; v_counts := v_counts || jsonb_build_object('qrScans', v_n);
+
+  -- Stored answers of idempotent requests repeat what the request said, and a client's key may
+  -- itself say who it was: those records go (they only serve retries within hours anyway).
+  DELETE FROM restaurante.idempotency_keys
+   WHERE "restaurantId" = p_restaurant_id
+     AND ("responseBody"->'order'->>'id' = ANY(v_orders)
+          OR "responseBody"->'reservation'->>'id' = ANY(v_reservations));
+  GET DIAGNOSTICS v_n = ROW_COUNT; v_counts := v_counts || jsonb_build_object('idempotentResponses', v_n);
+
+  UPDATE restaurante.customer_consents SET details = NULL WHERE "customerId" = p_customer_id;
+  UPDATE restaurante.customers SET name = NULL, email = NULL, phone = NULL, "anonymizedAt" = now()
+   WHERE id = p_customer_id;
+  RETURN v_counts;
 END;
 $function$
 CREATE OR REPLACE FUNCTION restaurante.free_option(p_restaurant_id text, p_party integer, p_start timestamp with time zone, p_exclude_reservation text DEFAULT NULL::text)

@@ -59,6 +59,7 @@ export const envSchema = z.object({
   EMAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
   EMAIL_WORKER: booleanFlag.default(true),
   REMINDER_HOURS_BEFORE: z.coerce.number().int().min(1).max(168).default(24),
+  DATA_RETENTION_DAYS: z.coerce.number().int().min(30).max(36_500).default(730),
   MENU_CACHE_MAX_AGE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
   RATE_LIMIT_QR_SCANS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(30),
   RATE_LIMIT_ORDERS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(30),
@@ -87,6 +88,7 @@ export interface Config {
   bodyLimitBytes: number;
   ordering: OrderingSettings;
   email: { smtpUrl: string | undefined; from: string; maxAttempts: number; worker: boolean; reminderHoursBefore: number };
+  retentionDays: number;
 }
 
 export interface OrderingSettings {
@@ -152,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: e.PUBLIC_URL,
     trustProxy: e.TRUST_PROXY,
     bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES,
+    retentionDays: e.DATA_RETENTION_DAYS,
     email: {
       smtpUrl: e.SMTP_URL,
       from: e.MAIL_FROM,

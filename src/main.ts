@@ -24,6 +24,7 @@ import { NotificationListener } from './core/db/listener.js';
 import { purgeExpiredIdempotencyKeys } from './core/idempotency.js';
 import { EmailWorker, fileTransport, smtpTransport } from './core/email/outbox.js';
 import { queueReminders } from './core/reservations/reservations.js';
+import { applyRetention } from './core/customers/gdpr.js';
 import path from 'node:path';
 
 const say = (message: string) => process.stdout.write(`comanda: ${message}\n`);
@@ -78,6 +79,7 @@ async function main(config: Config): Promise<void> {
     listener?: NotificationListener;
     purge?: NodeJS.Timeout;
     reminders?: NodeJS.Timeout;
+    retention?: NodeJS.Timeout;
     email?: EmailWorker;
   } = {};
   const shutdown = async (signal: string) => {
@@ -87,6 +89,7 @@ async function main(config: Config): Promise<void> {
     await running.email?.stop();
     clearInterval(running.purge);
     clearInterval(running.reminders);
+    clearInterval(running.retention);
     await running.db?.close().catch(() => undefined);
     if (embedded) {
       await embedded.stop().catch(() => undefined);
@@ -148,6 +151,10 @@ async function main(config: Config): Promise<void> {
     purgeExpiredIdempotencyKeys(db).catch((err: unknown) => app.log.warn({ err }, 'purging expired idempotency keys failed'));
   }, 3_600_000);
   running.purge.unref();
+  running.retention = setInterval(() => {
+    applyRetention(db, config.retentionDays).catch((err: unknown) => app.log.warn({ err }, 'the data retention job failed'));
+  }, 86_400_000);
+  running.retention.unref();
   const address = await app.listen({ port: config.http.port, host: config.http.host });
   const base = address.replace('://0.0.0.0', '://localhost').replace('://[::]', '://localhost');
 

@@ -10,6 +10,7 @@ import { seedCommand } from './commands/seed.js';
 import { staffCommand } from './commands/staff.js';
 import { reservationCommand } from './commands/reservation.js';
 import { emailCommand } from './commands/email.js';
+import { customerCommand } from './commands/customer.js';
 
 const program = new Command('comanda')
   .description('Comanda: QR ordering and bookings on PostgreSQL, with its reliability toolkit')
@@ -21,6 +22,7 @@ staffCommand(program);
 seedCommand(program);
 reservationCommand(program);
 emailCommand(program);
+customerCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -18,6 +18,7 @@ import { adminMenuRoutes } from './routes/admin-menu.js';
 import { orderRoutes } from './routes/orders.js';
 import { tableRoutes } from './routes/tables.js';
 import { reservationRoutes } from './routes/reservations.js';
+import { customerRoutes } from './routes/customers.js';
 
 export const defaultOrderingSettings: OrderingSettings = {
   sessionTtlMinutes: 240,
@@ -95,6 +96,7 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
     ordersPerMinute: ordering.rateLimits.ordersPerMinute,
     ordersPerIpPerMinute: ordering.rateLimits.ordersPerIpPerMinute,
   });
+  customerRoutes(app, options.db);
   reservationRoutes(app, options.db, {
     secret: options.secret,
     tokenTtlDays: ordering.reservationTokenTtlDays,
