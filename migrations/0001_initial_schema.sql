@@ -520,7 +520,8 @@ CREATE TABLE restaurante.reservation_items (
   "menuItemId"    text NOT NULL,
   quantity        integer NOT NULL CHECK (quantity > 0 AND quantity <= 100),
   notes           text,
-  "createdAt"     timestamptz NOT NULL DEFAULT now(),
+  -- clock_timestamp(): items inserted in one transaction keep the order they were given in.
+  "createdAt"     timestamptz NOT NULL DEFAULT clock_timestamp(),
   CONSTRAINT "reservation_items_reservationId_fkey" FOREIGN KEY ("restaurantId", "reservationId")
     REFERENCES restaurante.reservations ("restaurantId", id) ON DELETE CASCADE,
   CONSTRAINT "reservation_items_menuItemId_fkey" FOREIGN KEY ("restaurantId", "menuItemId")

@@ -1,6 +1,6 @@
 DROP FUNCTION restaurante.assign_tables(text, text, timestamptz, integer);
 DROP FUNCTION restaurante.is_slot(text, timestamptz, integer);
-DROP FUNCTION restaurante.available_slots(text, date, integer);
+DROP FUNCTION restaurante.available_slots(text, date, integer, text);
 DROP FUNCTION restaurante.free_option(text, integer, timestamptz, text);
 DROP FUNCTION restaurante.table_options(text, integer);
 DROP FUNCTION restaurante.service_windows(text, date);

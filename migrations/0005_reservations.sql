@@ -157,8 +157,9 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- Bookable start times of a local date: on the slot grid of each service, early enough to finish
--- the turn by closing time, in the future, with a table or combination free.
-CREATE FUNCTION restaurante.available_slots(p_restaurant_id text, p_date date, p_party integer)
+-- the turn by closing time, in the future, with a table or combination free (ignoring what
+-- p_exclude_reservation itself holds, for the times a booking could move to).
+CREATE FUNCTION restaurante.available_slots(p_restaurant_id text, p_date date, p_party integer, p_exclude_reservation text DEFAULT NULL)
 RETURNS TABLE (slot timestamptz)
 LANGUAGE sql STABLE AS $$
   SELECT s.slot
@@ -168,7 +169,7 @@ LANGUAGE sql STABLE AS $$
       w.closes - make_interval(mins => restaurante.turn_minutes(p_restaurant_id, p_party)),
       make_interval(mins => (SELECT slot_interval_minutes FROM restaurante.restaurants WHERE id = p_restaurant_id))) AS s(slot)
    WHERE s.slot > now()
-     AND restaurante.free_option(p_restaurant_id, p_party, s.slot) IS NOT NULL
+     AND restaurante.free_option(p_restaurant_id, p_party, s.slot, p_exclude_reservation) IS NOT NULL
    ORDER BY s.slot
 $$;
 
@@ -207,13 +208,19 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM restaurante.table_options(p_restaurant_id, p_party)) THEN
     RAISE EXCEPTION 'no table or combination seats % people', p_party USING ERRCODE = 'CM006';
   END IF;
-  PERFORM pg_advisory_xact_lock(hashtextextended('comanda:booking:' || p_restaurant_id, 0));
+  -- Refused bookings are answered without taking the lock (bookings only add occupancy, so a time
+  -- that is full now was full under the lock too); the rest take turns per restaurant.
   v_tables := restaurante.free_option(p_restaurant_id, p_party, p_start, p_reservation_id);
+  IF v_tables IS NOT NULL THEN
+    PERFORM pg_advisory_xact_lock(hashtextextended('comanda:booking:' || p_restaurant_id, 0));
+    v_tables := restaurante.free_option(p_restaurant_id, p_party, p_start, p_reservation_id);
+  END IF;
   IF v_tables IS NULL THEN
     SELECT jsonb_agg(restaurante.local_iso(a.slot, (SELECT timezone FROM restaurante.restaurants WHERE id = p_restaurant_id))
                      ORDER BY abs(extract(epoch FROM a.slot - p_start)), a.slot) INTO v_alternatives
       FROM (SELECT slot FROM restaurante.available_slots(p_restaurant_id,
-              (p_start AT TIME ZONE (SELECT timezone FROM restaurante.restaurants WHERE id = p_restaurant_id))::date, p_party)
+              (p_start AT TIME ZONE (SELECT timezone FROM restaurante.restaurants WHERE id = p_restaurant_id))::date, p_party,
+              p_reservation_id)
             ORDER BY abs(extract(epoch FROM slot - p_start)), slot LIMIT 5) a;
     RAISE EXCEPTION 'Table already reserved' USING ERRCODE = 'CM004', DETAIL = coalesce(v_alternatives, '[]'::jsonb)::text;
   END IF;

@@ -144,7 +144,7 @@ restaurante.reservation_items."reservationId" text NOT NULL
 restaurante.reservation_items."menuItemId" text NOT NULL
 restaurante.reservation_items.quantity integer NOT NULL
 restaurante.reservation_items.notes text
-restaurante.reservation_items."createdAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.reservation_items."createdAt" timestamp with time zone NOT NULL DEFAULT clock_timestamp()
 restaurante.reservation_status_history.id text NOT NULL DEFAULT (gen_random_uuid())::text
 restaurante.reservation_status_history."restaurantId" text NOT NULL
 restaurante.reservation_status_history."reservationId" text NOT NULL
@@ -498,13 +498,19 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM restaurante.table_options(p_restaurant_id, p_party)) THEN
     RAISE EXCEPTION 'no table or combination seats % people', p_party USING ERRCODE = 'CM006';
   END IF;
-  PERFORM pg_advisory_xact_lock(hashtextextended('comanda:booking:' || p_restaurant_id, 0));
+  -- Refused bookings are answered without taking the lock (bookings only add occupancy, so a time
+  -- that is full now was full under the lock too); the rest take turns per restaurant.
   v_tables := restaurante.free_option(p_restaurant_id, p_party, p_start, p_reservation_id);
+  IF v_tables IS NOT NULL THEN
+    PERFORM pg_advisory_xact_lock(hashtextextended('comanda:booking:' || p_restaurant_id, 0));
+    v_tables := restaurante.free_option(p_restaurant_id, p_party, p_start, p_reservation_id);
+  END IF;
   IF v_tables IS NULL THEN
     SELECT jsonb_agg(restaurante.local_iso(a.slot, (SELECT timezone FROM restaurante.restaurants WHERE id = p_restaurant_id))
                      ORDER BY abs(extract(epoch FROM a.slot - p_start)), a.slot) INTO v_alternatives
       FROM (SELECT slot FROM restaurante.available_slots(p_restaurant_id,
-              (p_start AT TIME ZONE (SELECT timezone FROM restaurante.restaurants WHERE id = p_restaurant_id))::date, p_party)
+              (p_start AT TIME ZONE (SELECT timezone FROM restaurante.restaurants WHERE id = p_restaurant_id))::date, p_party,
+              p_reservation_id)
             ORDER BY abs(extract(epoch FROM slot - p_start)), slot LIMIT 5) a;
     RAISE EXCEPTION 'Table already reserved' USING ERRCODE = 'CM004', DETAIL = coalesce(v_alternatives, '[]'::jsonb)::text;
   END IF;
@@ -518,7 +524,7 @@ BEGIN
   RETURN v_tables;
 END;
 $function$
-CREATE OR REPLACE FUNCTION restaurante.available_slots(p_restaurant_id text, p_date date, p_party integer)
+CREATE OR REPLACE FUNCTION restaurante.available_slots(p_restaurant_id text, p_date date, p_party integer, p_exclude_reservation text DEFAULT NULL::text)
  RETURNS TABLE(slot timestamp with time zone)
  LANGUAGE sql
  STABLE
@@ -530,7 +536,7 @@ AS $function$
       w.closes - make_interval(mins => restaurante.turn_minutes(p_restaurant_id, p_party)),
       make_interval(mins => (SELECT slot_interval_minutes FROM restaurante.restaurants WHERE id = p_restaurant_id))) AS s(slot)
    WHERE s.slot > now()
-     AND restaurante.free_option(p_restaurant_id, p_party, s.slot) IS NOT NULL
+     AND restaurante.free_option(p_restaurant_id, p_party, s.slot, p_exclude_reservation) IS NOT NULL
    ORDER BY s.slot
 $function$
 CREATE OR REPLACE FUNCTION restaurante.bump_menu_version()
