@@ -294,7 +294,7 @@ CREATE TABLE restaurante.customer_consents (
                    ('reservation_emails', 'order_receipts', 'marketing', 'data_retention')),
   granted        boolean NOT NULL,
   method         text NOT NULL CHECK (method IN ('web_form', 'qr_order', 'staff', 'email_link', 'api')),
-  "recordedAt"   timestamptz NOT NULL DEFAULT now(),
+  "recordedAt"   timestamptz NOT NULL DEFAULT clock_timestamp(),
   details        jsonb,
   CONSTRAINT "customer_consents_customerId_fkey" FOREIGN KEY ("restaurantId", "customerId")
     REFERENCES restaurante.customers ("restaurantId", id) ON DELETE RESTRICT

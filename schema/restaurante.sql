@@ -26,7 +26,7 @@ restaurante.customer_consents."customerId" text NOT NULL
 restaurante.customer_consents.purpose text NOT NULL
 restaurante.customer_consents.granted boolean NOT NULL
 restaurante.customer_consents.method text NOT NULL
-restaurante.customer_consents."recordedAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.customer_consents."recordedAt" timestamp with time zone NOT NULL DEFAULT clock_timestamp()
 restaurante.customer_consents.details jsonb
 restaurante.customers.id text NOT NULL DEFAULT (gen_random_uuid())::text
 restaurante.customers."restaurantId" text NOT NULL

@@ -57,6 +57,7 @@ async function guestWithHistory(person: Person, weeksAhead: number, tableId: str
       customerEmail: person.email,
       customerPhone: person.phone,
       notes: `Cumpleaños de ${person.name}`,
+      marketingConsent: false,
     },
     { secret: TEST_SECRET, tokenTtlDays: 7, idempotencyTtlHours: 24 },
     `booking-${person.email}`,
@@ -109,7 +110,12 @@ describe('GDPR', () => {
     expect((data.reservations as unknown[]).length).toBe(1);
     expect((data.orders as unknown[]).length).toBe(2); // the QR order and the phone order (by e-mail, any case)
     expect((data.qrScans as unknown[]).length).toBe(1);
-    expect((data.consents as unknown[]).length).toBe(1);
+    // Booking e-mails (given with the booking), marketing (answered no), and the one added above.
+    expect(data.consents).toMatchObject([
+      { purpose: 'reservation_emails', granted: true, method: 'web_form' },
+      { purpose: 'marketing', granted: false, method: 'web_form' },
+      { purpose: 'reservation_emails', granted: true, method: 'web_form' },
+    ]);
     expect((data.emails as unknown[]).length).toBeGreaterThanOrEqual(3); // confirmation + two receipts
     const { rows } = await db.query('SELECT actor FROM restaurante.audit_log WHERE action = $1 AND "subjectId" = $2', ['customer.export', customerId]);
     expect(rows).toEqual([{ actor: 'staff:admin:test' }]);

@@ -75,6 +75,8 @@ export interface BookingInput {
   language?: 'es' | 'en';
   notes?: string;
   items?: Array<{ menuItemId: string; quantity: number }>;
+  /** The guest's answer to "send me news and offers"; recorded as a consent either way. */
+  marketingConsent?: boolean;
 }
 
 /** Queues an e-mail in the outbox, in the caller's transaction (sent by the e-mail worker). */
@@ -119,6 +121,15 @@ export async function book(
       [input.restaurantId, customer[0]!.id, input.customerName, input.customerEmail, input.customerPhone ?? null, input.partySize, input.time, input.language ?? null, input.notes ?? null],
     );
     const reservation = { id: rows[0]!.id, restaurantId: input.restaurantId };
+    // What the guest agreed to, when and how: e-mails about this booking (they gave their address
+    // for it), and marketing only when they answered.
+    await tx.query(
+      `INSERT INTO restaurante.customer_consents ("restaurantId", "customerId", purpose, granted, method, details)
+       SELECT $1, $2, p.purpose, p.granted, 'web_form', jsonb_build_object('reservationId', $3::text)
+         FROM (VALUES ('reservation_emails', true), ('marketing', $4::boolean)) AS p(purpose, granted)
+        WHERE p.granted IS NOT NULL`,
+      [input.restaurantId, customer[0]!.id, reservation.id, input.marketingConsent ?? null],
+    );
     await tx.query('SELECT restaurante.assign_tables($1, $2, $3::timestamptz, $4)', [input.restaurantId, reservation.id, input.time, input.partySize]);
     for (const item of input.items ?? []) {
       await tx.query(

@@ -109,6 +109,7 @@ export function reservationRoutes(app: FastifyInstance, db: Database, settings: 
             customerPhone: { type: 'string', pattern: '^\\+?[0-9 ()-]{6,20}$' },
             language: { type: 'string', enum: ['es', 'en'] },
             notes: { type: 'string', maxLength: 1000 },
+            marketingConsent: { type: 'boolean', description: 'The guest\'s answer to "send me news and offers" (recorded as a consent)' },
             items: {
               type: 'array',
               maxItems: 30,
