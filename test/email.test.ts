@@ -12,6 +12,7 @@ import { placeOrder } from '../src/core/ordering/orders.js';
 import { book, queueReminders, viewByToken } from '../src/core/reservations/reservations.js';
 import { DEMO_RESTAURANT_ID, seedDemo } from '../src/core/seed.js';
 import { freePort } from '../src/embedded/postgres.js';
+import { futureTuesday } from './helpers/dates.js';
 import { useTestDatabase } from './helpers/db.js';
 
 const SECRET = 'email-test-secret-0123456789abcdefghijklmnop';
@@ -84,13 +85,6 @@ const worker = (options: { backoffSeconds?: number; leaseSeconds?: number } = {}
     ...options,
   });
 
-/** A Tuesday about a year ahead, 20:00 local (the demo restaurant is open then). */
-function futureTuesday(weeksAhead: number): string {
-  const d = new Date();
-  d.setUTCDate(d.getUTCDate() + 365 + 7 * weeksAhead);
-  while (d.getUTCDay() !== 2) d.setUTCDate(d.getUTCDate() + 1);
-  return `${d.toISOString().slice(0, 10)}T20:00:00+01:00`;
-}
 
 const settings = { secret: SECRET, tokenTtlDays: 7, idempotencyTtlHours: 24 };
 const booking = (weeksAhead: number, extra: Partial<Parameters<typeof book>[1]> = {}) =>

@@ -9,16 +9,11 @@ import { qrCodeOf, tableOf } from '../src/core/ordering/table-sessions.js';
 import { book } from '../src/core/reservations/reservations.js';
 import { DEMO_RESTAURANT_ID } from '../src/core/seed.js';
 import { TEST_SECRET, useTestApp } from './helpers/app.js';
+import { futureTuesday } from './helpers/dates.js';
 
 const t = await useTestApp();
 const { db, app } = t;
 
-function futureTuesday(weeksAhead: number): string {
-  const d = new Date();
-  d.setUTCDate(d.getUTCDate() + 365 + 7 * weeksAhead);
-  while (d.getUTCDay() !== 2) d.setUTCDate(d.getUTCDate() + 1);
-  return `${d.toISOString().slice(0, 10)}T20:00:00+01:00`;
-}
 
 /** Every value of every text-like column of the restaurante schema that contains `needle`. */
 async function whereFound(needle: string): Promise<string[]> {

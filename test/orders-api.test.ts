@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_RESTAURANT_ID } from '../src/core/seed.js';
 import { qrCodeOf, tableOf } from '../src/core/ordering/table-sessions.js';
 import type { Order, QueueItem } from '../src/core/ordering/orders.js';
+import { expectProblem, type Problem } from './helpers/problems.js';
 import { TEST_SECRET, useTestApp, type TestApp } from './helpers/app.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -18,24 +19,7 @@ interface Placed {
   duplicate: boolean;
 }
 
-interface ProblemItem {
-  menuItemId: string;
-  requested: number;
-  available: number;
-}
 
-interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  code: string;
-  detail: string;
-  instance?: string;
-  items?: ProblemItem[];
-  errors?: { path: string; message: string; field?: string }[];
-  from?: string;
-  to?: string;
-}
 
 interface Scan {
   sessionToken: string;
@@ -163,14 +147,6 @@ async function movementsOf(orderId: string, reason: string): Promise<{ menuItemI
   return rows;
 }
 
-function expectProblem(res: LightMyRequestResponse, status: number, code: string): Problem {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = res.json<Problem>();
-  expect(body.code).toBe(code);
-  expect(body.status).toBe(status);
-  return body;
-}
 
 // ---------------------------------------------------------------------------------------------
 // 1. Guests

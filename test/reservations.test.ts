@@ -13,23 +13,13 @@ import { AppError } from '../src/core/errors.js';
 import { book, type BookingInput, type Reservation, type ReservationSettings } from '../src/core/reservations/reservations.js';
 import { reservationTokenFor } from '../src/core/reservations/tokens.js';
 import { DEMO_RESTAURANT_ID } from '../src/core/seed.js';
+import { expectProblem } from './helpers/problems.js';
 import { TEST_SECRET, useTestApp } from './helpers/app.js';
 import { useTestDatabase } from './helpers/db.js';
 
 // ---------------------------------------------------------------------------------------------
 // Response shapes
 // ---------------------------------------------------------------------------------------------
-interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  code: string;
-  detail: string;
-  alternatives?: string[];
-  errors?: { path: string; message: string; field?: string }[];
-  from?: string;
-  to?: string;
-}
 
 interface Booked {
   reservation: Reservation;
@@ -211,14 +201,6 @@ async function bookOk(payload: object): Promise<Reservation> {
   return res.json<Booked>().reservation;
 }
 
-function expectProblem(res: LightMyRequestResponse, status: number, code: string): Problem {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = res.json<Problem>();
-  expect(body.code).toBe(code);
-  expect(body.status).toBe(status);
-  return body;
-}
 
 function patch(token: string | undefined, id: string, body: object): Promise<LightMyRequestResponse> {
   return t.app.inject({
