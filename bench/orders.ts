@@ -25,6 +25,8 @@ import { DEMO_RESTAURANT_ID, seedDemo } from '../src/core/seed.js';
 import { freePort, startEmbeddedPostgres } from '../src/embedded/postgres.js';
 
 const quick = process.argv.includes('--quick');
+/** Keep the cluster's directory (and its postgres.log) for a look afterwards. */
+const keep = process.argv.includes('--keep');
 const POOL = Number(process.env.BENCH_POOL_SIZE ?? 10);
 const CONNECTIONS = 2 * POOL; // the load generator never runs more than twice the pool
 const seconds = (full: number, short: number) => (quick ? short : full);
@@ -41,7 +43,7 @@ const cluster = await startEmbeddedPostgres({
   clusterDir: path.join(root, 'cluster'),
   password: randomBytes(12).toString('hex'),
   logFile: path.join(root, 'postgres.log'),
-  settings: { max_connections: '200' },
+  settings: { max_connections: '200', log_autovacuum_min_duration: '0', log_checkpoints: 'on' },
 });
 const urlOf = (database: string) => {
   const url = new URL(cluster.adminUrl);
@@ -320,7 +322,7 @@ const serverVersion = (await service.db.query<{ v: string }>('SELECT version() A
 const warmUp = await run('warm-up', { duration: 3 });
 results.push(await paced('roadmap sustained 5/s', 5, seconds(60, 10)));
 results.push(await paced('roadmap peak 20/s', 20, seconds(30, 5)));
-results.push(await paced('steady 200/s', 200, seconds(30, 10)));
+results.push(await paced('steady 200/s', 200, Number(process.env.BENCH_STEADY_SECONDS ?? seconds(30, 10))));
 const max = await run('maximum throughput', { duration: seconds(30, 10) });
 results.push(max);
 results.push(await run('hot item (all order one dish)', { duration: seconds(20, 10), hot: true }));
@@ -367,5 +369,6 @@ const okInvariant = taken === ledger && taken === accepted && inFlight >= 0 && i
 console.log(`5xx answers: ${fiveHundreds} (roadmap phases: ${roadmap5xx})`);
 console.log(`invariant ${okInvariant ? 'holds' : 'BROKEN'}`);
 await cluster.stop();
-await rm(root, { recursive: true, force: true });
+if (keep) console.log(`kept ${root} (postgres.log inside)`);
+else await rm(root, { recursive: true, force: true });
 process.exit(okInvariant && roadmap5xx === 0 ? 0 : 1);
