@@ -11,6 +11,7 @@ import { staffCommand } from './commands/staff.js';
 import { reservationCommand } from './commands/reservation.js';
 import { emailCommand } from './commands/email.js';
 import { customerCommand } from './commands/customer.js';
+import { checkCommands } from './commands/checks.js';
 
 const program = new Command('comanda')
   .description('Comanda: QR ordering and bookings on PostgreSQL, with its reliability toolkit')
@@ -23,6 +24,7 @@ seedCommand(program);
 reservationCommand(program);
 emailCommand(program);
 customerCommand(program);
+checkCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,61 @@
+// `comanda doctor` and `comanda check`: exit codes follow the monitoring-plugin convention
+// (0 ok, 1 warning, 2 critical, 3 unknown), so cron and Nagios-style systems can use them.
+import type { Command } from 'commander';
+import { runChecks, severity, worst, type CheckResult, type CheckStatus, type Thresholds } from '../../core/checks/check.js';
+import { allChecks } from '../../core/checks/health.js';
+import { CliError, withDatabase } from '../connect.js';
+import { printJson, printTable } from '../output.js';
+
+const colours: Record<CheckStatus, string> = { ok: '32', warning: '33', critical: '31', unknown: '35' };
+const paint = (status: CheckStatus) =>
+  process.stdout.isTTY && !process.env.NO_COLOR ? `\u001b[${colours[status]}m${status.toUpperCase()}\u001b[0m` : status.toUpperCase();
+
+function report(results: CheckResult[], json: boolean | undefined): void {
+  const overall = worst(results.map((r) => r.status));
+  if (json) {
+    printJson({ status: overall, checks: results.map(({ name, status, summary, rows, advice, durationMs }) => ({ name, status, summary, rows, advice, durationMs })) });
+  } else {
+    for (const r of results) {
+      process.stdout.write(`${paint(r.status).padEnd(10)} ${r.name.padEnd(22)} ${r.summary}\n`);
+      if (r.advice) process.stdout.write(`${''.padEnd(34)}→ ${r.advice}\n`);
+    }
+  }
+  process.exitCode = severity[overall];
+}
+
+const number = (value: string, flag: string): number => {
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new CliError(`${flag} must be a number, got "${value}"`, 3);
+  return n;
+};
+
+export function checkCommands(program: Command): void {
+  program
+    .command('doctor')
+    .description('run every check; worst first; exit 0 ok, 1 warning, 2 critical, 3 unknown')
+    .option('--json', 'print {status, checks: [{name, status, summary, rows, advice}]}')
+    .action(async (options: { json?: boolean }) => {
+      report(await withDatabase((db) => runChecks(db, allChecks)), options.json);
+    });
+
+  program
+    .command('check')
+    .description('comanda check list: the checks and their thresholds; comanda check <name> [--warning N] [--critical N]: run one')
+    .argument('<name>', 'a check name, or "list"')
+    .option('--warning <n>', 'warning threshold')
+    .option('--critical <n>', 'critical threshold')
+    .option('--json', 'print JSON')
+    .action(async (name: string, options: { warning?: string; critical?: string; json?: boolean }) => {
+      if (name === 'list') {
+        const rows = allChecks.map((c) => ({ name: c.name, warning: c.defaults.warning, critical: c.defaults.critical, unit: c.unit, description: c.description }));
+        if (options.json) return printJson({ checks: rows });
+        return printTable(rows, ['name', 'warning', 'critical', 'unit', 'description']);
+      }
+      const found = allChecks.find((c) => c.name === name);
+      if (!found) throw new CliError(`no check "${name}"; see comanda check list`, 3);
+      const overrides: Partial<Thresholds> = {};
+      if (options.warning !== undefined) overrides.warning = number(options.warning, '--warning');
+      if (options.critical !== undefined) overrides.critical = number(options.critical, '--critical');
+      report(await withDatabase((db) => runChecks(db, [found], { [name]: overrides })), options.json);
+    });
+}

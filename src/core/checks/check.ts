@@ -1,0 +1,75 @@
+// Operators' checks: each a module with default thresholds (the roadmap's where it gives them)
+// that returns ok | warning | critical | unknown, a summary sentence, the rows behind it and what
+// to do. The CLI (`comanda doctor`, `comanda check`), and later /metrics and the monitor, render
+// the same results. Checks run read-only with short timeouts, so they never wait behind a
+// migration or add load, and degrade to `unknown` with the reason when something is unreadable.
+import type { Database, Tx } from '../db/database.js';
+
+export type CheckStatus = 'ok' | 'warning' | 'critical' | 'unknown';
+
+export interface Thresholds {
+  warning: number;
+  critical: number;
+}
+
+export interface CheckOutcome {
+  status: CheckStatus;
+  summary: string;
+  rows: Array<Record<string, unknown>>;
+  advice?: string;
+}
+
+export interface CheckResult extends CheckOutcome {
+  name: string;
+  durationMs: number;
+}
+
+export interface Check {
+  name: string;
+  description: string;
+  /** What the thresholds measure, for people (e.g. "% of max_connections"). */
+  unit: string;
+  defaults: Thresholds;
+  /** true when lower values are worse (e.g. the cache hit ratio). */
+  lowerIsWorse?: boolean;
+  run(tx: Tx, thresholds: Thresholds): Promise<CheckOutcome>;
+}
+
+export const severity: Record<CheckStatus, number> = { ok: 0, warning: 1, critical: 2, unknown: 3 };
+
+/** The status of a measured value against thresholds. */
+export function grade(value: number, thresholds: Thresholds, lowerIsWorse = false): CheckStatus {
+  if (lowerIsWorse) return value < thresholds.critical ? 'critical' : value < thresholds.warning ? 'warning' : 'ok';
+  return value > thresholds.critical ? 'critical' : value > thresholds.warning ? 'warning' : 'ok';
+}
+
+export const worst = (statuses: CheckStatus[]): CheckStatus =>
+  statuses.reduce<CheckStatus>((a, b) => (severity[b] > severity[a] ? b : a), 'ok');
+
+/** Runs one check read-only with short timeouts; an error makes it `unknown` with the reason. */
+export async function runCheck(db: Database, check: Check, overrides: Partial<Thresholds> = {}): Promise<CheckResult> {
+  const thresholds = { ...check.defaults, ...overrides };
+  const started = performance.now();
+  try {
+    const outcome = await db.transaction((tx) => check.run(tx, thresholds), { readOnly: true, statementTimeoutMs: 5_000, lockTimeoutMs: 1_000 });
+    return { name: check.name, ...outcome, durationMs: Math.round(performance.now() - started) };
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return {
+      name: check.name,
+      status: 'unknown',
+      summary: `could not run: ${reason}`,
+      rows: [],
+      advice: /permission denied/i.test(reason) ? 'run the toolkit as a role with pg_monitor and read access to restaurante (sql/roles.sql: comanda_monitor)' : undefined,
+      durationMs: Math.round(performance.now() - started),
+    };
+  }
+}
+
+export async function runChecks(db: Database, checks: Check[], overrides: Record<string, Partial<Thresholds>> = {}): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const check of checks) results.push(await runCheck(db, check, overrides[check.name]));
+  // Worst first; unknown after critical (it says nothing is known, not that something is wrong).
+  const order: Record<CheckStatus, number> = { critical: 0, warning: 1, unknown: 2, ok: 3 };
+  return results.sort((a, b) => order[a.status] - order[b.status] || a.name.localeCompare(b.name));
+}

@@ -1,0 +1,181 @@
+// Health checks of the server and this database (roadmap §1.1, §1.4, §4.1).
+import type { Check } from './check.js';
+import { grade } from './check.js';
+
+const num = (v: unknown) => Number(v ?? 0);
+
+export const connections: Check = {
+  name: 'connections',
+  description: 'Connections in use against max_connections, by state (roadmap §1.1: warning 60 %, critical 80 %)',
+  unit: '% of max_connections',
+  defaults: { warning: 60, critical: 80 },
+  async run(tx, t) {
+    // The roadmap's query fails (max_conn must be grouped); the setting is read once here.
+    const { rows } = await tx.query<{ state: string | null; n: string; max: string }>(
+      `SELECT state, count(*) AS n, current_setting('max_connections') AS max
+         FROM pg_stat_activity WHERE backend_type = 'client backend' GROUP BY state ORDER BY 2 DESC`,
+    );
+    const max = num(rows[0]?.max ?? 100);
+    const used = rows.reduce((sum, r) => sum + num(r.n), 0);
+    const pct = Math.round((1000 * used) / max) / 10;
+    const status = grade(pct, t);
+    return {
+      status,
+      summary: `${used} of ${max} connections in use (${pct} %)`,
+      rows: rows.map((r) => ({ state: r.state ?? 'unknown', connections: num(r.n) })),
+      advice: status === 'ok' ? undefined : 'put PgBouncer in front (transaction mode), look for leaks by application_name, or raise max_connections with memory to match',
+    };
+  },
+};
+
+export const longQueries: Check = {
+  name: 'long-queries',
+  description: 'Queries of this database running longer than the threshold (roadmap §1.1: 30 s)',
+  unit: 'seconds',
+  defaults: { warning: 30, critical: 300 },
+  async run(tx, t) {
+    const { rows } = await tx.query<{ pid: number; seconds: string; usename: string; application_name: string; query: string }>(
+      `SELECT pid, round(extract(epoch FROM now() - query_start)::numeric, 1) AS seconds, usename, application_name, left(query, 120) AS query
+         FROM pg_stat_activity
+        WHERE datname = current_database() AND backend_type = 'client backend' AND state = 'active'
+          AND pid <> pg_backend_pid() AND query_start < now() - make_interval(secs => $1)
+        ORDER BY query_start`,
+      [t.warning],
+    );
+    const longest = rows.length ? num(rows[0]!.seconds) : 0;
+    const status = grade(longest, t);
+    return {
+      status,
+      summary: rows.length ? `${rows.length} quer${rows.length === 1 ? 'y' : 'ies'} running longer than ${t.warning} s (longest ${longest} s)` : `no query running longer than ${t.warning} s`,
+      rows: rows.map((r) => ({ ...r, seconds: num(r.seconds) })),
+      advice: status === 'ok' ? undefined : 'look at the query (EXPLAIN); if it must stop: comanda terminate <pid> (client backends of this database only)',
+    };
+  },
+};
+
+export const idleInTransaction: Check = {
+  name: 'idle-in-transaction',
+  description: 'Sessions idle in a transaction longer than the threshold (roadmap §1.1: 5 minutes); they hold locks and block vacuum',
+  unit: 'seconds',
+  defaults: { warning: 300, critical: 900 },
+  async run(tx, t) {
+    const { rows } = await tx.query<{ pid: number; seconds: string; usename: string; application_name: string }>(
+      `SELECT pid, round(extract(epoch FROM now() - state_change)::numeric, 1) AS seconds, usename, application_name
+         FROM pg_stat_activity
+        WHERE datname = current_database() AND state IN ('idle in transaction', 'idle in transaction (aborted)')
+          AND state_change < now() - make_interval(secs => $1)
+        ORDER BY state_change`,
+      [t.warning],
+    );
+    const longest = rows.length ? num(rows[0]!.seconds) : 0;
+    const status = grade(longest, t);
+    return {
+      status,
+      summary: rows.length ? `${rows.length} session${rows.length === 1 ? '' : 's'} idle in transaction for over ${t.warning} s (longest ${longest} s)` : 'no long idle transaction',
+      rows: rows.map((r) => ({ ...r, seconds: num(r.seconds) })),
+      advice: status === 'ok' ? undefined : 'fix the client that leaves transactions open; set idle_in_transaction_session_timeout; end one now with comanda terminate <pid>',
+    };
+  },
+};
+
+export const cacheHitRatio: Check = {
+  name: 'cache-hit-ratio',
+  description: 'Share of block reads served from shared buffers in this database (roadmap §4.1: below 90 % is worth a look)',
+  unit: '%',
+  defaults: { warning: 90, critical: 80 },
+  lowerIsWorse: true,
+  async run(tx, t) {
+    const { rows } = await tx.query<{ hit: string; read: string }>(
+      `SELECT blks_hit AS hit, blks_read AS read FROM pg_stat_database WHERE datname = current_database()`,
+    );
+    const hit = num(rows[0]?.hit);
+    const read = num(rows[0]?.read);
+    if (hit + read < 1000) return { status: 'ok', summary: 'too few reads yet to judge', rows: [{ hit, read }] };
+    const pct = Math.round((1000 * hit) / (hit + read)) / 10;
+    const status = grade(pct, t, true);
+    return {
+      status,
+      summary: `${pct} % of reads from shared buffers`,
+      rows: [{ hit, read, ratio: pct }],
+      advice: status === 'ok' ? undefined : 'raise shared_buffers (comanda tune), or find the queries that read the most (pg_stat_statements)',
+    };
+  },
+};
+
+export const deadTuples: Check = {
+  name: 'dead-tuples',
+  description: 'Tables of restaurante whose dead rows exceed the threshold share of their rows (roadmap §1.4: 20 %), with at least 100 dead rows',
+  unit: '% dead rows',
+  defaults: { warning: 20, critical: 50 },
+  async run(tx, t) {
+    const { rows } = await tx.query<{ table: string; live: string; dead: string; pct: string; last_autovacuum: Date | null; last_vacuum: Date | null }>(
+      `SELECT relname AS table, n_live_tup AS live, n_dead_tup AS dead,
+              round(100.0 * n_dead_tup / greatest(n_live_tup + n_dead_tup, 1), 1) AS pct, last_autovacuum, last_vacuum
+         FROM pg_stat_user_tables
+        WHERE schemaname = 'restaurante' AND n_dead_tup >= 100
+          AND 100.0 * n_dead_tup / greatest(n_live_tup + n_dead_tup, 1) > $1
+        ORDER BY n_dead_tup DESC`,
+      [t.warning],
+    );
+    const worstPct = rows.length ? Math.max(...rows.map((r) => num(r.pct))) : 0;
+    const status = grade(worstPct, t);
+    return {
+      status,
+      summary: rows.length ? `${rows.length} table${rows.length === 1 ? '' : 's'} over ${t.warning} % dead rows (worst ${worstPct} %)` : 'no table with many dead rows',
+      rows: rows.map((r) => ({ ...r, live: num(r.live), dead: num(r.dead), pct: num(r.pct) })),
+      advice: status === 'ok' ? undefined : `VACUUM (ANALYZE) the tables listed (comanda vacuum <table>); if it keeps coming back, lower their autovacuum_vacuum_scale_factor`,
+    };
+  },
+};
+
+export const wraparound: Check = {
+  name: 'xid-wraparound',
+  description: 'Age of the oldest unfrozen transaction id of this database, as % of the 2^31 limit',
+  unit: '% of the wraparound limit',
+  defaults: { warning: 40, critical: 70 },
+  async run(tx, t) {
+    const { rows } = await tx.query<{ age: string }>(`SELECT age(datfrozenxid) AS age FROM pg_database WHERE datname = current_database()`);
+    const age = num(rows[0]?.age);
+    const pct = Math.round((1000 * age) / 2_147_483_648) / 10;
+    const status = grade(pct, t);
+    return {
+      status,
+      summary: `transaction id age ${age} (${pct} % of the limit)`,
+      rows: [{ age, pct }],
+      advice: status === 'ok' ? undefined : 'make sure autovacuum can freeze: no very long transactions or idle-in-transaction sessions, no abandoned replication slots; then VACUUM (FREEZE)',
+    };
+  },
+};
+
+export const statStatements: Check = {
+  name: 'pg-stat-statements',
+  description: 'pg_stat_statements is loaded and installed, and the mean execution time of statements (roadmap §4.1: above 500 ms is a warning)',
+  unit: 'ms mean execution time',
+  defaults: { warning: 500, critical: 2000 },
+  async run(tx, t) {
+    const { rows: state } = await tx.query<{ preloaded: boolean; installed: boolean }>(
+      `SELECT 'pg_stat_statements' = ANY(string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ',')) AS preloaded,
+              EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements') AS installed`,
+    );
+    if (!state[0]?.preloaded) {
+      return { status: 'unknown', summary: 'pg_stat_statements is not loaded', rows: [], advice: "add pg_stat_statements to shared_preload_libraries in postgresql.conf and restart PostgreSQL" };
+    }
+    if (!state[0].installed) {
+      return { status: 'unknown', summary: 'pg_stat_statements is not installed in this database', rows: [], advice: 'run CREATE EXTENSION pg_stat_statements as a superuser in this database' };
+    }
+    const { rows } = await tx.query<{ mean: string | null; calls: string | null }>(
+      `SELECT sum(total_exec_time) / nullif(sum(calls), 0) AS mean, sum(calls) AS calls
+         FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    );
+    const mean = Math.round(num(rows[0]?.mean) * 10) / 10;
+    const status = grade(mean, t);
+    return {
+      status,
+      summary: `mean statement time ${mean} ms over ${num(rows[0]?.calls)} calls`,
+      rows: [{ meanMs: mean, calls: num(rows[0]?.calls) }],
+      advice: status === 'ok' ? undefined : 'look at the top statements by mean and total time (pg_stat_statements) and EXPLAIN them',
+    };
+  },
+};
+
+export const allChecks: Check[] = [connections, longQueries, idleInTransaction, cacheHitRatio, deadTuples, wraparound, statStatements];

@@ -1,0 +1,180 @@
+// The operators' checks, each flagged by its condition created for real, and cleared once it is
+// gone; the doctor's exit codes. Connection counts are server-wide, so that check runs on a
+// cluster of its own.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCheck, runChecks, severity, type Check } from '../src/core/checks/check.js';
+import { allChecks, cacheHitRatio, connections, deadTuples, idleInTransaction, longQueries, statStatements, wraparound } from '../src/core/checks/health.js';
+import { Database } from '../src/core/db/database.js';
+import { startEmbeddedPostgres } from '../src/embedded/postgres.js';
+import { seedDemo } from '../src/core/seed.js';
+import { useTestDatabase } from './helpers/db.js';
+
+const { db, url } = await useTestDatabase();
+await seedDemo(db);
+
+const clients: pg.Client[] = [];
+async function client(connectionString = url): Promise<pg.Client> {
+  const c = new pg.Client({ connectionString });
+  await c.connect();
+  c.on('error', () => undefined);
+  clients.push(c);
+  return c;
+}
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+});
+const pidOf = async (c: pg.Client) => (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('checks', () => {
+  it('idle-in-transaction flags a session left in a transaction, and clears when it ends', async () => {
+    const idle = await client();
+    const pid = await pidOf(idle);
+    await idle.query('BEGIN');
+    await idle.query('SELECT 1');
+    await sleep(1_500);
+    const flagged = await runCheck(db, idleInTransaction, { warning: 1, critical: 60 });
+    expect(flagged.status).toBe('warning');
+    expect(flagged.rows.map((r) => r.pid)).toContain(pid);
+    expect(flagged.advice).toContain('idle_in_transaction_session_timeout');
+    expect((await runCheck(db, idleInTransaction, { warning: 1, critical: 1.2 })).status).toBe('critical');
+    await idle.query('ROLLBACK');
+    expect((await runCheck(db, idleInTransaction, { warning: 1, critical: 60 })).status).toBe('ok');
+  });
+
+  it('long-queries flags a query running past the threshold, and clears when it stops', async () => {
+    const busy = await client();
+    const pid = await pidOf(busy);
+    const running = busy.query('SELECT pg_sleep(20)').catch(() => undefined);
+    await sleep(1_500);
+    const flagged = await runCheck(db, longQueries, { warning: 1, critical: 60 });
+    expect(flagged.status).toBe('warning');
+    expect(flagged.rows.map((r) => r.pid)).toContain(pid);
+    const admin = await client();
+    await admin.query('SELECT pg_cancel_backend($1)', [pid]);
+    await running;
+    expect((await runCheck(db, longQueries, { warning: 1, critical: 60 })).status).toBe('ok');
+  });
+
+  it('dead-tuples flags a table full of dead rows, and clears after VACUUM', async () => {
+    const raw = await client();
+    await raw.query(
+      `INSERT INTO restaurante.qr_scans ("restaurantId", table_id, scanned_at)
+       SELECT 'rest_enigma_001', 'table_01', now() FROM generate_series(1, 400)`,
+    );
+    await raw.query(`DELETE FROM restaurante.qr_scans WHERE table_id = 'table_01'`);
+    await raw.query('SELECT pg_stat_force_next_flush()');
+    await raw.query('SELECT 1');
+    const flagged = await runCheck(db, deadTuples);
+    expect(flagged.status).toBe('critical');
+    expect(flagged.rows.find((r) => r.table === 'qr_scans')).toMatchObject({ dead: 400 });
+    await raw.query('VACUUM restaurante.qr_scans');
+    expect((await runCheck(db, deadTuples)).rows.find((r) => r.table === 'qr_scans')).toBeUndefined();
+  });
+
+  it('pg-stat-statements is unknown with the fix when not installed, and reports once it is', async () => {
+    const raw = await client();
+    await raw.query('DROP EXTENSION IF EXISTS pg_stat_statements');
+    const missing = await runCheck(db, statStatements);
+    expect(missing).toMatchObject({ status: 'unknown', advice: 'run CREATE EXTENSION pg_stat_statements as a superuser in this database' });
+    await raw.query('CREATE EXTENSION pg_stat_statements');
+    const present = await runCheck(db, statStatements);
+    expect(present.status).toBe('ok');
+    expect(present.summary).toMatch(/mean statement time/);
+    // A threshold below the measured mean flags it.
+    expect((await runCheck(db, statStatements, { warning: -1, critical: 1e9 })).status).toBe('warning');
+  });
+
+  it('cache-hit-ratio and xid-wraparound grade their measures against the thresholds', async () => {
+    for (let i = 0; i < 300; i++) await db.query('SELECT count(*) FROM restaurante.menu_items');
+    const ratio = await runCheck(db, cacheHitRatio);
+    expect(ratio.status).toBe('ok');
+    expect(ratio.rows[0]!.ratio).toBeGreaterThan(90);
+    expect((await runCheck(db, cacheHitRatio, { warning: 101, critical: 0 })).status).toBe('warning');
+    expect((await runCheck(db, cacheHitRatio, { warning: 101, critical: 100.5 })).status).toBe('critical');
+    expect((await runCheck(db, wraparound)).status).toBe('ok');
+    expect((await runCheck(db, wraparound, { warning: -1, critical: 100 })).status).toBe('warning');
+  });
+
+  it('a check that cannot run is unknown with the reason, never an exception', async () => {
+    const broken: Check = {
+      name: 'broken',
+      description: 'reads a table that does not exist',
+      unit: '',
+      defaults: { warning: 1, critical: 2 },
+      async run(tx) {
+        await tx.query('SELECT * FROM no_such_table');
+        return { status: 'ok', summary: '', rows: [] };
+      },
+    };
+    expect(await runCheck(db, broken)).toMatchObject({ name: 'broken', status: 'unknown', summary: expect.stringContaining('no_such_table') as unknown });
+    // Checks are read-only: one that tries to write is refused.
+    const writer: Check = { ...broken, name: 'writer', run: async (tx) => (await tx.query('CREATE TABLE x (a int)'), { status: 'ok', summary: '', rows: [] }) };
+    expect((await runCheck(db, writer)).summary).toMatch(/read-only transaction/);
+  });
+
+  it('connections flags use above the threshold share of max_connections, on a cluster of its own', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'comanda-checks-'));
+    await chmod(root, 0o711);
+    const cluster = await startEmbeddedPostgres({ clusterDir: path.join(root, 'c'), password: randomBytes(8).toString('hex'), settings: { max_connections: '50' } });
+    const own = new Database({ connectionString: cluster.url, poolSize: 2 });
+    try {
+      const before = await runCheck(own, connections);
+      expect(before.status).toBe('ok');
+      const used = (rows: Array<Record<string, unknown>>) => rows.reduce((n, r) => n + Number(r.connections), 0);
+      const baseline = used(before.rows);
+      // 50 allowed: 30 more is over 60 % (warning), 12 more again over 80 % (critical).
+      const extra = await Promise.all(Array.from({ length: 30 }, () => client(cluster.url)));
+      const flagged = await runCheck(own, connections);
+      expect(used(flagged.rows)).toBeGreaterThanOrEqual(baseline + 30);
+      expect(flagged.status).toBe('warning');
+      extra.push(...(await Promise.all(Array.from({ length: 12 }, () => client(cluster.url)))));
+      expect((await runCheck(own, connections)).status).toBe('critical');
+      await Promise.all(extra.map((c) => c.end()));
+      expect((await runCheck(own, connections)).status).toBe('ok');
+    } finally {
+      await own.close();
+      await cluster.stop();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('the doctor runs every check, worst first, and exits with the monitoring-plugin code', async () => {
+    const results = await runChecks(db, allChecks);
+    expect(results.map((r) => r.name).sort()).toEqual(allChecks.map((c) => c.name).sort());
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+        cwd: path.resolve(import.meta.dirname, '..'),
+        env: { ...process.env, DATABASE_URL: url, NO_COLOR: '1' },
+        encoding: 'utf8',
+      });
+    const doctor = cli('doctor', '--json');
+    const report = JSON.parse(doctor.stdout) as { status: keyof typeof severity; checks: Array<{ name: string; status: string }> };
+    expect(doctor.status).toBe(severity[report.status]);
+    expect(report.checks).toHaveLength(allChecks.length);
+    const idle = await client();
+    await idle.query('BEGIN');
+    await idle.query('SELECT 1');
+    await sleep(1_200);
+    const warned = cli('check', 'idle-in-transaction', '--warning', '1', '--critical', '600');
+    expect(warned.status).toBe(1);
+    expect(warned.stdout).toMatch(/^WARNING\s+idle-in-transaction/m);
+    const critical = cli('check', 'idle-in-transaction', '--warning', '0.5', '--critical', '1');
+    expect(critical.status).toBe(2);
+    await idle.query('ROLLBACK');
+    expect(cli('check', 'idle-in-transaction').status).toBe(0);
+    const bad = cli('check', 'idle-in-transaction', '--warning', 'soon');
+    expect(bad.status).toBe(3);
+    expect(bad.stderr).toContain('--warning must be a number');
+    expect(cli('check', 'no-such-check').status).toBe(3);
+    const list = cli('check', 'list', '--json');
+    expect(list.status).toBe(0);
+    expect((JSON.parse(list.stdout) as { checks: unknown[] }).checks).toHaveLength(allChecks.length);
+  }, 60_000);
+});
