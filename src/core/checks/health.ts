@@ -28,55 +28,69 @@ export const connections: Check = {
   },
 };
 
-export const longQueries: Check = {
+/**
+ * Sessions of this database that have been in some state for longer than the threshold, by how
+ * long (the long-queries and idle-in-transaction checks differ only in state, clock and words).
+ */
+function sessionAgeCheck(spec: {
+  name: string;
+  description: string;
+  defaults: { warning: number; critical: number };
+  /** SQL condition on pg_stat_activity, and the column the age is measured from. */
+  where: string;
+  since: 'query_start' | 'state_change';
+  describe: (count: number, threshold: number, longest: number) => string;
+  none: (threshold: number) => string;
+  advice: string;
+}): Check {
+  return {
+    name: spec.name,
+    description: spec.description,
+    unit: 'seconds',
+    defaults: spec.defaults,
+    async run(tx, t) {
+      const { rows } = await tx.query<{ pid: number; seconds: string; usename: string; application_name: string; state: string; query: string }>(
+        `SELECT pid, round(extract(epoch FROM now() - ${spec.since})::numeric, 1) AS seconds, usename, application_name, state,
+                left(query, 120) AS query
+           FROM pg_stat_activity
+          WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()
+            AND ${spec.where} AND ${spec.since} < now() - make_interval(secs => $1)
+          ORDER BY ${spec.since}`,
+        [t.warning],
+      );
+      const longest = rows.length ? num(rows[0]!.seconds) : 0;
+      const status = grade(longest, t);
+      return {
+        status,
+        summary: rows.length ? spec.describe(rows.length, t.warning, longest) : spec.none(t.warning),
+        rows: rows.map((r) => ({ ...r, seconds: num(r.seconds) })),
+        advice: status === 'ok' ? undefined : spec.advice,
+      };
+    },
+  };
+}
+
+export const longQueries = sessionAgeCheck({
   name: 'long-queries',
   description: 'Queries of this database running longer than the threshold (roadmap §1.1: 30 s)',
-  unit: 'seconds',
   defaults: { warning: 30, critical: 300 },
-  async run(tx, t) {
-    const { rows } = await tx.query<{ pid: number; seconds: string; usename: string; application_name: string; query: string }>(
-      `SELECT pid, round(extract(epoch FROM now() - query_start)::numeric, 1) AS seconds, usename, application_name, left(query, 120) AS query
-         FROM pg_stat_activity
-        WHERE datname = current_database() AND backend_type = 'client backend' AND state = 'active'
-          AND pid <> pg_backend_pid() AND query_start < now() - make_interval(secs => $1)
-        ORDER BY query_start`,
-      [t.warning],
-    );
-    const longest = rows.length ? num(rows[0]!.seconds) : 0;
-    const status = grade(longest, t);
-    return {
-      status,
-      summary: rows.length ? `${rows.length} quer${rows.length === 1 ? 'y' : 'ies'} running longer than ${t.warning} s (longest ${longest} s)` : `no query running longer than ${t.warning} s`,
-      rows: rows.map((r) => ({ ...r, seconds: num(r.seconds) })),
-      advice: status === 'ok' ? undefined : 'look at the query (EXPLAIN); if it must stop: comanda terminate <pid> (client backends of this database only)',
-    };
-  },
-};
+  where: "state = 'active'",
+  since: 'query_start',
+  describe: (n, threshold, longest) => `${n} quer${n === 1 ? 'y' : 'ies'} running longer than ${threshold} s (longest ${longest} s)`,
+  none: (threshold) => `no query running longer than ${threshold} s`,
+  advice: 'look at the query (EXPLAIN); if it must stop: SELECT pg_cancel_backend(pid), or pg_terminate_backend(pid)',
+});
 
-export const idleInTransaction: Check = {
+export const idleInTransaction = sessionAgeCheck({
   name: 'idle-in-transaction',
   description: 'Sessions idle in a transaction longer than the threshold (roadmap §1.1: 5 minutes); they hold locks and block vacuum',
-  unit: 'seconds',
   defaults: { warning: 300, critical: 900 },
-  async run(tx, t) {
-    const { rows } = await tx.query<{ pid: number; seconds: string; usename: string; application_name: string }>(
-      `SELECT pid, round(extract(epoch FROM now() - state_change)::numeric, 1) AS seconds, usename, application_name
-         FROM pg_stat_activity
-        WHERE datname = current_database() AND state IN ('idle in transaction', 'idle in transaction (aborted)')
-          AND state_change < now() - make_interval(secs => $1)
-        ORDER BY state_change`,
-      [t.warning],
-    );
-    const longest = rows.length ? num(rows[0]!.seconds) : 0;
-    const status = grade(longest, t);
-    return {
-      status,
-      summary: rows.length ? `${rows.length} session${rows.length === 1 ? '' : 's'} idle in transaction for over ${t.warning} s (longest ${longest} s)` : 'no long idle transaction',
-      rows: rows.map((r) => ({ ...r, seconds: num(r.seconds) })),
-      advice: status === 'ok' ? undefined : 'fix the client that leaves transactions open; set idle_in_transaction_session_timeout; end one now with comanda terminate <pid>',
-    };
-  },
-};
+  where: "state IN ('idle in transaction', 'idle in transaction (aborted)')",
+  since: 'state_change',
+  describe: (n, threshold, longest) => `${n} session${n === 1 ? '' : 's'} idle in transaction for over ${threshold} s (longest ${longest} s)`,
+  none: () => 'no long idle transaction',
+  advice: 'fix the client that leaves transactions open; set idle_in_transaction_session_timeout; end one now with SELECT pg_terminate_backend(pid)',
+});
 
 export const cacheHitRatio: Check = {
   name: 'cache-hit-ratio',
@@ -97,7 +111,7 @@ export const cacheHitRatio: Check = {
       status,
       summary: `${pct} % of reads from shared buffers`,
       rows: [{ hit, read, ratio: pct }],
-      advice: status === 'ok' ? undefined : 'raise shared_buffers (comanda tune), or find the queries that read the most (pg_stat_statements)',
+      advice: status === 'ok' ? undefined : 'raise shared_buffers (about 25 % of RAM), or find the queries that read the most (pg_stat_statements)',
     };
   },
 };
@@ -123,7 +137,7 @@ export const deadTuples: Check = {
       status,
       summary: rows.length ? `${rows.length} table${rows.length === 1 ? '' : 's'} over ${t.warning} % dead rows (worst ${worstPct} %)` : 'no table with many dead rows',
       rows: rows.map((r) => ({ ...r, live: num(r.live), dead: num(r.dead), pct: num(r.pct) })),
-      advice: status === 'ok' ? undefined : `VACUUM (ANALYZE) the tables listed (comanda vacuum <table>); if it keeps coming back, lower their autovacuum_vacuum_scale_factor`,
+      advice: status === 'ok' ? undefined : 'VACUUM (ANALYZE) restaurante.<table> for the tables listed; if it keeps coming back, lower their autovacuum_vacuum_scale_factor',
     };
   },
 };
