@@ -9,7 +9,9 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCheck, runChecks, severity, type Check } from '../src/core/checks/check.js';
-import { allChecks, cacheHitRatio, connections, deadTuples, idleInTransaction, longQueries, statStatements, wraparound } from '../src/core/checks/health.js';
+import { cacheHitRatio, connections, deadTuples, idleInTransaction, longQueries, statStatements, wraparound } from '../src/core/checks/health.js';
+import { allChecks } from '../src/core/checks/index.js';
+import { blocking, duplicateIndexes, invalidIndexes, unusedIndexes } from '../src/core/checks/indexes-locks.js';
 import { Database } from '../src/core/db/database.js';
 import { startEmbeddedPostgres } from '../src/embedded/postgres.js';
 import { seedDemo } from '../src/core/seed.js';
@@ -117,6 +119,60 @@ describe('checks', () => {
     // Checks are read-only: one that tries to write is refused.
     const writer: Check = { ...broken, name: 'writer', run: async (tx) => (await tx.query('CREATE TABLE x (a int)'), { status: 'ok', summary: '', rows: [] }) };
     expect((await runCheck(db, writer)).summary).toMatch(/read-only transaction/);
+  });
+
+  it('blocking shows who waits on whom, and clears when the lock is released', async () => {
+    const holder = await client();
+    const waiter = await client();
+    const [holderPid, waiterPid] = [await pidOf(holder), await pidOf(waiter)];
+    await holder.query('BEGIN');
+    await holder.query(`UPDATE restaurante.menu_items SET price = price WHERE id = 'item_patatas_bravas'`);
+    const waiting = waiter.query(`UPDATE restaurante.menu_items SET price = price WHERE id = 'item_patatas_bravas'`);
+    await sleep(1_500);
+    const flagged = await runCheck(db, blocking, { warning: 1, critical: 60 });
+    expect(flagged.status).toBe('warning');
+    expect(flagged.rows).toContainEqual(expect.objectContaining({ pid: waiterPid, blockedBy: [holderPid] }));
+    await holder.query('ROLLBACK');
+    await waiting;
+    expect((await runCheck(db, blocking, { warning: 1, critical: 60 })).status).toBe('ok');
+  });
+
+  it('invalid-indexes flags the index a failed CREATE INDEX CONCURRENTLY leaves behind, with the fix', async () => {
+    const raw = await client();
+    await expect(raw.query('CREATE UNIQUE INDEX CONCURRENTLY idx_test_invalid ON restaurante.menu_items ("categoryId")')).rejects.toThrow(/could not create unique index/);
+    const flagged = await runCheck(db, invalidIndexes);
+    expect(flagged.status).toBe('warning');
+    expect(flagged.rows).toContainEqual(expect.objectContaining({ index: 'restaurante.idx_test_invalid', fix: expect.stringContaining('DROP INDEX CONCURRENTLY restaurante.idx_test_invalid') as unknown }));
+    await raw.query('DROP INDEX restaurante.idx_test_invalid');
+    expect((await runCheck(db, invalidIndexes)).status).toBe('ok');
+  });
+
+  it('duplicate-indexes flags an index that another one covers, and only that', async () => {
+    expect((await runCheck(db, duplicateIndexes)).status).toBe('ok'); // the shipped schema has none
+    const raw = await client();
+    await raw.query('CREATE INDEX idx_test_short ON restaurante.orders (customer_email)');
+    await raw.query('CREATE INDEX idx_test_long ON restaurante.orders (customer_email, status)');
+    const flagged = await runCheck(db, duplicateIndexes);
+    expect(flagged.status).toBe('warning');
+    expect(flagged.rows).toEqual([expect.objectContaining({ index: 'restaurante.idx_test_short', coveredBy: 'restaurante.idx_test_long' })]);
+    await raw.query('DROP INDEX restaurante.idx_test_short');
+    expect((await runCheck(db, duplicateIndexes)).status).toBe('ok');
+    await raw.query('DROP INDEX restaurante.idx_test_long');
+  });
+
+  it('unused-indexes lists never-scanned indexes (not constraint ones) until a query uses them', async () => {
+    const raw = await client();
+    await raw.query('CREATE INDEX idx_test_unused ON restaurante.orders (notes)');
+    const listed = await runCheck(db, unusedIndexes, { warning: 0, critical: 1000 });
+    expect(listed.status).toBe('warning');
+    expect(listed.rows.map((r) => r.index)).toContain('restaurante.idx_test_unused');
+    expect(listed.rows.map((r) => r.index)).not.toContain('restaurante.orders_pkey');
+    await raw.query('SET enable_seqscan = off');
+    await raw.query(`SELECT id FROM restaurante.orders WHERE notes = 'x'`);
+    await raw.query('SELECT pg_stat_force_next_flush()');
+    await raw.query('SELECT 1');
+    expect((await runCheck(db, unusedIndexes)).rows.map((r) => r.index)).not.toContain('restaurante.idx_test_unused');
+    await raw.query('DROP INDEX restaurante.idx_test_unused');
   });
 
   it('connections flags use above the threshold share of max_connections, on a cluster of its own', async () => {

@@ -2,7 +2,7 @@
 // (0 ok, 1 warning, 2 critical, 3 unknown), so cron and Nagios-style systems can use them.
 import type { Command } from 'commander';
 import { runChecks, severity, worst, type CheckResult, type CheckStatus, type Thresholds } from '../../core/checks/check.js';
-import { allChecks } from '../../core/checks/health.js';
+import { allChecks } from '../../core/checks/index.js';
 import { CliError, withDatabase } from '../connect.js';
 import { printJson, printTable } from '../output.js';
 

@@ -192,4 +192,4 @@ export const statStatements: Check = {
   },
 };
 
-export const allChecks: Check[] = [connections, longQueries, idleInTransaction, cacheHitRatio, deadTuples, wraparound, statStatements];
+export const healthChecks: Check[] = [connections, longQueries, idleInTransaction, cacheHitRatio, deadTuples, wraparound, statStatements];
