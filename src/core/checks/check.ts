@@ -16,6 +16,7 @@ export interface CheckOutcome {
   status: CheckStatus;
   summary: string;
   rows: Array<Record<string, unknown>>;
+  /** What to do; shown only when the status is not ok. */
   advice?: string;
 }
 
@@ -35,6 +36,9 @@ export interface Check {
   run(tx: Tx, thresholds: Thresholds): Promise<CheckOutcome>;
 }
 
+/** Numbers from the catalog arrive as strings (bigint, numeric) or null. */
+export const num = (v: unknown): number => Number(v ?? 0);
+
 export const severity: Record<CheckStatus, number> = { ok: 0, warning: 1, critical: 2, unknown: 3 };
 
 /** The status of a measured value against thresholds. */
@@ -52,7 +56,12 @@ export async function runCheck(db: Database, check: Check, overrides: Partial<Th
   const started = performance.now();
   try {
     const outcome = await db.transaction((tx) => check.run(tx, thresholds), { readOnly: true, statementTimeoutMs: 5_000, lockTimeoutMs: 1_000 });
-    return { name: check.name, ...outcome, durationMs: Math.round(performance.now() - started) };
+    return {
+      name: check.name,
+      ...outcome,
+      advice: outcome.status === 'ok' ? undefined : outcome.advice,
+      durationMs: Math.round(performance.now() - started),
+    };
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     return {

@@ -1,8 +1,7 @@
 // Health checks of the server and this database (roadmap §1.1, §1.4, §4.1).
 import type { Check } from './check.js';
-import { grade } from './check.js';
+import { grade, num } from './check.js';
 
-const num = (v: unknown) => Number(v ?? 0);
 
 export const connections: Check = {
   name: 'connections',
@@ -23,7 +22,7 @@ export const connections: Check = {
       status,
       summary: `${used} of ${max} connections in use (${pct} %)`,
       rows: rows.map((r) => ({ state: r.state ?? 'unknown', connections: num(r.n) })),
-      advice: status === 'ok' ? undefined : 'put PgBouncer in front (transaction mode), look for leaks by application_name, or raise max_connections with memory to match',
+      advice: 'put PgBouncer in front (transaction mode), look for leaks by application_name, or raise max_connections with memory to match',
     };
   },
 };
@@ -64,7 +63,7 @@ function sessionAgeCheck(spec: {
         status,
         summary: rows.length ? spec.describe(rows.length, t.warning, longest) : spec.none(t.warning),
         rows: rows.map((r) => ({ ...r, seconds: num(r.seconds) })),
-        advice: status === 'ok' ? undefined : spec.advice,
+        advice: spec.advice,
       };
     },
   };
@@ -111,7 +110,7 @@ export const cacheHitRatio: Check = {
       status,
       summary: `${pct} % of reads from shared buffers`,
       rows: [{ hit, read, ratio: pct }],
-      advice: status === 'ok' ? undefined : 'raise shared_buffers (about 25 % of RAM), or find the queries that read the most (pg_stat_statements)',
+      advice: 'raise shared_buffers (about 25 % of RAM), or find the queries that read the most (pg_stat_statements)',
     };
   },
 };
@@ -137,7 +136,7 @@ export const deadTuples: Check = {
       status,
       summary: rows.length ? `${rows.length} table${rows.length === 1 ? '' : 's'} over ${t.warning} % dead rows (worst ${worstPct} %)` : 'no table with many dead rows',
       rows: rows.map((r) => ({ ...r, live: num(r.live), dead: num(r.dead), pct: num(r.pct) })),
-      advice: status === 'ok' ? undefined : 'VACUUM (ANALYZE) restaurante.<table> for the tables listed; if it keeps coming back, lower their autovacuum_vacuum_scale_factor',
+      advice: 'VACUUM (ANALYZE) restaurante.<table> for the tables listed; if it keeps coming back, lower their autovacuum_vacuum_scale_factor',
     };
   },
 };
@@ -156,7 +155,7 @@ export const wraparound: Check = {
       status,
       summary: `transaction id age ${age} (${pct} % of the limit)`,
       rows: [{ age, pct }],
-      advice: status === 'ok' ? undefined : 'make sure autovacuum can freeze: no very long transactions or idle-in-transaction sessions, no abandoned replication slots; then VACUUM (FREEZE)',
+      advice: 'make sure autovacuum can freeze: no very long transactions or idle-in-transaction sessions, no abandoned replication slots; then VACUUM (FREEZE)',
     };
   },
 };
@@ -187,7 +186,7 @@ export const statStatements: Check = {
       status,
       summary: `mean statement time ${mean} ms over ${num(rows[0]?.calls)} calls`,
       rows: [{ meanMs: mean, calls: num(rows[0]?.calls) }],
-      advice: status === 'ok' ? undefined : 'look at the top statements by mean and total time (pg_stat_statements) and EXPLAIN them',
+      advice: 'look at the top statements by mean and total time (pg_stat_statements) and EXPLAIN them',
     };
   },
 };

@@ -1,9 +1,8 @@
 // Locks and indexes (roadmap §1.3, §9 P1): who blocks whom, invalid, duplicate and unused
 // indexes, each with the SQL to fix it.
 import type { Check } from './check.js';
-import { grade } from './check.js';
+import { grade, num } from './check.js';
 
-const num = (v: unknown) => Number(v ?? 0);
 
 export const blocking: Check = {
   name: 'blocking',
@@ -26,7 +25,7 @@ export const blocking: Check = {
       status,
       summary: rows.length ? `${rows.length} session${rows.length === 1 ? '' : 's'} waiting on locks (longest ${longest} s)` : 'no session is waiting on a lock',
       rows: rows.map((r) => ({ ...r, seconds: num(r.seconds) })),
-      advice: status === 'ok' ? undefined : 'look at the blocking sessions (blockedBy): a long or idle transaction is the usual cause; end it if it must (pg_terminate_backend)',
+      advice: 'look at the blocking sessions (blockedBy): a long or idle transaction is the usual cause; end it if it must (pg_terminate_backend)',
     };
   },
 };
@@ -50,7 +49,7 @@ export const invalidIndexes: Check = {
       status,
       summary: rows.length ? `${rows.length} invalid index${rows.length === 1 ? '' : 'es'}` : 'no invalid index',
       rows,
-      advice: status === 'ok' ? undefined : 'an invalid index is maintained on every write but never used: drop it and build it again (rows[].fix)',
+      advice: 'an invalid index is maintained on every write but never used: drop it and build it again (rows[].fix)',
     };
   },
 };
@@ -86,7 +85,7 @@ export const duplicateIndexes: Check = {
       status,
       summary: rows.length ? `${rows.length} index${rows.length === 1 ? ' is' : 'es are'} covered by another` : 'no duplicate index',
       rows,
-      advice: status === 'ok' ? undefined : 'drop the covered index (rows[].fix) after checking no constraint or query needs it alone',
+      advice: 'drop the covered index (rows[].fix) after checking no constraint or query needs it alone',
     };
   },
 };
@@ -112,7 +111,7 @@ export const unusedIndexes: Check = {
       status,
       summary: rows.length ? `${rows.length} unused index${rows.length === 1 ? '' : 'es'} (${mb} MB)` : 'every index has been used',
       rows: rows.map((r) => ({ ...r, bytes: num(r.bytes) })),
-      advice: status === 'ok' ? undefined : 'unused for as long as statistics go back (check on replicas too) — drop what no query needs (rows[].fix)',
+      advice: 'unused for as long as statistics go back (check on replicas too) — drop what no query needs (rows[].fix)',
     };
   },
 };

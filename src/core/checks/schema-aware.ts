@@ -1,9 +1,8 @@
 // Checks that know this schema (roadmap §2.2, §3.2) and sequences (pghero-style: against the
 // column's type, not the sequence's own maximum).
 import type { Check } from './check.js';
-import { grade } from './check.js';
+import { grade, num } from './check.js';
 
-const num = (v: unknown) => Number(v ?? 0);
 
 export const sequences: Check = {
   name: 'sequences',
@@ -32,7 +31,7 @@ export const sequences: Check = {
       status,
       summary: over.length ? `${over.length} sequence${over.length === 1 ? '' : 's'} over ${t.warning} % of their column's range (highest ${top} %)` : `no sequence near its column's limit (highest ${top} %)`,
       rows: over.map((r) => ({ ...r, last: r.last === null ? null : num(r.last), pct: num(r.pct) })),
-      advice: status === 'ok' ? undefined : 'change the column to bigint before it runs out (a rewrite: plan it; or add a new bigint column and switch over)',
+      advice: 'change the column to bigint before it runs out (a rewrite: plan it; or add a new bigint column and switch over)',
     };
   },
 };
@@ -80,9 +79,7 @@ export const constraintAudit: Check = {
           : `${missing.length} missing, ${unvalidated.length} not validated`,
       rows: [...missing.map((r) => ({ ...r, problem: 'missing' })), ...unvalidated.map((r) => ({ ...r, problem: 'not validated' }))],
       advice:
-        status === 'ok'
-          ? undefined
-          : 'restore missing constraints from the migrations (comanda migrate status shows drift); validate the others: ALTER TABLE … VALIDATE CONSTRAINT … (does not block writes)',
+        'restore missing constraints from the migrations (comanda migrate status shows drift); validate the others: ALTER TABLE … VALIDATE CONSTRAINT … (does not block writes)',
     };
   },
 };
@@ -104,9 +101,8 @@ export const stockLedger: Check = {
       status: rows.length ? 'critical' : 'ok',
       summary: rows.length ? `${rows.length} dish${rows.length === 1 ? '' : 'es'} whose stock differs from the ledger` : 'stock matches the ledger for every dish',
       rows: rows.map((r) => ({ ...r, ledger: num(r.ledger), difference: r.stock - num(r.ledger) })),
-      advice: rows.length
-        ? 'stock was changed with the ledger trigger disabled (or the ledger was edited): find out how, then record a correction through POST /api/admin/menu-items/{id}/stock'
-        : undefined,
+      advice:
+        'stock was changed with the ledger trigger disabled (or the ledger was edited): find out how, then record a correction through POST /api/admin/menu-items/{id}/stock',
     };
   },
 };

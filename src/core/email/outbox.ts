@@ -9,9 +9,36 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
-import type { Database } from '../db/database.js';
+import type { Database, Tx } from '../db/database.js';
 import { reservationTokenFor } from '../reservations/tokens.js';
 import { renderReceipt, renderReservation, type Language, type RenderedEmail } from './templates.js';
+
+export type EmailType = 'reservation_confirmation' | 'reservation_reminder' | 'reservation_cancellation' | 'order_receipt';
+
+/**
+ * Queues an e-mail in the caller's transaction, so it exists exactly when the change that causes
+ * it committed. The language is the guest's when known, else the restaurant's; the payload holds
+ * what the template needs that the database does not (a link token's id — never the token).
+ */
+export async function queueEmail(
+  tx: Tx,
+  email: {
+    restaurantId: string;
+    type: EmailType;
+    recipient: string;
+    language?: string | null;
+    payload?: Record<string, unknown>;
+    reservationId?: string;
+    orderId?: string;
+  },
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO restaurante.email_logs ("restaurantId", email_type, recipient_email, language, payload, reservation_id, order_id, message_id)
+     SELECT $1, $2, $3, coalesce($4, r."defaultLanguage"), $5, $6, $7, '<' || gen_random_uuid() || '@comanda>'
+       FROM restaurante.restaurants r WHERE r.id = $1`,
+    [email.restaurantId, email.type, email.recipient, email.language ?? null, JSON.stringify(email.payload ?? {}), email.reservationId ?? null, email.orderId ?? null],
+  );
+}
 
 export interface OutgoingEmail {
   from: string;

@@ -4,6 +4,7 @@ import { actorOf, authenticate, idempotencyScopeOf, type Principal } from '../au
 import type { StaffPrincipal } from '../auth/staff-tokens.js';
 import type { Database, Tx } from '../db/database.js';
 import { AppError } from '../errors.js';
+import { queueEmail } from '../email/outbox.js';
 import { fingerprintOf, withIdempotency } from '../idempotency.js';
 
 export const orderStatuses = ['PENDING', 'CONFIRMED', 'IN_PROGRESS', 'READY', 'SERVED', 'CANCELLED'] as const;
@@ -115,12 +116,7 @@ async function placeOrderIn(
     const order = rows[0]!.order;
     if (order.customerEmail) {
       // The receipt goes through the e-mail outbox, committed with the order or not at all.
-      await tx.query(
-        `INSERT INTO restaurante.email_logs ("restaurantId", email_type, recipient_email, language, order_id, message_id)
-         SELECT $1, 'order_receipt', $2, r."defaultLanguage", $3, '<' || gen_random_uuid() || '@comanda>'
-           FROM restaurante.restaurants r WHERE r.id = $1`,
-        [principal.restaurantId, order.customerEmail, order.id],
-      );
+      await queueEmail(tx, { restaurantId: principal.restaurantId, type: 'order_receipt', recipient: order.customerEmail, orderId: order.id });
     }
     return { status: 201, body: { order, duplicate: false } };
   };

@@ -1,10 +1,10 @@
 // Reservations: availability, booking (the database picks the smallest free table or combination
 // and its exclusion constraint makes double bookings impossible), the lifecycle, guest links.
-import { randomUUID } from 'node:crypto';
 import type { StaffPrincipal } from '../auth/staff-tokens.js';
 import { actorOf } from '../auth/principal.js';
 import type { Database, Tx } from '../db/database.js';
 import { AppError } from '../errors.js';
+import { queueEmail } from '../email/outbox.js';
 import { fingerprintOf, withIdempotency } from '../idempotency.js';
 import { issueReservationToken, lookUpReservationToken, markTokenUsed } from './tokens.js';
 
@@ -79,23 +79,6 @@ export interface BookingInput {
   marketingConsent?: boolean;
 }
 
-/** Queues an e-mail in the outbox, in the caller's transaction (sent by the e-mail worker). */
-async function queueEmail(
-  tx: Tx,
-  reservation: { id: string; restaurantId: string },
-  type: 'reservation_confirmation' | 'reservation_reminder' | 'reservation_cancellation',
-  recipient: string | null,
-  language: string | null,
-  payload: Record<string, unknown>,
-): Promise<void> {
-  if (!recipient) return;
-  await tx.query(
-    `INSERT INTO restaurante.email_logs ("restaurantId", email_type, recipient_email, language, payload, reservation_id, message_id)
-     VALUES ($1, $2, $3, coalesce($4, (SELECT "defaultLanguage" FROM restaurante.restaurants WHERE id = $1)), $5, $6, $7)`,
-    [reservation.restaurantId, type, recipient, language, JSON.stringify(payload), reservation.id, `<${randomUUID()}@comanda>`],
-  );
-}
-
 /** Books a table: 201 with the reservation, or TABLE_ALREADY_RESERVED with alternatives. */
 export async function book(
   db: Database,
@@ -139,7 +122,14 @@ export async function book(
     }
     const { tokenId } = await issueReservationToken(tx, settings.secret, reservation, settings.tokenTtlDays);
     // The e-mail carries the link; the worker rebuilds the token from its id and the secret.
-    await queueEmail(tx, reservation, 'reservation_confirmation', input.customerEmail, input.language ?? null, { tokenId });
+    await queueEmail(tx, {
+      restaurantId: reservation.restaurantId,
+      type: 'reservation_confirmation',
+      recipient: input.customerEmail,
+      language: input.language,
+      payload: { tokenId },
+      reservationId: reservation.id,
+    });
     return { status: 201, body: { reservation: await reservationById(tx, reservation.id) } };
   };
   return db.transaction(
@@ -186,8 +176,9 @@ async function transition(tx: Tx, id: string, restaurantId: string, to: Reservat
     throw new AppError('INVALID_TRANSITION', `A reservation cannot go from ${from} to ${to}.`, { extra: { from, to } });
   }
   await tx.query('UPDATE restaurante.reservations SET status = $2::text::restaurante."ReservationStatus" WHERE id = $1', [id, to]);
-  if (to === 'CANCELLED') {
-    await queueEmail(tx, { id, restaurantId }, 'reservation_cancellation', rows[0]!.email, rows[0]!.language, {});
+  const email = rows[0]!.email;
+  if (to === 'CANCELLED' && email) {
+    await queueEmail(tx, { restaurantId, type: 'reservation_cancellation', recipient: email, language: rows[0]!.language, reservationId: id });
   }
   return from;
 }
@@ -285,7 +276,14 @@ export async function queueReminders(db: Database, settings: Pick<ReservationSet
       await db.transaction(
         async (tx) => {
           const { tokenId } = await issueReservationToken(tx, settings.secret, row, settings.tokenTtlDays);
-          await queueEmail(tx, row, 'reservation_reminder', row.email, row.language, { tokenId });
+          await queueEmail(tx, {
+            restaurantId: row.restaurantId,
+            type: 'reservation_reminder',
+            recipient: row.email,
+            language: row.language,
+            payload: { tokenId },
+            reservationId: row.id,
+          });
         },
         { settings: { 'comanda.actor': 'reminders' } },
       );

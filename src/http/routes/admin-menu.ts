@@ -110,6 +110,11 @@ const tags = ['admin'];
 const security = [{ bearer: [] }];
 
 export function adminMenuRoutes(app: FastifyInstance, db: Database): void {
+  // Create and change take the same fields (a change needs at least one; stock changes go
+  // through the ledger route).
+  const categoryFields = { name: categoryName, description, sortOrder, isActive: { type: 'boolean' } } as const;
+  const itemFields = { categoryId: id, name: itemName, description, price, isAvailable: { type: 'boolean' }, allergens, sortOrder } as const;
+
   app.addSchema(adminCategorySchema);
   app.addSchema(adminMenuItemSchema);
   app.addSchema(stockMovementSchema);
@@ -147,7 +152,7 @@ export function adminMenuRoutes(app: FastifyInstance, db: Database): void {
           type: 'object',
           required: ['name'],
           additionalProperties: false,
-          properties: { name: categoryName, description, sortOrder, isActive: { type: 'boolean' } },
+          properties: categoryFields,
         },
         response: { 201: categoryResponse, 400: badRequest, ...authProblems, 422: unprocessable },
       },
@@ -168,7 +173,7 @@ export function adminMenuRoutes(app: FastifyInstance, db: Database): void {
           type: 'object',
           minProperties: 1,
           additionalProperties: false,
-          properties: { name: categoryName, description, sortOrder, isActive: { type: 'boolean' } },
+          properties: categoryFields,
         },
         response: { 200: categoryResponse, 400: badRequest, ...authProblems, 404: notFound, 422: unprocessable },
       },
@@ -209,16 +214,7 @@ export function adminMenuRoutes(app: FastifyInstance, db: Database): void {
           type: 'object',
           required: ['categoryId', 'name', 'price'],
           additionalProperties: false,
-          properties: {
-            categoryId: id,
-            name: itemName,
-            description,
-            price,
-            stock: { type: 'integer', minimum: 0, maximum: STOCK_LIMIT },
-            isAvailable: { type: 'boolean' },
-            allergens,
-            sortOrder,
-          },
+          properties: { ...itemFields, stock: { type: 'integer', minimum: 0, maximum: STOCK_LIMIT } },
         },
         response: { 201: itemResponse, 400: badRequest, ...authProblems, 422: unprocessable },
       },
@@ -239,15 +235,7 @@ export function adminMenuRoutes(app: FastifyInstance, db: Database): void {
           type: 'object',
           minProperties: 1,
           additionalProperties: false,
-          properties: {
-            categoryId: id,
-            name: itemName,
-            description,
-            price,
-            isAvailable: { type: 'boolean' },
-            allergens,
-            sortOrder,
-          },
+          properties: itemFields,
         },
         response: { 200: itemResponse, 400: badRequest, ...authProblems, 404: notFound, 422: unprocessable },
       },
