@@ -2,6 +2,7 @@
 // README.md ("Configuration") documents the same list; test/config.test.ts keeps them in step.
 import path from 'node:path';
 import { z } from 'zod';
+import { Cron } from 'croner';
 
 const postgresUrl = z
   .string()
@@ -21,6 +22,27 @@ const milliseconds = (fallback: number, max = 600_000) =>
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+// `comanda monitor`: a cron expression (5 fields, or 6 with seconds), or "off".
+const cronSchedule = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .default(fallback)
+    .refine((v) => {
+      if (v === 'off') return true;
+      try {
+        new Cron(v, { paused: true }).stop();
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be a cron expression (minute hour day-of-month month day-of-week, e.g. "*/5 * * * *" or "0 2 * * *") or off');
+
+const alertWebhookUrl = z
+  .string()
+  .trim()
+  .refine((v) => /^https?:\/\/[^\s/]+/.test(v), 'must be an http(s):// URL, e.g. https://hooks.slack.com/services/…');
 
 export const envSchema = z.object({
   DATABASE_URL: postgresUrl.optional(),
@@ -60,10 +82,48 @@ export const envSchema = z.object({
   EMAIL_WORKER: booleanFlag.default(true),
   REMINDER_HOURS_BEFORE: z.coerce.number().int().min(1).max(168).default(24),
   DATA_RETENTION_DAYS: z.coerce.number().int().min(30).max(36_500).default(730),
+  METRICS_TOKEN: z.string().trim().min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 32`)').optional(),
+  METRICS_COLLECT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3_600).default(15),
+  METRICS_CHECKS_INTERVAL_SECONDS: z.coerce.number().int().min(5).max(86_400).default(60),
+  MONITOR_SCHEDULE_HEALTH: cronSchedule('*/5 * * * *'),
+  MONITOR_SCHEDULE_SLOW_QUERIES: cronSchedule('0 */4 * * *'),
+  MONITOR_SCHEDULE_INTEGRITY: cronSchedule('0 2 * * *'),
+  MONITOR_SCHEDULE_BACKUP: cronSchedule('0 3 * * *'),
+  MONITOR_TIMEZONE: z
+    .string()
+    .trim()
+    .refine((v) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: v });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone, e.g. Europe/Madrid')
+    .optional(),
+  ALERT_REMINDER_MINUTES: z.coerce.number().int().min(0).max(10_080).default(240),
+  ALERT_SLACK_WEBHOOK_URL: alertWebhookUrl.optional(),
+  ALERT_WEBHOOK_URL: alertWebhookUrl.optional(),
+  ALERT_EMAIL_TO: z
+    .string()
+    .trim()
+    .transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean))
+    .refine((list) => list.length > 0 && list.every((a) => /^[^\s@<>]+@[^\s@<>]+$/.test(a)), 'must be e-mail addresses separated by commas')
+    .optional(),
   MENU_CACHE_MAX_AGE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
   RATE_LIMIT_QR_SCANS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(30),
   RATE_LIMIT_ORDERS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(30),
   RATE_LIMIT_ORDERS_PER_IP_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(120),
+  COMANDA_BACKUP_DIR: z.string().trim().min(1).optional(),
+  BACKUP_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(30),
+  BACKUP_RETENTION_KEEP: z.coerce.number().int().min(1).max(100_000).optional(),
+  COMANDA_BACKUP_COPY_COMMAND: z.string().trim().min(1).optional(),
+  PG_BIN_DIR: z.string().trim().min(1).optional(),
+  COMANDA_CHECKS_FILE: z.string().trim().min(1).optional(),
+  // The database server's machine for the doctor's settings check (read by src/core/tuning/machine.ts).
+  COMANDA_TUNE_RAM: z.string().trim().regex(/^\d+(\.\d+)?\s*([kKmMgGtT](i?[bB])?|[bB])$/, 'must be a size with a unit, e.g. 32GB').optional(),
+  COMANDA_TUNE_CPUS: z.coerce.number().int().min(1).max(1024).optional(),
+  COMANDA_TUNE_STORAGE: z.enum(['ssd', 'hdd'], { message: 'must be ssd or hdd' }).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -86,9 +146,39 @@ export interface Config {
   publicUrl: string | undefined;
   trustProxy: boolean;
   bodyLimitBytes: number;
+  monitor: MonitorSettings;
+  /** GET /metrics: its bearer token (unset: open) and how often the database and the checks are read. */
+  metrics: { token: string | undefined; collectIntervalSeconds: number; checksIntervalSeconds: number };
   ordering: OrderingSettings;
   email: { smtpUrl: string | undefined; from: string; maxAttempts: number; worker: boolean; reminderHoursBefore: number };
   retentionDays: number;
+  backup: BackupSettings;
+  /** JSON file of check thresholds overriding the defaults (comanda doctor, check, monitor, /metrics). */
+  checksFile: string | undefined;
+}
+
+export interface BackupSettings {
+  /** Where archives and their manifests go (COMANDA_BACKUP_DIR, else COMANDA_DATA_DIR/backups). */
+  dir: string;
+  retentionDays: number;
+  /** Keep at most this many newest backups (unset: no count limit). */
+  retentionKeep: number | undefined;
+  /** Shell command run on each verified backup for the off-site copy. */
+  copyCommand: string | undefined;
+  /** Directory holding pg_dump / pg_restore (unset: PATH). */
+  pgBinDir: string | undefined;
+}
+
+export interface MonitorSettings {
+  /** Cron expression per job; null: the job is off. */
+  schedules: { health: string | null; 'slow-queries': string | null; integrity: string | null; backup: string | null };
+  timezone: string | undefined;
+  /** Per-check threshold overrides. */
+  /** A check that stays bad is announced again after this long (0: never). */
+  reminderMinutes: number;
+  slackWebhookUrl: string | undefined;
+  webhookUrl: string | undefined;
+  emailTo: string[];
 }
 
 export interface OrderingSettings {
@@ -154,7 +244,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: e.PUBLIC_URL,
     trustProxy: e.TRUST_PROXY,
     bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES,
+    monitor: {
+      schedules: {
+        health: e.MONITOR_SCHEDULE_HEALTH === 'off' ? null : e.MONITOR_SCHEDULE_HEALTH,
+        'slow-queries': e.MONITOR_SCHEDULE_SLOW_QUERIES === 'off' ? null : e.MONITOR_SCHEDULE_SLOW_QUERIES,
+        integrity: e.MONITOR_SCHEDULE_INTEGRITY === 'off' ? null : e.MONITOR_SCHEDULE_INTEGRITY,
+        backup: e.MONITOR_SCHEDULE_BACKUP === 'off' ? null : e.MONITOR_SCHEDULE_BACKUP,
+      },
+      timezone: e.MONITOR_TIMEZONE,
+      reminderMinutes: e.ALERT_REMINDER_MINUTES,
+      slackWebhookUrl: e.ALERT_SLACK_WEBHOOK_URL,
+      webhookUrl: e.ALERT_WEBHOOK_URL,
+      emailTo: e.ALERT_EMAIL_TO ?? [],
+    },
+    metrics: {
+      token: e.METRICS_TOKEN,
+      collectIntervalSeconds: e.METRICS_COLLECT_INTERVAL_SECONDS,
+      checksIntervalSeconds: e.METRICS_CHECKS_INTERVAL_SECONDS,
+    },
     retentionDays: e.DATA_RETENTION_DAYS,
+    backup: {
+      dir: path.resolve(e.COMANDA_BACKUP_DIR ?? path.join(e.COMANDA_DATA_DIR, 'backups')),
+      retentionDays: e.BACKUP_RETENTION_DAYS,
+      retentionKeep: e.BACKUP_RETENTION_KEEP,
+      copyCommand: e.COMANDA_BACKUP_COPY_COMMAND,
+      pgBinDir: e.PG_BIN_DIR === undefined ? undefined : path.resolve(e.PG_BIN_DIR),
+    },
+    checksFile: e.COMANDA_CHECKS_FILE === undefined ? undefined : path.resolve(e.COMANDA_CHECKS_FILE),
     email: {
       smtpUrl: e.SMTP_URL,
       from: e.MAIL_FROM,

@@ -6,34 +6,22 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCheck, runChecks, severity, type Check } from '../src/core/checks/check.js';
 import { cacheHitRatio, connections, deadTuples, idleInTransaction, longQueries, statStatements, wraparound } from '../src/core/checks/health.js';
 import { allChecks } from '../src/core/checks/index.js';
 import { blocking, duplicateIndexes, invalidIndexes, unusedIndexes } from '../src/core/checks/indexes-locks.js';
-import { constraintAudit, sequences, stockLedger } from '../src/core/checks/schema-aware.js';
+import { constraintAudit, sequences, stockLedger, stockLedgerFull } from '../src/core/checks/schema-aware.js';
 import { Database } from '../src/core/db/database.js';
 import { startEmbeddedPostgres } from '../src/embedded/postgres.js';
 import { seedDemo } from '../src/core/seed.js';
+import { pidOf, sleep, useClients } from './helpers/clients.js';
 import { useTestDatabase } from './helpers/db.js';
 
 const { db, url } = await useTestDatabase();
 await seedDemo(db);
 
-const clients: pg.Client[] = [];
-async function client(connectionString = url): Promise<pg.Client> {
-  const c = new pg.Client({ connectionString });
-  await c.connect();
-  c.on('error', () => undefined);
-  clients.push(c);
-  return c;
-}
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
-});
-const pidOf = async (c: pg.Client) => (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const client = useClients(url);
 
 describe('checks', () => {
   it('idle-in-transaction flags a session left in a transaction, and clears when it ends', async () => {
@@ -55,7 +43,7 @@ describe('checks', () => {
     const busy = await client();
     const pid = await pidOf(busy);
     const running = busy.query('SELECT pg_sleep(20)').catch(() => undefined);
-    await sleep(1_500);
+    await sleep(2_500);
     const flagged = await runCheck(db, longQueries, { warning: 1, critical: 60 });
     expect(flagged.status).toBe('warning');
     expect(flagged.rows.map((r) => r.pid)).toContain(pid);
@@ -221,6 +209,24 @@ describe('checks', () => {
     await raw.query('ALTER TABLE restaurante.menu_items ENABLE TRIGGER menu_items_stock_ledger_update');
     await raw.query('COMMIT');
     expect((await runCheck(db, stockLedger)).status).toBe('ok');
+    expect((await runCheck(db, stockLedgerFull)).status).toBe('ok');
+  });
+
+  it('stock-ledger --full sums every movement: a movement that does not add up is flagged, a correction clears it', async () => {
+    const raw = await client();
+    const movement = (delta: number) =>
+      raw.query(
+        `INSERT INTO restaurante.stock_movements ("restaurantId", "menuItemId", delta, "stockAfter", reason)
+         SELECT "restaurantId", id, $1, stock, 'correction' FROM restaurante.menu_items WHERE id = 'item_croquetas_jamon'`,
+        [delta],
+      );
+    await movement(5); // says +5 but leaves the stock where it was
+    expect((await runCheck(db, stockLedger)).status).toBe('ok'); // the latest stockAfter still matches
+    const flagged = await runCheck(db, stockLedgerFull);
+    expect(flagged.status).toBe('critical');
+    expect(flagged.rows).toEqual([expect.objectContaining({ id: 'item_croquetas_jamon', difference: -5 })]);
+    await movement(-5);
+    expect((await runCheck(db, stockLedgerFull)).status).toBe('ok');
   });
 
   it('connections flags use above the threshold share of max_connections, on a cluster of its own', async () => {

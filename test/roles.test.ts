@@ -6,6 +6,8 @@ import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ident } from '../src/core/db/database.js';
+import { runChecks } from '../src/core/checks/check.js';
+import { allChecks, fullChecks } from '../src/core/checks/index.js';
 import { checkReadiness } from '../src/core/health.js';
 import { Database } from '../src/core/db/database.js';
 import { loadMigrations, MigrationRunner } from '../src/core/migrations/runner.js';
@@ -97,5 +99,16 @@ describe('database roles', () => {
       await client.query('SET default_transaction_read_only = off');
       expect(await sqlState(client.query('INSERT INTO restaurante.opening_hours ("restaurantId", weekday, opens_at, closes_at) VALUES (\'rest_enigma_001\', 1, \'10:00\', \'11:00\')'))).toBe('42501');
     });
+  });
+
+  it('the monitor runs every check of the toolkit: none is unknown for lack of a privilege', async () => {
+    const monitor = new Database({ connectionString: urlAs('comanda_monitor'), poolSize: 1 });
+    try {
+      const results = await runChecks(monitor, [...allChecks, ...Object.values(fullChecks)]);
+      expect(results).toHaveLength(allChecks.length + Object.keys(fullChecks).length);
+      expect(results.filter((r) => r.status === 'unknown').map((r) => `${r.name}: ${r.summary}`)).toEqual([]);
+    } finally {
+      await monitor.close();
+    }
   });
 });

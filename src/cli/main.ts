@@ -12,6 +12,10 @@ import { reservationCommand } from './commands/reservation.js';
 import { emailCommand } from './commands/email.js';
 import { customerCommand } from './commands/customer.js';
 import { checkCommands } from './commands/checks.js';
+import { tuneCommand } from './commands/tune.js';
+import { explainCommand } from './commands/explain.js';
+import { diagnoseCommand } from './commands/diagnose.js';
+import { actionCommands } from './commands/actions.js';
 
 const program = new Command('comanda')
   .description('Comanda: QR ordering and bookings on PostgreSQL, with its reliability toolkit')
@@ -25,6 +29,10 @@ reservationCommand(program);
 emailCommand(program);
 customerCommand(program);
 checkCommands(program);
+tuneCommand(program);
+explainCommand(program);
+diagnoseCommand(program);
+actionCommands(program);
 
 try {
   await program.parseAsync(process.argv);

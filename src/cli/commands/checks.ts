@@ -2,7 +2,9 @@
 // (0 ok, 1 warning, 2 critical, 3 unknown), so cron and Nagios-style systems can use them.
 import type { Command } from 'commander';
 import { runChecks, severity, worst, type CheckResult, type CheckStatus, type Thresholds } from '../../core/checks/check.js';
-import { allChecks } from '../../core/checks/index.js';
+import { allChecks, fullChecks } from '../../core/checks/index.js';
+import { thresholdsFile, ThresholdsFileError, type ThresholdOverrides } from '../../core/checks/thresholds.js';
+import { loadConfig } from '../../config.js';
 import { CliError, withDatabase } from '../connect.js';
 import { printJson, printTable } from '../output.js';
 
@@ -29,13 +31,25 @@ const number = (value: string, flag: string): number => {
   return n;
 };
 
+/** Thresholds from --config, else COMANDA_CHECKS_FILE, else none; a bad file is exit 3 (unknown). */
+async function thresholdsFrom(file: string | undefined): Promise<ThresholdOverrides> {
+  try {
+    return await thresholdsFile(file ?? loadConfig().checksFile);
+  } catch (err) {
+    if (err instanceof ThresholdsFileError) throw new CliError(err.message, 3);
+    throw err;
+  }
+}
+
 export function checkCommands(program: Command): void {
   program
     .command('doctor')
     .description('run every check; worst first; exit 0 ok, 1 warning, 2 critical, 3 unknown')
     .option('--json', 'print {status, checks: [{name, status, summary, rows, advice}]}')
-    .action(async (options: { json?: boolean }) => {
-      report(await withDatabase((db) => runChecks(db, allChecks)), options.json);
+    .option('--config <file>', 'thresholds file (default: COMANDA_CHECKS_FILE)')
+    .action(async (options: { json?: boolean; config?: string }) => {
+      const overrides = await thresholdsFrom(options.config);
+      report(await withDatabase((db) => runChecks(db, allChecks, overrides)), options.json);
     });
 
   program
@@ -44,18 +58,25 @@ export function checkCommands(program: Command): void {
     .argument('<name>', 'a check name, or "list"')
     .option('--warning <n>', 'warning threshold')
     .option('--critical <n>', 'critical threshold')
+    .option('--full', `the scan outside the doctor's time budget (${Object.keys(fullChecks).join(', ')})`)
+    .option('--config <file>', 'thresholds file (default: COMANDA_CHECKS_FILE)')
     .option('--json', 'print JSON')
-    .action(async (name: string, options: { warning?: string; critical?: string; json?: boolean }) => {
+    .action(async (name: string, options: { warning?: string; critical?: string; full?: boolean; config?: string; json?: boolean }) => {
       if (name === 'list') {
         const rows = allChecks.map((c) => ({ name: c.name, warning: c.defaults.warning, critical: c.defaults.critical, unit: c.unit, description: c.description }));
         if (options.json) return printJson({ checks: rows });
         return printTable(rows, ['name', 'warning', 'critical', 'unit', 'description']);
       }
-      const found = allChecks.find((c) => c.name === name);
-      if (!found) throw new CliError(`no check "${name}"; see comanda check list`, 3);
-      const overrides: Partial<Thresholds> = {};
+      const found = options.full ? fullChecks[name] : allChecks.find((c) => c.name === name);
+      if (!found) {
+        throw new CliError(
+          options.full ? `no full scan of "${name}"; --full applies to: ${Object.keys(fullChecks).join(', ')}` : `no check "${name}"; see comanda check list`,
+          3,
+        );
+      }
+      const overrides: Partial<Thresholds> = { ...(await thresholdsFrom(options.config))[found.name] };
       if (options.warning !== undefined) overrides.warning = number(options.warning, '--warning');
       if (options.critical !== undefined) overrides.critical = number(options.critical, '--critical');
-      report(await withDatabase((db) => runChecks(db, [found], { [name]: overrides })), options.json);
+      report(await withDatabase((db) => runChecks(db, [found], { [found.name]: overrides })), options.json);
     });
 }

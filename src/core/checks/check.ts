@@ -33,6 +33,8 @@ export interface Check {
   defaults: Thresholds;
   /** true when lower values are worse (e.g. the cache hit ratio). */
   lowerIsWorse?: boolean;
+  /** Statement timeout for checks that scan whole tables by design (default 5 s). */
+  timeoutMs?: number;
   run(tx: Tx, thresholds: Thresholds): Promise<CheckOutcome>;
 }
 
@@ -55,7 +57,7 @@ export async function runCheck(db: Database, check: Check, overrides: Partial<Th
   const thresholds = { ...check.defaults, ...overrides };
   const started = performance.now();
   try {
-    const outcome = await db.transaction((tx) => check.run(tx, thresholds), { readOnly: true, statementTimeoutMs: 5_000, lockTimeoutMs: 1_000 });
+    const outcome = await db.transaction((tx) => check.run(tx, thresholds), { readOnly: true, statementTimeoutMs: check.timeoutMs ?? 5_000, lockTimeoutMs: 1_000 });
     return {
       name: check.name,
       ...outcome,

@@ -27,6 +27,45 @@ export const connections: Check = {
   },
 };
 
+export const applicationConnections: Check = {
+  name: 'application-connections',
+  description:
+    'Connections to this database by application_name (roadmap §1.1 leak detection): the largest share of max_connections one application holds, and how many of its connections sit idle',
+  unit: '% of max_connections held by one application',
+  defaults: { warning: 30, critical: 50 },
+  async run(tx, t) {
+    const { rows } = await tx.query<{
+      application: string; user: string; total: string; active: string; idle: string; idleInTransaction: string; oldestIdleSeconds: string | null; max: string;
+    }>(
+      `SELECT coalesce(nullif(application_name, ''), '(unnamed)') AS application, usename AS user, count(*) AS total,
+              count(*) FILTER (WHERE state = 'active') AS active, count(*) FILTER (WHERE state = 'idle') AS idle,
+              count(*) FILTER (WHERE state LIKE 'idle in transaction%') AS "idleInTransaction",
+              round(extract(epoch FROM now() - min(state_change) FILTER (WHERE state = 'idle'))::numeric) AS "oldestIdleSeconds",
+              current_setting('max_connections') AS max
+         FROM pg_stat_activity
+        WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()
+        GROUP BY 1, 2 ORDER BY count(*) DESC`,
+    );
+    const max = num(rows[0]?.max ?? 100);
+    const apps = rows.map((r) => ({
+      application: r.application, user: r.user, total: num(r.total), active: num(r.active), idle: num(r.idle),
+      idleInTransaction: num(r.idleInTransaction), oldestIdleSeconds: r.oldestIdleSeconds === null ? null : num(r.oldestIdleSeconds),
+      pct: Math.round((1000 * num(r.total)) / max) / 10,
+    }));
+    const top = apps[0];
+    const status = top ? grade(top.pct, t) : 'ok';
+    return {
+      status,
+      summary: top
+        ? `${apps.length} application${apps.length === 1 ? '' : 's'} connected; most: ${top.application} with ${top.total} (${top.pct} % of max_connections, ${top.idle} idle)`
+        : 'no other connections to this database',
+      rows: apps,
+      advice:
+        'an application holding many idle connections leaks them or sizes its pool too large: check that every client is released, cap the pool (DATABASE_POOL_SIZE), or pool through PgBouncer',
+    };
+  },
+};
+
 /**
  * Sessions of this database that have been in some state for longer than the threshold, by how
  * long (the long-queries and idle-in-transaction checks differ only in state, clock and words).
@@ -191,4 +230,4 @@ export const statStatements: Check = {
   },
 };
 
-export const healthChecks: Check[] = [connections, longQueries, idleInTransaction, cacheHitRatio, deadTuples, wraparound, statStatements];
+export const healthChecks: Check[] = [connections, applicationConnections, longQueries, idleInTransaction, cacheHitRatio, deadTuples, wraparound, statStatements];

@@ -11,7 +11,7 @@ export const sequences: Check = {
   defaults: { warning: 75, critical: 90 },
   async run(tx, t) {
     const { rows } = await tx.query<{ sequence: string; column: string; type: string; last: string | null; pct: string }>(
-      `SELECT format('%I.%I', sn.nspname, s.relname) AS sequence, format('%s.%I', d.refobjid::regclass, a.attname) AS column,
+      `SELECT format('%I.%I', sn.nspname, s.relname) AS sequence, format('%I.%I.%I', tn.nspname, t.relname, a.attname) AS column,
               format_type(a.atttypid, NULL) AS type, ps.last_value AS last,
               round(100.0 * coalesce(ps.last_value, 0) / CASE a.atttypid WHEN 'int2'::regtype THEN 32767
                                                                             WHEN 'int4'::regtype THEN 2147483647
@@ -20,6 +20,8 @@ export const sequences: Check = {
          JOIN pg_namespace sn ON sn.oid = s.relnamespace
          JOIN pg_depend d ON d.objid = s.oid AND d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
          JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+         JOIN pg_class t ON t.oid = d.refobjid
+         JOIN pg_namespace tn ON tn.oid = t.relnamespace
          JOIN pg_sequences ps ON ps.schemaname = sn.nspname AND ps.sequencename = s.relname
         WHERE s.relkind = 'S' AND sn.nspname NOT IN ('pg_catalog', 'information_schema')
         ORDER BY pct DESC`,
@@ -84,25 +86,251 @@ export const constraintAudit: Check = {
   },
 };
 
-export const stockLedger: Check = {
-  name: 'stock-ledger',
-  description: 'Every dish: stock equals the sum of its stock-ledger movements (the roadmap §3.2 reconciliation, without an assumed initial stock)',
-  unit: 'dishes that do not reconcile',
+/**
+ * Stock against the ledger (the roadmap §3.2 reconciliation, without an assumed initial stock).
+ * The quick check compares each dish's stock with the stockAfter of its latest movement (one index
+ * probe per dish: a stock changed behind the ledger's trigger no longer matches it); the full
+ * check sums every movement, which also proves the movements add up.
+ */
+function stockLedgerCheck(full: boolean): Check {
+  return {
+    name: full ? 'stock-ledger-full' : 'stock-ledger',
+    description: full
+      ? 'Every dish: stock equals the sum of all its stock-ledger movements (comanda check stock-ledger --full; outside the doctor)'
+      : "Every dish: stock equals the stock its latest stock-ledger movement left (the roadmap §3.2 reconciliation, without an assumed initial stock)",
+    unit: 'dishes that do not reconcile',
+    defaults: { warning: 0, critical: 0 },
+    timeoutMs: full ? 600_000 : undefined,
+    async run(tx) {
+      const { rows } = await tx.query<{ id: string; restaurantId: string; name: string; stock: number; ledger: string | null }>(
+        full
+          ? `SELECT mi.id, mi."restaurantId", mi.name, mi.stock, coalesce(l.total, 0) AS ledger
+               FROM restaurante.menu_items mi
+               LEFT JOIN (SELECT "menuItemId", sum(delta) AS total FROM restaurante.stock_movements GROUP BY 1) l ON l."menuItemId" = mi.id
+              WHERE mi.stock <> coalesce(l.total, 0)`
+          : `SELECT mi.id, mi."restaurantId", mi.name, mi.stock, coalesce(l."stockAfter", 0) AS ledger
+               FROM restaurante.menu_items mi
+               LEFT JOIN LATERAL (SELECT sm."stockAfter" FROM restaurante.stock_movements sm
+                                   WHERE sm."menuItemId" = mi.id ORDER BY sm."createdAt" DESC LIMIT 1) l ON true
+              WHERE mi.stock <> coalesce(l."stockAfter", 0)`,
+      );
+      const found = rows
+        .map((r) => ({ ...r, ledger: num(r.ledger), difference: r.stock - num(r.ledger) }))
+        .sort((a, b) => Math.abs(b.difference) - Math.abs(a.difference));
+      return {
+        status: found.length ? 'critical' : 'ok',
+        summary: found.length ? `${found.length} dish${found.length === 1 ? '' : 'es'} whose stock differs from the ledger` : 'stock matches the ledger for every dish',
+        rows: found,
+        advice:
+          'stock was changed with the ledger trigger disabled (or the ledger was edited): comanda diagnose stock <dish> shows where; then record a correction through POST /api/admin/menu-items/{id}/stock',
+      };
+    },
+  };
+}
+
+export const stockLedger = stockLedgerCheck(false);
+export const stockLedgerFull = stockLedgerCheck(true);
+
+interface ForeignKey {
+  name: string;
+  child: string;
+  parent: string;
+  childColumns: string[];
+  parentColumns: string[];
+  validated: boolean;
+}
+
+/** The anti-join that counts rows of a foreign key's table whose key finds no parent (MATCH SIMPLE: rows with a NULL in the key are not checked). */
+function orphanQuery(fk: ForeignKey): string {
+  const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+  const present = fk.childColumns.map((c) => `c.${q(c)} IS NOT NULL`).join(' AND ');
+  const joins = fk.childColumns.map((c, i) => `p.${q(fk.parentColumns[i]!)} = c.${q(c)}`).join(' AND ');
+  return `SELECT count(*) AS n FROM ${fk.child} c WHERE ${present} AND NOT EXISTS (SELECT 1 FROM ${fk.parent} p WHERE ${joins})`;
+}
+
+/**
+ * Integrity (roadmap §3.2, done right): a validated, enforced foreign key cannot have orphans, so
+ * the quick check scans only the keys that are NOT VALID or whose triggers are disabled, plus
+ * reservations.table_ids (an array: no foreign key can guard it). The full check scans every key.
+ */
+function integrityCheck(full: boolean): Check {
+  return {
+    name: full ? 'integrity-full' : 'integrity',
+    description: full
+      ? 'Every foreign key of restaurante scanned for orphans, and reservations.table_ids (comanda check integrity --full; outside the doctor)'
+      : 'Orphaned rows where nothing enforces the link: NOT VALID or disabled foreign keys, and reservations.table_ids (the roadmap §3.2 queries, without scanning what a validated key guarantees)',
+    unit: 'orphaned rows (critical); unenforced keys (warning)',
+    defaults: { warning: 0, critical: 0 },
+    timeoutMs: full ? 600_000 : undefined,
+    async run(tx) {
+      const { rows: keys } = await tx.query<ForeignKey & { triggersEnabled: boolean }>(
+        `SELECT c.conname AS name, c.conrelid::regclass::text AS child, c.confrelid::regclass::text AS parent,
+                array(SELECT attname FROM unnest(c.conkey) WITH ORDINALITY k(n, i) JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY i)::text[] AS "childColumns",
+                array(SELECT attname FROM unnest(c.confkey) WITH ORDINALITY k(n, i) JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY i)::text[] AS "parentColumns",
+                c.convalidated AS validated,
+                NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgconstraint = c.oid AND t.tgenabled = 'D') AS "triggersEnabled"
+           FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+          WHERE c.contype = 'f' AND n.nspname = 'restaurante'
+          ORDER BY 2, 1`,
+      );
+      const rows: Array<Record<string, unknown>> = [];
+      for (const fk of keys) {
+        const enforced = fk.validated && fk.triggersEnabled;
+        if (!full && enforced) continue;
+        const { rows: count } = await tx.query<{ n: string }>(orphanQuery(fk));
+        const orphans = num(count[0]?.n);
+        if (orphans > 0 || !enforced) {
+          rows.push({
+            constraint: fk.name, table: fk.child, references: fk.parent, orphans,
+            problem: orphans > 0 ? 'orphaned rows' : !fk.validated ? 'not validated' : 'triggers disabled',
+          });
+        }
+      }
+      const { rows: badTables } = await tx.query<{ id: string; restaurantId: string; invalid: string[] }>(
+        `SELECT r.id, r."restaurantId", array_agg(x.table_id ORDER BY x.table_id) AS invalid
+           FROM restaurante.reservations r CROSS JOIN LATERAL unnest(r.table_ids) AS x(table_id)
+          WHERE NOT EXISTS (SELECT 1 FROM restaurante.tables t WHERE t.id = x.table_id AND t."restaurantId" = r."restaurantId")
+          GROUP BY r.id, r."restaurantId"`,
+      );
+      for (const r of badTables) {
+        rows.push({ constraint: 'reservations.table_ids', table: 'restaurante.reservations', references: 'restaurante.tables', orphans: r.invalid.length, problem: 'orphaned rows', reservation: r.id, invalidTables: r.invalid });
+      }
+      const orphaned = rows.filter((r) => r.problem === 'orphaned rows');
+      const total = orphaned.reduce((s, r) => s + num(r.orphans), 0);
+      const unenforced = rows.length - orphaned.length;
+      const status = orphaned.length ? 'critical' : unenforced ? 'warning' : 'ok';
+      return {
+        status,
+        summary:
+          status === 'ok'
+            ? full
+              ? `no orphans in ${keys.length} foreign keys and reservations.table_ids`
+              : `all ${keys.length} foreign keys validated and enforced; reservations.table_ids all point at tables`
+            : `${total} orphaned row${total === 1 ? '' : 's'}${unenforced ? `, ${unenforced} foreign key${unenforced === 1 ? '' : 's'} not enforced` : ''}`,
+        rows,
+        advice:
+          'orphans: find how they got in (disabled triggers, session_replication_role = replica, a restore without constraints), then repair or delete them; unenforced keys: ALTER TABLE … VALIDATE CONSTRAINT … / ENABLE TRIGGER ALL; run comanda check integrity --full after a restore',
+      };
+    },
+  };
+}
+
+export const integrity = integrityCheck(false);
+export const integrityFull = integrityCheck(true);
+
+export const qrScans: Check = {
+  name: 'qr-scans',
+  description:
+    'QR scan patterns of the last hour (roadmap §3.3): scans per table (over 10 an hour is suspicious), and one address scanning several tables (codes photographed and used from elsewhere)',
+  unit: 'scans of one table in the last hour',
+  defaults: { warning: 10, critical: 50 },
+  async run(tx, t) {
+    const { rows: tables } = await tx.query<{ restaurantId: string; table: number; scans: string; addresses: string; first: Date; last: Date }>(
+      `SELECT qs."restaurantId", t.number AS table, count(*) AS scans, count(DISTINCT qs.client_ip) AS addresses,
+              min(qs.scanned_at) AS first, max(qs.scanned_at) AS last
+         FROM restaurante.qr_scans qs JOIN restaurante.tables t ON t.id = qs.table_id AND t."restaurantId" = qs."restaurantId"
+        WHERE qs.scanned_at > now() - interval '1 hour'
+        GROUP BY 1, 2 HAVING count(*) > $1 ORDER BY 3 DESC`,
+      [t.warning],
+    );
+    const { rows: addresses } = await tx.query<{ restaurantId: string; address: string; tables: string; scans: string }>(
+      `SELECT "restaurantId", host(client_ip) AS address, count(DISTINCT table_id) AS tables, count(*) AS scans
+         FROM restaurante.qr_scans
+        WHERE scanned_at > now() - interval '1 hour' AND client_ip IS NOT NULL
+        GROUP BY 1, 2 HAVING count(DISTINCT table_id) >= 3 ORDER BY 3 DESC`,
+    );
+    const most = tables.length ? num(tables[0]!.scans) : 0;
+    const status = tables.length ? grade(most, t) : addresses.length ? 'warning' : 'ok';
+    const parts = [
+      tables.length ? `${tables.length} table${tables.length === 1 ? '' : 's'} scanned more than ${t.warning} times (most ${most})` : '',
+      addresses.length ? `${addresses.length} address${addresses.length === 1 ? '' : 'es'} scanning 3 or more tables` : '',
+    ].filter(Boolean);
+    return {
+      status,
+      summary: parts.length ? `last hour: ${parts.join('; ')}` : 'no unusual QR scanning in the last hour',
+      rows: [
+        ...tables.map((r) => ({ pattern: 'table scanned often', ...r, scans: num(r.scans), addresses: num(r.addresses) })),
+        ...addresses.map((r) => ({ pattern: 'address scanning many tables', ...r, tables: num(r.tables), scans: num(r.scans) })),
+      ],
+      advice:
+        'compare with the floor (a busy table, or a code photographed and shared?); rotate a table’s QR code (POST /api/tables/{id}/qr/rotate) and close its open session; orders need an open session, so a stale code cannot order',
+    };
+  },
+};
+
+export const emailQueue: Check = {
+  name: 'email-queue',
+  description:
+    'The e-mail outbox (roadmap §3.3): how long the oldest due e-mail has waited (worker stopped or SMTP down), e-mails that failed for good in the last 24 h, and the day’s delivery summary',
+  unit: 'minutes the oldest due e-mail has waited',
+  defaults: { warning: 15, critical: 60 },
+  async run(tx, t) {
+    const { rows } = await tx.query<{ oldest: string | null; due: string; retrying: string; failed: string; sent: string; lastError: string | null }>(
+      `SELECT round(extract(epoch FROM now() - min(next_attempt_at) FILTER (WHERE status = 'pending' AND next_attempt_at <= now())) / 60, 1) AS oldest,
+              count(*) FILTER (WHERE status = 'pending' AND next_attempt_at <= now()) AS due,
+              count(*) FILTER (WHERE status = 'pending' AND retry_count > 0) AS retrying,
+              count(*) FILTER (WHERE status = 'failed' AND coalesce(sent_at, created_at) > now() - interval '24 hours') AS failed,
+              count(*) FILTER (WHERE status = 'sent' AND sent_at > now() - interval '24 hours') AS sent,
+              (SELECT left(error_message, 200) FROM restaurante.email_logs
+                WHERE error_message IS NOT NULL ORDER BY coalesce(sent_at, next_attempt_at) DESC LIMIT 1) AS "lastError"
+         FROM restaurante.email_logs
+        WHERE status = 'pending' OR created_at > now() - interval '24 hours' OR sent_at > now() - interval '24 hours'`,
+    );
+    const r = rows[0]!;
+    const oldest = num(r.oldest);
+    const failed = num(r.failed);
+    const waiting = grade(oldest, t);
+    const status = waiting !== 'ok' ? waiting : failed > 0 ? 'warning' : 'ok';
+    return {
+      status,
+      summary: `${num(r.due)} due (oldest waited ${oldest} min), ${num(r.retrying)} retrying, ${failed} failed and ${num(r.sent)} sent in 24 h`,
+      rows: [{ dueMinutes: oldest, due: num(r.due), retrying: num(r.retrying), failed24h: failed, sent24h: num(r.sent), lastError: r.lastError }],
+      advice:
+        'e-mails wait: is the worker running (EMAIL_WORKER) and SMTP reachable (SMTP_URL)? lastError says why sending failed; failed ones: comanda email status lists them, comanda email retry queues them again',
+    };
+  },
+};
+
+export const reservationConflicts: Check = {
+  name: 'reservation-conflicts',
+  description:
+    'Bookings that disagree with their tables: overlapping active holds of one table (only if the exclusion constraint is gone), table_ids out of step with the held tables, holds active for cancelled bookings or not for live ones, upcoming bookings without a table or with too few seats',
+  unit: 'bookings in conflict',
   defaults: { warning: 0, critical: 0 },
   async run(tx) {
-    const { rows } = await tx.query<{ id: string; restaurantId: string; name: string; stock: number; ledger: string }>(
-      `SELECT mi.id, mi."restaurantId", mi.name, mi.stock, coalesce(l.total, 0) AS ledger
-         FROM restaurante.menu_items mi
-         LEFT JOIN (SELECT "menuItemId", sum(delta) AS total FROM restaurante.stock_movements GROUP BY 1) l ON l."menuItemId" = mi.id
-        WHERE mi.stock <> coalesce(l.total, 0)
-        ORDER BY abs(mi.stock - coalesce(l.total, 0)) DESC`,
+    const { rows } = await tx.query<{ problem: string; reservation: string; other: string | null; table: string | null }>(
+      `SELECT 'double booked' AS problem, a."reservationId" AS reservation, b."reservationId" AS other, a."tableId" AS table
+         FROM restaurante.reservation_tables a
+         JOIN restaurante.reservation_tables b ON b."restaurantId" = a."restaurantId" AND b."tableId" = a."tableId"
+              AND b.occupied && a.occupied AND b."reservationId" > a."reservationId" AND b.active
+        WHERE a.active
+       UNION ALL
+       SELECT 'table_ids differ from the held tables', r.id, NULL, NULL
+         FROM restaurante.reservations r
+        WHERE r.table_ids IS DISTINCT FROM coalesce((SELECT array_agg(rt."tableId" ORDER BY rt."tableId")
+                                                       FROM restaurante.reservation_tables rt WHERE rt."reservationId" = r.id), '{}')
+       UNION ALL
+       SELECT CASE WHEN rt.active THEN 'table held by a finished or cancelled booking' ELSE 'live booking not holding its table' END,
+              r.id, NULL, rt."tableId"
+         FROM restaurante.reservations r JOIN restaurante.reservation_tables rt ON rt."reservationId" = r.id
+        WHERE rt.active <> (r.status IN ('PENDING', 'CONFIRMED', 'SEATED'))
+       UNION ALL
+       SELECT CASE WHEN count(rt."tableId") = 0 THEN 'upcoming booking without a table' ELSE 'tables seat fewer than the party' END,
+              r.id, NULL, NULL
+         FROM restaurante.reservations r
+         LEFT JOIN restaurante.reservation_tables rt ON rt."reservationId" = r.id
+         LEFT JOIN restaurante.tables t ON t.id = rt."tableId" AND t."restaurantId" = rt."restaurantId"
+        WHERE r.status IN ('PENDING', 'CONFIRMED') AND r.time > now()
+        GROUP BY r.id, r."partySize"
+       HAVING count(rt."tableId") = 0 OR coalesce(sum(t.capacity), 0) < r."partySize"`,
     );
+    const bookings = new Set(rows.map((r) => r.reservation)).size;
     return {
       status: rows.length ? 'critical' : 'ok',
-      summary: rows.length ? `${rows.length} dish${rows.length === 1 ? '' : 'es'} whose stock differs from the ledger` : 'stock matches the ledger for every dish',
-      rows: rows.map((r) => ({ ...r, ledger: num(r.ledger), difference: r.stock - num(r.ledger) })),
+      summary: rows.length ? `${bookings} booking${bookings === 1 ? '' : 's'} in conflict (${[...new Set(rows.map((r) => r.problem))].join('; ')})` : 'every booking agrees with its tables',
+      rows,
       advice:
-        'stock was changed with the ledger trigger disabled (or the ledger was edited): find out how, then record a correction through POST /api/admin/menu-items/{id}/stock',
+        'comanda diagnose reservation <id> shows each booking, its tables and its history; a double booking means reservation_tables_no_overlap is missing or was bypassed (see the constraint-audit check): move one party (PATCH the booking) and restore the constraint',
     };
   },
 };

@@ -63,6 +63,10 @@ export class Database {
     // Without a listener an idle client's error (server restart, pooler recycling) would crash
     // the process; the pool drops that client and the next checkout opens a new one.
     this.pool.on('error', onIdleError);
+    // A checked-out client has no pool listener: a connection lost between two statements of a
+    // transaction would otherwise crash the process. The statement in flight (or the next one)
+    // fails with the error, and the broken client is not returned to the pool.
+    this.pool.on('connect', (client) => client.on('error', onIdleError));
   }
 
   /** Runs `fn` in a transaction with per-transaction timeouts; commits, or rolls back on error. */

@@ -1,0 +1,134 @@
+// Safe actions: `comanda vacuum`, `comanda terminate`, `comanda reindex --invalid`. Each shows
+// what it will touch and the exact SQL, asks for confirmation at a terminal unless --yes (and
+// refuses without --yes when there is no terminal to ask), then runs and logs what it did as one
+// line on stderr. Exit codes: 0 done (or nothing to do), 1 partly done, 2 refused, declined or
+// failed. (restaurante.audit_log is per restaurant and limited to GDPR actions by its CHECK, so
+// database-wide operations are logged on stderr, not there.)
+import { userInfo } from 'node:os';
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import { withSession, type ActionPlan, type ActionResult, type Session } from '../../core/actions/action.js';
+import { planReindexInvalid } from '../../core/actions/reindex.js';
+import { parseDuration, planTerminate } from '../../core/actions/terminate.js';
+import { planVacuum } from '../../core/actions/vacuum.js';
+import { Database } from '../../core/db/database.js';
+import { CliError, resolveTarget } from '../connect.js';
+import { printJson, printTable } from '../output.js';
+
+interface ActionFlags {
+  yes?: boolean;
+  json?: boolean;
+}
+
+const exitCodes: Record<ActionResult['status'], number> = { done: 0, 'nothing-to-do': 0, partial: 1, failed: 2 };
+
+async function confirmed(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^(y|yes)$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+function showPlan(plan: ActionPlan, out: NodeJS.WritableStream): void {
+  if (plan.targets.length) {
+    const columns = [...new Set(plan.targets.flatMap((t) => Object.keys(t)))];
+    // printTable writes to stdout; in --json mode the plan goes to stderr instead.
+    if (out === process.stdout) printTable(plan.targets, columns);
+    else out.write(plan.targets.map((t) => JSON.stringify(t)).join('\n') + '\n');
+  }
+  for (const w of plan.warnings) out.write(`! ${w}\n`);
+  if (plan.sql.length) out.write(`SQL to run:\n${plan.sql.map((s) => `  ${s};`).join('\n')}\n`);
+}
+
+/** Plans on a session of its own (the direct URL: no pooler), confirms, runs, logs. */
+async function act(flags: ActionFlags, makePlan: (session: Session) => Promise<ActionPlan>): Promise<void> {
+  const target = await resolveTarget();
+  const db = new Database({ connectionString: target.directUrl, poolSize: 1, connectTimeoutMs: target.config.pool.connectTimeoutMs, applicationName: 'comanda-action' });
+  const out = flags.json ? process.stderr : process.stdout;
+  try {
+    await withSession(db, async (session) => {
+      const plan = await makePlan(session);
+      if (plan.refused) {
+        if (flags.json) printJson({ action: plan.action, status: 'refused', reason: plan.refused, targets: plan.targets });
+        throw new CliError(`${plan.action} refused: ${plan.refused}`, 2);
+      }
+      showPlan(plan, out);
+      if (plan.sql.length) {
+        if (plan.requiresYesFlag && !flags.yes) {
+          throw new CliError(`${plan.action} refused: this one needs --yes on the command line (read the warning above); nothing done`, 2);
+        }
+        if (!flags.yes) {
+          if (!process.stdin.isTTY) throw new CliError(`${plan.action} refused: no terminal to ask for confirmation; pass --yes to run the SQL above. Nothing done.`, 2);
+          if (!(await confirmed('Run it? [y/N] '))) throw new CliError(`${plan.action}: declined; nothing done`, 2);
+        }
+      }
+      const { rows: who } = await session.query<{ database: string; role: string }>('SELECT current_database() AS database, current_user AS role');
+      const result = await plan.run();
+      process.stderr.write(
+        `comanda: ${new Date().toISOString()} action=${result.action} status=${result.status} database=${who[0]?.database} role=${who[0]?.role} ` +
+          `os_user=${userInfo().username} duration_ms=${result.durationMs}${result.sql.length ? ` sql=${JSON.stringify(result.sql.join('; '))}` : ''}\n`,
+      );
+      if (flags.json) {
+        printJson({ action: result.action, status: result.status, summary: result.summary, sql: result.sql, targets: plan.targets, rows: result.rows, durationMs: result.durationMs });
+      } else {
+        process.stdout.write(`${result.summary}\n`);
+        if (result.rows.length) printTable(result.rows, [...new Set(result.rows.flatMap((r) => Object.keys(r)))]);
+      }
+      process.exitCode = exitCodes[result.status];
+    });
+  } finally {
+    await db.close();
+  }
+}
+
+export function actionCommands(program: Command): void {
+  program
+    .command('vacuum')
+    .description('VACUUM a table of the restaurante schema (shows the SQL, asks unless --yes); --full needs --yes and locks the table')
+    .argument('<table>', 'table name, e.g. orders or restaurante.orders')
+    .option('--analyze', 'also refresh the planner statistics (VACUUM (ANALYZE))')
+    .option('--full', 'VACUUM FULL: rewrites the table under an ACCESS EXCLUSIVE lock (blocks every read and write); refused without --yes')
+    .option('--yes', 'run without asking')
+    .option('--json', 'print {action, status, summary, sql, targets, rows} as JSON')
+    .action(async (table: string, options: ActionFlags & { analyze?: boolean; full?: boolean }) => {
+      await act(options, (s) => planVacuum(s, table, { analyze: options.analyze, full: options.full }));
+    });
+
+  program
+    .command('terminate')
+    .description("end a client session of this database (never autovacuum, replication, other databases' sessions or its own): a pid, or every session idle in a transaction for longer than --older-than")
+    .argument('[pid]', 'process id of the session (pg_stat_activity.pid)')
+    .option('--idle-in-transaction', 'every session of this database idle in a transaction')
+    .option('--older-than <duration>', 'with --idle-in-transaction: idle for longer than this (30s, 5m, 1h)', '5m')
+    .option('--yes', 'run without asking')
+    .option('--json', 'print {action, status, summary, sql, targets, rows} as JSON')
+    .action(async (pid: string | undefined, options: ActionFlags & { idleInTransaction?: boolean; olderThan: string }) => {
+      if ((pid === undefined) === (options.idleInTransaction !== true)) {
+        throw new CliError('say which sessions: comanda terminate PID, or comanda terminate --idle-in-transaction [--older-than 5m]', 2);
+      }
+      if (pid !== undefined) {
+        if (!/^\d{1,10}$/.test(pid)) throw new CliError(`"${pid}" is not a process id (a whole number from pg_stat_activity.pid)`, 2);
+        return act(options, (s) => planTerminate(s, { pid: Number(pid) }));
+      }
+      let ms: number;
+      try {
+        ms = parseDuration(options.olderThan);
+      } catch (err) {
+        throw new CliError(`--older-than: ${(err as Error).message}`, 2);
+      }
+      return act(options, (s) => planTerminate(s, { idleInTransactionOlderThanMs: ms }));
+    });
+
+  program
+    .command('reindex')
+    .description('REINDEX INDEX CONCURRENTLY every invalid index (not those being built now), one at a time, reporting each failure')
+    .option('--invalid', 'the invalid indexes (the only selection there is)')
+    .option('--yes', 'run without asking')
+    .option('--json', 'print {action, status, summary, sql, targets, rows} as JSON')
+    .action(async (options: ActionFlags & { invalid?: boolean }) => {
+      if (!options.invalid) throw new CliError('say which indexes: comanda reindex --invalid (rebuilds the invalid ones)', 2);
+      await act(options, (s) => planReindexInvalid(s));
+    });
+}
