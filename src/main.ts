@@ -25,6 +25,7 @@ import { purgeExpiredIdempotencyKeys } from './core/idempotency.js';
 import { EmailWorker, fileTransport, smtpTransport } from './core/email/outbox.js';
 import { queueReminders } from './core/reservations/reservations.js';
 import { applyRetention } from './core/customers/gdpr.js';
+import { thresholdsFile, ThresholdsFileError } from './core/checks/thresholds.js';
 import path from 'node:path';
 
 const say = (message: string) => process.stdout.write(`comanda: ${message}\n`);
@@ -136,6 +137,13 @@ async function main(config: Config): Promise<void> {
     logLevel: config.logLevel,
     bodyLimitBytes: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
+    // /metrics grades the checks with the same thresholds file as the doctor and the monitor.
+    metrics: {
+      ...config.metrics,
+      thresholds: await thresholdsFile(config.checksFile).catch((err: unknown) => {
+        throw err instanceof ThresholdsFileError ? new ConfigError([`COMANDA_CHECKS_FILE: ${err.message}`]) : err;
+      }),
+    },
   }));
   // Menu changes made by any instance reach this one at once (the cache re-checks versions
   // anyway, so a lost connection only makes it slower to notice).

@@ -19,6 +19,7 @@ import { orderRoutes } from './routes/orders.js';
 import { tableRoutes } from './routes/tables.js';
 import { reservationRoutes } from './routes/reservations.js';
 import { customerRoutes } from './routes/customers.js';
+import { registerMetrics, type MetricsOptions } from './metrics.js';
 
 export const defaultOrderingSettings: OrderingSettings = {
   sessionTtlMinutes: 240,
@@ -45,6 +46,8 @@ export interface BuildOptions {
   trustProxy?: boolean;
   /** Where log lines go (stdout by default). */
   logStream?: NodeJS.WritableStream;
+  /** GET /metrics: METRICS_TOKEN and the collector's intervals (docs/monitoring.md). */
+  metrics?: MetricsOptions;
 }
 
 export async function build(options: BuildOptions): Promise<FastifyInstance> {
@@ -78,6 +81,8 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
     sendProblem(reply, new AppError('ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`), request),
   );
 
+  // Before the routes, so its hooks measure every one of them.
+  registerMetrics(app, options.db, options.metrics);
   const readiness = (): Promise<Readiness> => checkReadiness(options.db, options.expectedMigrations);
   healthRoutes(app, readiness);
   staffRoutes(app, options.db);
