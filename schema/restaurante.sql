@@ -13,6 +13,19 @@ restaurante."ReservationStatus" = ('PENDING', 'CONFIRMED', 'SEATED', 'COMPLETED'
 restaurante."StaffRole" = ('admin', 'kitchen', 'waiter')
 
 -- columns
+comanda.backups.id bigint NOT NULL DEFAULT nextval('comanda.backups_id_seq'::regclass)
+comanda.backups.file text NOT NULL
+comanda.backups.created_at timestamp with time zone NOT NULL
+comanda.backups.size_bytes bigint NOT NULL
+comanda.backups.sha256 text NOT NULL
+comanda.backups.server_version text
+comanda.backups.row_counts jsonb NOT NULL DEFAULT '{}'::jsonb
+comanda.backups.verified_at timestamp with time zone
+comanda.backups.verify_error text
+comanda.backups.verify_checked_at timestamp with time zone
+comanda.backups.copied_at timestamp with time zone
+comanda.backups.copy_error text
+comanda.backups.deleted_at timestamp with time zone
 restaurante.audit_log.id text NOT NULL DEFAULT (gen_random_uuid())::text
 restaurante.audit_log."restaurantId" text NOT NULL
 restaurante.audit_log.actor text NOT NULL
@@ -243,6 +256,10 @@ restaurante.turn_times.max_party integer NOT NULL
 restaurante.turn_times.minutes integer NOT NULL
 
 -- constraints
+comanda.backups backups_file_sha256_key UNIQUE (file, sha256)
+comanda.backups backups_pkey PRIMARY KEY (id)
+comanda.backups backups_sha256_check CHECK (sha256 ~ '^[0-9a-f]{64}$'::text)
+comanda.backups backups_size_bytes_check CHECK (size_bytes >= 0)
 restaurante.audit_log "audit_log_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE RESTRICT
 restaurante.audit_log audit_log_action_check CHECK (action = ANY (ARRAY['customer.export'::text, 'customer.erase'::text, 'retention.anonymize'::text]))
 restaurante.audit_log audit_log_pkey PRIMARY KEY (id)
@@ -376,6 +393,7 @@ restaurante.turn_times turn_times_pkey PRIMARY KEY ("restaurantId", min_party)
 
 -- indexes
 CREATE INDEX audit_log_subject ON restaurante.audit_log USING btree ("restaurantId", "subjectId", "createdAt")
+CREATE INDEX backups_verified_at ON comanda.backups USING btree (verified_at DESC) WHERE (verified_at IS NOT NULL)
 CREATE INDEX customer_consents_customer ON restaurante.customer_consents USING btree ("customerId", "recordedAt")
 CREATE INDEX email_logs_pending_due ON restaurante.email_logs USING btree (next_attempt_at) WHERE (status = 'pending'::text)
 CREATE INDEX email_logs_sent_at ON restaurante.email_logs USING btree (sent_at DESC)
@@ -405,6 +423,8 @@ CREATE INDEX stock_movements_order ON restaurante.stock_movements USING btree ("
 CREATE INDEX table_session_tokens_session ON restaurante.table_session_tokens USING btree ("sessionId")
 CREATE UNIQUE INDEX "orders_orderNumber_key" ON restaurante.orders USING btree ("restaurantId", "orderNumber")
 CREATE UNIQUE INDEX audit_log_pkey ON restaurante.audit_log USING btree (id)
+CREATE UNIQUE INDEX backups_file_sha256_key ON comanda.backups USING btree (file, sha256)
+CREATE UNIQUE INDEX backups_pkey ON comanda.backups USING btree (id)
 CREATE UNIQUE INDEX customer_consents_pkey ON restaurante.customer_consents USING btree (id)
 CREATE UNIQUE INDEX customers_pkey ON restaurante.customers USING btree (id)
 CREATE UNIQUE INDEX customers_restaurant_email ON restaurante.customers USING btree ("restaurantId", lower(email)) WHERE (email IS NOT NULL)
@@ -1080,6 +1100,7 @@ $function$
 -- views
 
 -- sequences
+comanda.backups_id_seq bigint
 restaurante.order_number_seq bigint
 
 -- comments

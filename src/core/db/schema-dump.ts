@@ -82,14 +82,19 @@ const SECTIONS: Array<[title: string, sql: string]> = [
   ],
 ];
 
-export const DUMPED_SCHEMAS = ['restaurante'];
+// `comanda` holds what migrations add for the toolkit (backups, alert state); the runner's own
+// bookkeeping there (the schema itself and schema_migrations) exists before any migration and
+// stays after all are reverted, so it is left out.
+export const DUMPED_SCHEMAS = ['restaurante', 'comanda'];
+const RUNNER_BOOKKEEPING = (title: string, line: string) =>
+  (title === 'schemas' && line === 'comanda') || /\bcomanda\.schema_migrations\b/.test(line);
 
 export async function dumpSchema(db: Queryable, schemas: string[] = DUMPED_SCHEMAS): Promise<string> {
   const parts: string[] = ['-- Normalised dump of the Comanda schema; regenerate with `npm run schema:dump`.'];
   for (const [title, sql] of SECTIONS) {
     const params = sql.includes('$1') ? [schemas] : [];
     const { rows } = await db.query<{ line: string }>(sql, params);
-    const lines = rows.map((r) => r.line.trimEnd());
+    const lines = rows.map((r) => r.line.trimEnd()).filter((line) => !RUNNER_BOOKKEEPING(title, line));
     // Sorted here, bytewise, so the server's collation cannot change the order; columns keep
     // their table order, which is part of the schema.
     if (title !== 'columns') lines.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));

@@ -1,0 +1,2 @@
+-- Reverses 0008.
+DROP TABLE comanda.backups;
