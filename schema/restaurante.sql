@@ -13,6 +13,30 @@ restaurante."ReservationStatus" = ('PENDING', 'CONFIRMED', 'SEATED', 'COMPLETED'
 restaurante."StaffRole" = ('admin', 'kitchen', 'waiter')
 
 -- columns
+comanda.alert_deliveries.id bigint NOT NULL IDENTITY a
+comanda.alert_deliveries.event_id bigint NOT NULL
+comanda.alert_deliveries.channel text NOT NULL
+comanda.alert_deliveries.state text NOT NULL DEFAULT 'pending'::text
+comanda.alert_deliveries.attempts integer NOT NULL DEFAULT 0
+comanda.alert_deliveries.last_error text
+comanda.alert_deliveries.last_attempt_at timestamp with time zone
+comanda.alert_deliveries.delivered_at timestamp with time zone
+comanda.alert_events.id bigint NOT NULL IDENTITY a
+comanda.alert_events.at timestamp with time zone NOT NULL DEFAULT now()
+comanda.alert_events.job text NOT NULL
+comanda.alert_events."check" text NOT NULL
+comanda.alert_events.kind text NOT NULL
+comanda.alert_events.status text NOT NULL
+comanda.alert_events.previous text
+comanda.alert_events.summary text NOT NULL
+comanda.alert_events.payload jsonb NOT NULL
+comanda.alert_state."check" text NOT NULL
+comanda.alert_state.status text NOT NULL
+comanda.alert_state.since timestamp with time zone NOT NULL
+comanda.alert_state.summary text NOT NULL
+comanda.alert_state.notified_status text
+comanda.alert_state.notified_at timestamp with time zone
+comanda.alert_state.updated_at timestamp with time zone NOT NULL DEFAULT now()
 comanda.backups.id bigint NOT NULL DEFAULT nextval('comanda.backups_id_seq'::regclass)
 comanda.backups.file text NOT NULL
 comanda.backups.created_at timestamp with time zone NOT NULL
@@ -256,6 +280,19 @@ restaurante.turn_times.max_party integer NOT NULL
 restaurante.turn_times.minutes integer NOT NULL
 
 -- constraints
+comanda.alert_deliveries alert_deliveries_attempts_check CHECK (attempts >= 0)
+comanda.alert_deliveries alert_deliveries_channel_check CHECK (channel = ANY (ARRAY['slack'::text, 'webhook'::text, 'email'::text]))
+comanda.alert_deliveries alert_deliveries_event_id_channel_key UNIQUE (event_id, channel)
+comanda.alert_deliveries alert_deliveries_event_id_fkey FOREIGN KEY (event_id) REFERENCES comanda.alert_events(id) ON DELETE CASCADE
+comanda.alert_deliveries alert_deliveries_pkey PRIMARY KEY (id)
+comanda.alert_deliveries alert_deliveries_state_check CHECK (state = ANY (ARRAY['pending'::text, 'sent'::text, 'failed'::text, 'abandoned'::text]))
+comanda.alert_events alert_events_kind_check CHECK (kind = ANY (ARRAY['alert'::text, 'escalation'::text, 'reminder'::text, 'resolved'::text]))
+comanda.alert_events alert_events_pkey PRIMARY KEY (id)
+comanda.alert_events alert_events_previous_check CHECK (previous = ANY (ARRAY['ok'::text, 'warning'::text, 'critical'::text, 'unknown'::text]))
+comanda.alert_events alert_events_status_check CHECK (status = ANY (ARRAY['ok'::text, 'warning'::text, 'critical'::text, 'unknown'::text]))
+comanda.alert_state alert_state_notified_status_check CHECK (notified_status = ANY (ARRAY['ok'::text, 'warning'::text, 'critical'::text, 'unknown'::text]))
+comanda.alert_state alert_state_pkey PRIMARY KEY ("check")
+comanda.alert_state alert_state_status_check CHECK (status = ANY (ARRAY['ok'::text, 'warning'::text, 'critical'::text, 'unknown'::text]))
 comanda.backups backups_file_sha256_key UNIQUE (file, sha256)
 comanda.backups backups_pkey PRIMARY KEY (id)
 comanda.backups backups_sha256_check CHECK (sha256 ~ '^[0-9a-f]{64}$'::text)
@@ -392,6 +429,8 @@ restaurante.turn_times turn_times_minutes_check CHECK (minutes >= 15 AND minutes
 restaurante.turn_times turn_times_pkey PRIMARY KEY ("restaurantId", min_party)
 
 -- indexes
+CREATE INDEX alert_deliveries_undelivered ON comanda.alert_deliveries USING btree (id) WHERE (state = ANY (ARRAY['pending'::text, 'failed'::text]))
+CREATE INDEX alert_events_check_at ON comanda.alert_events USING btree ("check", at DESC)
 CREATE INDEX audit_log_subject ON restaurante.audit_log USING btree ("restaurantId", "subjectId", "createdAt")
 CREATE INDEX backups_verified_at ON comanda.backups USING btree (verified_at DESC) WHERE (verified_at IS NOT NULL)
 CREATE INDEX customer_consents_customer ON restaurante.customer_consents USING btree ("customerId", "recordedAt")
@@ -422,6 +461,10 @@ CREATE INDEX stock_movements_item_time ON restaurante.stock_movements USING btre
 CREATE INDEX stock_movements_order ON restaurante.stock_movements USING btree ("orderId") WHERE ("orderId" IS NOT NULL)
 CREATE INDEX table_session_tokens_session ON restaurante.table_session_tokens USING btree ("sessionId")
 CREATE UNIQUE INDEX "orders_orderNumber_key" ON restaurante.orders USING btree ("restaurantId", "orderNumber")
+CREATE UNIQUE INDEX alert_deliveries_event_id_channel_key ON comanda.alert_deliveries USING btree (event_id, channel)
+CREATE UNIQUE INDEX alert_deliveries_pkey ON comanda.alert_deliveries USING btree (id)
+CREATE UNIQUE INDEX alert_events_pkey ON comanda.alert_events USING btree (id)
+CREATE UNIQUE INDEX alert_state_pkey ON comanda.alert_state USING btree ("check")
 CREATE UNIQUE INDEX audit_log_pkey ON restaurante.audit_log USING btree (id)
 CREATE UNIQUE INDEX backups_file_sha256_key ON comanda.backups USING btree (file, sha256)
 CREATE UNIQUE INDEX backups_pkey ON comanda.backups USING btree (id)
@@ -1100,6 +1143,8 @@ $function$
 -- views
 
 -- sequences
+comanda.alert_deliveries_id_seq bigint
+comanda.alert_events_id_seq bigint
 comanda.backups_id_seq bigint
 restaurante.order_number_seq bigint
 
