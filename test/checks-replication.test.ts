@@ -10,7 +10,9 @@ import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCheck } from '../src/core/checks/check.js';
+import { runCheck, runChecks } from '../src/core/checks/check.js';
+import { allChecks, fullChecks } from '../src/core/checks/index.js';
+import { MigrationRunner } from '../src/core/migrations/runner.js';
 import { archiving, replicationLag, replicationSlots } from '../src/core/checks/replication.js';
 import { Database } from '../src/core/db/database.js';
 import { freePort, startEmbeddedPostgres, type EmbeddedPostgres } from '../src/embedded/postgres.js';
@@ -63,6 +65,12 @@ beforeAll(async () => {
     // archive_command is set with ALTER SYSTEM in the test: a -c option would override it.
     settings: { archive_mode: 'on', wal_level: 'replica', max_wal_senders: '5' },
   });
+  // The standby replays the primary's schema and data: the whole toolkit can run there.
+  await new MigrationRunner({ connectionString: primary.url }).up();
+  const setup = new pg.Client({ connectionString: primary.url });
+  await setup.connect();
+  await setup.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  await setup.end();
   const standbyDir = path.join(root, 'standby');
   if (owner.uid !== undefined) await chown(root, owner.uid, owner.gid!);
   const base = spawnSync('pg_basebackup', ['-D', standbyDir, '-R', '-X', 'stream', '-c', 'fast', '-d', primary.adminUrl.replace(/\/postgres$/, '/')], {
@@ -73,7 +81,7 @@ beforeAll(async () => {
   const port = await freePort();
   standbyProcess = spawn(
     postgresBinary,
-    ['-D', standbyDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'archive_mode=off', '-c', 'hot_standby=on'],
+    ['-D', standbyDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'archive_mode=off', '-c', 'hot_standby=on', '-c', 'shared_preload_libraries=pg_stat_statements'],
     { stdio: 'ignore', ...owner },
   );
   standbyUrl = primary.url.replace(/:\d+\//, `:${port}/`);
@@ -202,4 +210,14 @@ describe('archiving', () => {
     const standbyView = await runCheck(standbyDb, archiving);
     expect(standbyView).toMatchObject({ status: 'ok', summary: expect.stringContaining('archiving is off') as unknown });
   }, 120_000);
+});
+
+describe('the toolkit on a standby', () => {
+  it('runs every check read-only on a hot standby, none unknown', async () => {
+    await waitFor('the schema on the standby', async () =>
+      (await standbyDb.query<{ t: string | null }>(`SELECT to_regclass('restaurante.orders')::text AS t`)).rows[0]?.t ? true : undefined,
+    );
+    const results = await runChecks(standbyDb, [...allChecks, ...Object.values(fullChecks)]);
+    expect(results.filter((r) => r.status === 'unknown').map((r) => `${r.name}: ${r.summary}`)).toEqual([]);
+  });
 });

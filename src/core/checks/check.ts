@@ -38,6 +38,19 @@ export interface Check {
   run(tx: Tx, thresholds: Thresholds): Promise<CheckOutcome>;
 }
 
+/**
+ * Prefixed to every statement a check sends, so pg_stat_statements (which keeps a statement's
+ * first text, comments included) can tell the toolkit's own queries from the workload.
+ */
+export const TOOLKIT_TAG = '/* comanda:toolkit */ ';
+
+/** A transaction whose statements carry TOOLKIT_TAG. */
+function tagged(tx: Tx): Tx {
+  const query = (text: unknown, ...rest: unknown[]) =>
+    (tx.query as (...args: unknown[]) => unknown)(typeof text === 'string' ? TOOLKIT_TAG + text : text, ...rest);
+  return { query: query as Tx['query'] };
+}
+
 /** Numbers from the catalog arrive as strings (bigint, numeric) or null. */
 export const num = (v: unknown): number => Number(v ?? 0);
 
@@ -57,7 +70,7 @@ export async function runCheck(db: Database, check: Check, overrides: Partial<Th
   const thresholds = { ...check.defaults, ...overrides };
   const started = performance.now();
   try {
-    const outcome = await db.transaction((tx) => check.run(tx, thresholds), { readOnly: true, statementTimeoutMs: check.timeoutMs ?? 5_000, lockTimeoutMs: 1_000 });
+    const outcome = await db.transaction((tx) => check.run(tagged(tx), thresholds), { readOnly: true, statementTimeoutMs: check.timeoutMs ?? 5_000, lockTimeoutMs: 1_000 });
     return {
       name: check.name,
       ...outcome,

@@ -1,6 +1,23 @@
 // Health checks of the server and this database (roadmap §1.1, §1.4, §4.1).
 import type { Check } from './check.js';
-import { grade, num } from './check.js';
+import { grade, num, TOOLKIT_TAG } from './check.js';
+
+/** Statements that are not the application's workload: DDL, maintenance, transaction control, settings. */
+const NOT_WORKLOAD =
+  '^\\s*(create|alter|drop|vacuum|analyze|reindex|cluster|grant|revoke|comment|truncate|set|reset|begin|start|commit|rollback|savepoint|release|show|explain|listen|unlisten|notify|lock|discard|deallocate|prepare|checkpoint|copy|refresh|security|load)\\y';
+
+/**
+ * The application's statements in pg_stat_statements: this database's, not the toolkit's own
+ * (tagged, see TOOLKIT_TAG), not DDL, maintenance or transaction control, whose times say nothing
+ * about the workload. Shared by the pg-stat-statements check and /metrics.
+ */
+export const WORKLOAD = {
+  where: `dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE $1 || '%' AND query !~* $2`,
+  params: [TOOLKIT_TAG, NOT_WORKLOAD],
+  get meanSql() {
+    return `SELECT sum(total_exec_time) / nullif(sum(calls), 0) AS mean, sum(calls) AS calls FROM pg_stat_statements WHERE ${this.where}`;
+  },
+};
 
 
 export const connections: Check = {
@@ -215,17 +232,25 @@ export const statStatements: Check = {
     if (!state[0].installed) {
       return { status: 'unknown', summary: 'pg_stat_statements is not installed in this database', rows: [], advice: 'run CREATE EXTENSION pg_stat_statements as a superuser in this database' };
     }
-    const { rows } = await tx.query<{ mean: string | null; calls: string | null }>(
-      `SELECT sum(total_exec_time) / nullif(sum(calls), 0) AS mean, sum(calls) AS calls
-         FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    const own = WORKLOAD.where;
+    const { rows } = await tx.query<{ mean: string | null; calls: string | null }>(WORKLOAD.meanSql, WORKLOAD.params);
+    const { rows: top } = await tx.query<{ by: string; query: string; calls: string; meanMs: string; totalMs: string; rows: string }>(
+      `(SELECT 'mean' AS by, left(regexp_replace(query, '\\s+', ' ', 'g'), 200) AS query, calls, round(mean_exec_time::numeric, 2) AS "meanMs",
+               round(total_exec_time::numeric, 1) AS "totalMs", rows
+          FROM pg_stat_statements WHERE ${own} ORDER BY mean_exec_time DESC LIMIT 5)
+       UNION ALL
+       (SELECT 'total', left(regexp_replace(query, '\\s+', ' ', 'g'), 200), calls, round(mean_exec_time::numeric, 2),
+               round(total_exec_time::numeric, 1), rows
+          FROM pg_stat_statements WHERE ${own} ORDER BY total_exec_time DESC LIMIT 5)`,
+      WORKLOAD.params,
     );
     const mean = Math.round(num(rows[0]?.mean) * 10) / 10;
     const status = grade(mean, t);
     return {
       status,
-      summary: `mean statement time ${mean} ms over ${num(rows[0]?.calls)} calls`,
-      rows: [{ meanMs: mean, calls: num(rows[0]?.calls) }],
-      advice: 'look at the top statements by mean and total time (pg_stat_statements) and EXPLAIN them',
+      summary: `mean statement time ${mean} ms over ${num(rows[0]?.calls)} calls${top[0] ? `; slowest on average ${num(top[0].meanMs)} ms` : ''}`,
+      rows: top.map((r) => ({ by: r.by, query: r.query, calls: num(r.calls), meanMs: num(r.meanMs), totalMs: num(r.totalMs), rows: num(r.rows) })),
+      advice: 'EXPLAIN the statements at the top (comanda explain "…"): by mean they are slow, by total they cost the most; index what they filter on',
     };
   },
 };

@@ -3,7 +3,8 @@
 // each optional source (pg_stat_statements, the backups table) in a statement of its own, so its
 // absence leaves that value out instead of failing the rest.
 import type { Database } from '../db/database.js';
-import { num } from '../checks/check.js';
+import { num, TOOLKIT_TAG } from '../checks/check.js';
+import { WORKLOAD } from '../checks/health.js';
 
 export interface DatabaseMetrics {
   /** Client backends on the whole server, and max_connections. */
@@ -36,6 +37,7 @@ const options = { readOnly: true, statementTimeoutMs: 2_000, lockTimeoutMs: 500 
 
 export async function collectDatabaseMetrics(db: Database): Promise<DatabaseMetrics> {
   const { rows } = await db.query<Record<string, unknown>>(
+    TOOLKIT_TAG +
     `SELECT (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend') AS connections,
             current_setting('max_connections')::int AS max_connections,
             (SELECT count(*) FROM pg_stat_activity
@@ -103,14 +105,10 @@ export async function collectDatabaseMetrics(db: Database): Promise<DatabaseMetr
     metrics.statStatementsUnavailable = 'the pg_stat_statements extension is not installed in this database';
   } else {
     try {
-      const { rows: pss } = await db.query<{ mean_ms: string | null }>(
-        `SELECT sum(total_exec_time) / nullif(sum(calls), 0) AS mean_ms
-           FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-        [],
-        options,
-      );
+      // The same statements the pg-stat-statements check grades: the workload, not the toolkit.
+      const { rows: pss } = await db.query<{ mean: string | null }>(TOOLKIT_TAG + WORKLOAD.meanSql, WORKLOAD.params, options);
       // No statements recorded yet (just reset) is a mean of 0, not an absent metric.
-      metrics.meanQuerySeconds = num(pss[0]?.mean_ms) / 1000;
+      metrics.meanQuerySeconds = num(pss[0]?.mean) / 1000;
     } catch (err) {
       // Installed but not preloaded ("must be loaded via shared_preload_libraries"), or not readable.
       metrics.statStatementsUnavailable = err instanceof Error ? err.message : String(err);
@@ -120,6 +118,7 @@ export async function collectDatabaseMetrics(db: Database): Promise<DatabaseMetr
   if (r.backups_table === true) {
     try {
       const { rows: backups } = await db.query<{ age: string | null }>(
+        TOOLKIT_TAG +
         `SELECT extract(epoch FROM now() - max(verified_at)) AS age FROM comanda.backups WHERE verified_at IS NOT NULL`,
         [],
         options,
