@@ -9,5 +9,8 @@ psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \
 ALTER ROLE comanda_owner PASSWORD :'owner';
 ALTER ROLE comanda_app PASSWORD :'app';
 ALTER ROLE comanda_monitor PASSWORD :'monitor';
+-- The monitor service runs as the owner (alert state, backup records, pg_dump) and reads
+-- other sessions' activity and statistics like the toolkit's role.
+GRANT pg_monitor TO comanda_owner;
 CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
 SQL
