@@ -196,6 +196,8 @@ async function paced(name: string, rate: number, duration: number): Promise<RunR
   const interval = 1000 / rate;
   const start = performance.now();
   const inFlight: Array<Promise<void>> = [];
+  // BENCH_TRACE=1: the slowest requests with their wall-clock time, to line up with postgres.log.
+  const slowest: Array<{ at: number; ms: number }> = [];
   for (let i = 0; i < total; i++) {
     const scheduled = start + i * interval;
     const wait = scheduled - performance.now();
@@ -212,6 +214,7 @@ async function paced(name: string, rate: number, duration: number): Promise<RunR
         .then(async (res) => {
           await res.body.text();
           latencies.push(performance.now() - scheduled);
+          if (process.env.BENCH_TRACE) slowest.push({ at: Date.now(), ms: Math.round(performance.now() - scheduled) });
           byStatus[res.statusCode] = (byStatus[res.statusCode] ?? 0) + 1;
         })
         .catch(() => {
@@ -221,6 +224,10 @@ async function paced(name: string, rate: number, duration: number): Promise<RunR
   }
   await Promise.all(inFlight);
   await pool.close();
+  if (process.env.BENCH_TRACE) {
+    const top = slowest.sort((a, b) => b.ms - a.ms).slice(0, 10);
+    console.error(`${name}, slowest answers: ${top.map((r) => `${r.ms} ms at ${new Date(r.at).toISOString().slice(11, 23)}`).join(', ')}`);
+  }
   latencies.sort((a, b) => a - b);
   return {
     name,

@@ -48,6 +48,7 @@ export const envSchema = z.object({
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_DIRECT_URL: postgresUrl.optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
+  DATABASE_POOL_MIN: z.coerce.number().int().min(0).max(500).optional(),
   DATABASE_STATEMENT_TIMEOUT_MS: milliseconds(5_000),
   DATABASE_LOCK_TIMEOUT_MS: milliseconds(2_000),
   DATABASE_CONNECT_TIMEOUT_MS: milliseconds(5_000, 60_000),
@@ -133,7 +134,8 @@ export interface Config {
   databaseUrl: string | undefined;
   /** For migrations, LISTEN and backups, where DATABASE_URL points at a transaction-mode pooler. */
   databaseDirectUrl: string | undefined;
-  pool: { size: number; connectTimeoutMs: number };
+  /** min: connections opened at start and kept when idle (new backends start with cold caches). */
+  pool: { size: number; min: number; connectTimeoutMs: number };
   timeouts: { statementMs: number; lockMs: number; migrationLockMs: number };
   migrateOnStart: boolean;
   seedDemo: boolean;
@@ -226,10 +228,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.DATABASE_DIRECT_URL && !e.DATABASE_URL) {
     throw new ConfigError(['DATABASE_DIRECT_URL: is set but DATABASE_URL is not; set both, or neither for the embedded database']);
   }
+  if (e.DATABASE_POOL_MIN !== undefined && e.DATABASE_POOL_MIN > e.DATABASE_POOL_SIZE) {
+    throw new ConfigError([`DATABASE_POOL_MIN: must not exceed DATABASE_POOL_SIZE (${e.DATABASE_POOL_SIZE})`]);
+  }
   return {
     databaseUrl: e.DATABASE_URL,
     databaseDirectUrl: e.DATABASE_DIRECT_URL ?? e.DATABASE_URL,
-    pool: { size: e.DATABASE_POOL_SIZE, connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS },
+    pool: { size: e.DATABASE_POOL_SIZE, min: e.DATABASE_POOL_MIN ?? e.DATABASE_POOL_SIZE, connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS },
     timeouts: {
       statementMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
       lockMs: e.DATABASE_LOCK_TIMEOUT_MS,

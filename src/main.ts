@@ -111,6 +111,7 @@ async function main(config: Config): Promise<void> {
     database: {
       connectionString: databaseUrl,
       poolSize: config.pool.size,
+      minConnections: config.pool.min,
       connectTimeoutMs: config.pool.connectTimeoutMs,
       statementTimeoutMs: config.timeouts.statementMs,
       lockTimeoutMs: config.timeouts.lockMs,
@@ -123,6 +124,7 @@ async function main(config: Config): Promise<void> {
     log: (message) => say(`migrations: ${message}`),
   });
   const db = (running.db = boot.db);
+  await db.warm();
   if (boot.statStatements.advice) say(`pg_stat_statements is not usable: ${boot.statStatements.advice}`);
   if (boot.seeded) say(`seeded the demo restaurant ${DEMO_RESTAURANT_ID}`);
 

@@ -52,6 +52,12 @@ describe('configuration', () => {
     expect(text).toContain('postgres://');
   });
 
+  it('keeps the whole pool warm by default, and refuses a minimum above the size', () => {
+    expect(loadConfig({}).pool).toMatchObject({ size: 10, min: 10 });
+    expect(loadConfig({ DATABASE_POOL_SIZE: '4', DATABASE_POOL_MIN: '0' }).pool).toMatchObject({ size: 4, min: 0 });
+    expect(problemsOf({ DATABASE_POOL_SIZE: '4', DATABASE_POOL_MIN: '5' })[0]).toBe('DATABASE_POOL_MIN: must not exceed DATABASE_POOL_SIZE (4)');
+  });
+
   it('refuses DATABASE_DIRECT_URL without DATABASE_URL', () => {
     expect(problemsOf({ DATABASE_DIRECT_URL: 'postgres://x@y/z' })[0]).toMatch(/^DATABASE_DIRECT_URL: .*set both/);
   });

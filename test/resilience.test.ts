@@ -58,6 +58,20 @@ const order = () =>
   });
 
 describe('when the database is in trouble', () => {
+  it('a warm pool opens its minimum of connections up front, idle and ready', async () => {
+    const warm = new Database({ connectionString: cluster.url, poolSize: 4, minConnections: 3, applicationName: 'comanda-warm-test' });
+    const open = async () =>
+      Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'comanda-warm-test'`)).rows[0]!.n);
+    try {
+      expect(await open()).toBe(0);
+      await warm.warm();
+      expect(await open()).toBe(3);
+      expect(warm.pool.idleCount).toBe(3);
+    } finally {
+      await warm.close();
+    }
+  });
+
   it('a saturated pool answers 503 DATABASE_UNAVAILABLE within the connect timeout, then serves again', async () => {
     // Hold every pooled connection in a transaction.
     const held = await Promise.all(Array.from({ length: 4 }, () => db.pool.connect()));

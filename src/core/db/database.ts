@@ -21,6 +21,8 @@ export interface TransactionOptions {
 export interface DatabaseOptions {
   connectionString: string;
   poolSize?: number;
+  /** Connections kept open when idle (pg-pool `min`; default 0), opened up front by warm(). */
+  minConnections?: number;
   connectTimeoutMs?: number;
   statementTimeoutMs?: number;
   lockTimeoutMs?: number;
@@ -55,6 +57,7 @@ export class Database {
     this.pool = new pg.Pool({
       connectionString: options.connectionString,
       max: options.poolSize ?? 10,
+      min: options.minConnections ?? 0,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
       idleTimeoutMillis: 30_000,
       application_name: options.applicationName ?? 'comanda',
@@ -67,6 +70,13 @@ export class Database {
     // transaction would otherwise crash the process. The statement in flight (or the next one)
     // fails with the error, and the broken client is not returned to the pool.
     this.pool.on('connect', (client) => client.on('error', onIdleError));
+  }
+
+  /** Opens the pool's minimum of connections now, all at once, rather than on the first burst. */
+  async warm(): Promise<void> {
+    const count = this.pool.options.min ?? 0;
+    const clients = await Promise.all(Array.from({ length: count }, () => this.pool.connect()));
+    for (const client of clients) client.release();
   }
 
   /** Runs `fn` in a transaction with per-transaction timeouts; commits, or rolls back on error. */
