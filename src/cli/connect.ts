@@ -35,16 +35,21 @@ export async function resolveTarget(): Promise<Target> {
   return { config, url: info.databaseUrl, directUrl: info.databaseUrl };
 }
 
-export async function withDatabase<T>(fn: (db: Database, target: Target) => Promise<T>): Promise<T> {
-  const target = await resolveTarget();
-  const db = new Database({
+/** The CLI's small pool on the target, named so that pg_stat_activity tells its sessions apart. */
+export function openDatabase(target: Target, applicationName = 'comanda-cli'): Database {
+  return new Database({
     connectionString: target.url,
     poolSize: 2,
     connectTimeoutMs: target.config.pool.connectTimeoutMs,
     statementTimeoutMs: target.config.timeouts.statementMs,
     lockTimeoutMs: target.config.timeouts.lockMs,
-    applicationName: 'comanda-cli',
+    applicationName,
   });
+}
+
+export async function withDatabase<T>(fn: (db: Database, target: Target) => Promise<T>): Promise<T> {
+  const target = await resolveTarget();
+  const db = openDatabase(target);
   try {
     return await fn(db, target);
   } finally {

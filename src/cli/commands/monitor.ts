@@ -3,10 +3,9 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.js';
 import { thresholdsFile, ThresholdsFileError } from '../../core/checks/thresholds.js';
-import { Database } from '../../core/db/database.js';
 import { backupJobOutcome } from '../../core/backup/index.js';
 import { monitorFromConfig, monitorStatus, type JobReport, type LogEntry } from '../../core/monitor/index.js';
-import { CliError, resolveTarget, withDatabase } from '../connect.js';
+import { CliError, openDatabase, resolveTarget, withDatabase } from '../connect.js';
 import { printJson, printTable } from '../output.js';
 
 
@@ -41,15 +40,7 @@ function printReport(report: JobReport): void {
 
 async function openMonitor(log: (entry: LogEntry) => void) {
   const target = await resolveTarget();
-  const db = new Database({
-    connectionString: target.url,
-    poolSize: 2,
-    connectTimeoutMs: target.config.pool.connectTimeoutMs,
-    statementTimeoutMs: target.config.timeouts.statementMs,
-    lockTimeoutMs: target.config.timeouts.lockMs,
-    applicationName: 'comanda-monitor',
-    onIdleError: () => undefined,
-  });
+  const db = openDatabase(target, 'comanda-monitor');
   try {
     const thresholds = await thresholdsFile(target.config.checksFile).catch((err: unknown) => {
       throw err instanceof ThresholdsFileError ? new CliError(`COMANDA_CHECKS_FILE: ${err.message}`, 2) : err;
