@@ -25,7 +25,7 @@ import { purgeExpiredIdempotencyKeys } from './core/idempotency.js';
 import { EmailWorker, fileTransport, smtpTransport } from './core/email/outbox.js';
 import { queueReminders } from './core/reservations/reservations.js';
 import { applyRetention } from './core/customers/gdpr.js';
-import { thresholdsFile, ThresholdsFileError } from './core/checks/thresholds.js';
+import { thresholdsFile } from './core/checks/thresholds.js';
 import path from 'node:path';
 
 const say = (message: string) => process.stdout.write(`comanda: ${message}\n`);
@@ -54,6 +54,8 @@ let embedded: EmbeddedPostgres | undefined;
 
 async function main(config: Config): Promise<void> {
   const started = Date.now();
+  // Read before anything starts: a bad thresholds file is a configuration error (exit 2).
+  const checkThresholds = await thresholdsFile(config.checksFile);
   let databaseUrl = config.databaseUrl;
   let secret = config.secret ?? '';
   let directUrl = config.databaseDirectUrl;
@@ -142,9 +144,7 @@ async function main(config: Config): Promise<void> {
     // /metrics grades the checks with the same thresholds file as the doctor and the monitor.
     metrics: {
       ...config.metrics,
-      thresholds: await thresholdsFile(config.checksFile).catch((err: unknown) => {
-        throw err instanceof ThresholdsFileError ? new ConfigError([`COMANDA_CHECKS_FILE: ${err.message}`]) : err;
-      }),
+      thresholds: checkThresholds,
     },
   }));
   // Menu changes made by any instance reach this one at once (the cache re-checks versions

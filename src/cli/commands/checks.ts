@@ -31,10 +31,10 @@ const number = (value: string, flag: string): number => {
   return n;
 };
 
-/** Thresholds from --config, else COMANDA_CHECKS_FILE, else none; a bad file is exit 3 (unknown). */
+/** Thresholds from --config, else COMANDA_CHECKS_FILE, else none; a bad file is exit 3 (unknown), as plugins do. */
 async function thresholdsFrom(file: string | undefined): Promise<ThresholdOverrides> {
   try {
-    return await thresholdsFile(file ?? loadConfig().checksFile);
+    return await (file ? thresholdsFile(file, '--config') : thresholdsFile(loadConfig().checksFile));
   } catch (err) {
     if (err instanceof ThresholdsFileError) throw new CliError(err.message, 3);
     throw err;

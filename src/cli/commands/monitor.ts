@@ -2,7 +2,7 @@
 // and on-demand runs (monitoring-plugin exit codes), and `status` (alert states, deliveries).
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.js';
-import { thresholdsFile, ThresholdsFileError } from '../../core/checks/thresholds.js';
+import { thresholdsFile } from '../../core/checks/thresholds.js';
 import { backupJobOutcome } from '../../core/backup/index.js';
 import { monitorFromConfig, monitorStatus, type JobReport, type LogEntry } from '../../core/monitor/index.js';
 import { CliError, openDatabase, resolveTarget, withDatabase } from '../connect.js';
@@ -42,9 +42,7 @@ async function openMonitor(log: (entry: LogEntry) => void) {
   const target = await resolveTarget();
   const db = openDatabase(target, 'comanda-monitor');
   try {
-    const thresholds = await thresholdsFile(target.config.checksFile).catch((err: unknown) => {
-      throw err instanceof ThresholdsFileError ? new CliError(`COMANDA_CHECKS_FILE: ${err.message}`, 2) : err;
-    });
+    const thresholds = await thresholdsFile(target.config.checksFile);
     const monitor = monitorFromConfig(target.config, { db, directUrl: target.directUrl, databaseUrl: target.url, thresholds, backup: () => backupJobOutcome({ url: target.directUrl, settings: target.config.backup }), log });
     return { monitor, db };
   } catch (err) {

@@ -11,12 +11,11 @@ const NOT_WORKLOAD =
  * (tagged, see TOOLKIT_TAG), not DDL, maintenance or transaction control, whose times say nothing
  * about the workload. Shared by the pg-stat-statements check and /metrics.
  */
+const WORKLOAD_WHERE = `dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE $1 || '%' AND query !~* $2`;
 export const WORKLOAD = {
-  where: `dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE $1 || '%' AND query !~* $2`,
+  where: WORKLOAD_WHERE,
   params: [TOOLKIT_TAG, NOT_WORKLOAD],
-  get meanSql() {
-    return `SELECT sum(total_exec_time) / nullif(sum(calls), 0) AS mean, sum(calls) AS calls FROM pg_stat_statements WHERE ${this.where}`;
-  },
+  meanSql: `SELECT sum(total_exec_time) / nullif(sum(calls), 0) AS mean, sum(calls) AS calls FROM pg_stat_statements WHERE ${WORKLOAD_WHERE}`,
 };
 
 

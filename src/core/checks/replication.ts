@@ -4,6 +4,14 @@
 import type { Check } from './check.js';
 import { grade, num } from './check.js';
 
+/**
+ * Seconds a standby's replay trails what it received. The roadmap's now() -
+ * pg_last_xact_replay_timestamp() grows while the primary is idle: a standby that has replayed all
+ * it received is not behind, whatever the clock says. Shared with /metrics.
+ */
+export const STANDBY_LAG_SECONDS = `CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0
+            ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0) END`;
+
 export const replicationLag: Check = {
   name: 'replication-lag',
   description:
@@ -13,13 +21,10 @@ export const replicationLag: Check = {
   async run(tx, t) {
     const { rows: mode } = await tx.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby');
     if (mode[0]?.standby) {
-      // The roadmap's now() - pg_last_xact_replay_timestamp() grows while the primary is idle:
-      // a standby that has replayed all it received is not behind, whatever the clock says.
       const { rows } = await tx.query<{ received: string | null; replayed: string | null; bytes: string | null; seconds: string | null; receiving: boolean }>(
         `SELECT pg_last_wal_receive_lsn()::text AS received, pg_last_wal_replay_lsn()::text AS replayed,
                 pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()) AS bytes,
-                CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
-                     ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END AS seconds,
+                ${STANDBY_LAG_SECONDS} AS seconds,
                 EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming') AS receiving`,
       );
       const r = rows[0]!;

@@ -4,32 +4,37 @@
 // Unknown check names and non-numbers are refused with the path of the problem, never ignored.
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import type { Check, Thresholds } from './check.js';
+import { ConfigError } from '../../config.js';
+import type { Thresholds } from './check.js';
 import { allChecks, fullChecks } from './index.js';
 
-export class ThresholdsFileError extends Error {
-  constructor(message: string) {
-    super(message);
+/** A configuration error (start-up and the CLI report it as one, exit 2) naming where the file came from. */
+export class ThresholdsFileError extends ConfigError {
+  constructor(source: string, problem: string) {
+    super([`${source}: ${problem}`]);
     this.name = 'ThresholdsFileError';
   }
 }
 
 export type ThresholdOverrides = Record<string, Partial<Thresholds>>;
 
-export async function loadThresholds(file: string, checks: Check[]): Promise<ThresholdOverrides> {
+/** The thresholds of COMANDA_CHECKS_FILE (or a --config path: `source`) for every check; none when unset. */
+export async function thresholdsFile(file: string | undefined, source = 'COMANDA_CHECKS_FILE'): Promise<ThresholdOverrides> {
+  if (!file) return {};
+  const fail = (problem: string) => new ThresholdsFileError(source, problem);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new ThresholdsFileError(`cannot read the thresholds file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw fail(`cannot read the thresholds file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new ThresholdsFileError(`the thresholds file ${file} is not JSON: ${(err as Error).message}`);
+    throw fail(`the thresholds file ${file} is not JSON: ${(err as Error).message}`);
   }
-  const names = new Set(checks.map((c) => c.name));
+  const names = new Set([...allChecks, ...Object.values(fullChecks)].map((c) => c.name));
   const schema = z.strictObject({
     thresholds: z.record(z.string(), z.strictObject({ warning: z.number().optional(), critical: z.number().optional() })),
   });
@@ -41,12 +46,8 @@ export async function loadThresholds(file: string, checks: Check[]): Promise<Thr
     }
   }
   if (!parsed.success || problems.length) {
-    throw new ThresholdsFileError(`the thresholds file ${file} is not valid:\n  ${problems.join('\n  ')}`);
+    throw fail(`the thresholds file ${file} is not valid:\n  ${problems.join('\n  ')}`);
   }
   return parsed.data.thresholds;
 }
 
-/** The thresholds of COMANDA_CHECKS_FILE (or a --config path) for every check; none when unset. */
-export async function thresholdsFile(file: string | undefined): Promise<ThresholdOverrides> {
-  return file ? loadThresholds(file, [...allChecks, ...Object.values(fullChecks)]) : {};
-}

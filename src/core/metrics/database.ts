@@ -5,6 +5,7 @@
 import type { Database } from '../db/database.js';
 import { num, TOOLKIT_TAG } from '../checks/check.js';
 import { WORKLOAD } from '../checks/health.js';
+import { STANDBY_LAG_SECONDS } from '../checks/replication.js';
 
 export interface DatabaseMetrics {
   /** Client backends on the whole server, and max_connections. */
@@ -56,11 +57,8 @@ export async function collectDatabaseMetrics(db: Database): Promise<DatabaseMetr
                  THEN coalesce(pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()), 0)
                  ELSE coalesce((SELECT max(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)) FROM pg_stat_replication), 0)
             END AS lag_bytes,
-            -- Not the roadmap's now() - pg_last_xact_replay_timestamp() alone: that grows while an
-            -- idle primary sends nothing. A standby that has replayed all it received is caught up.
             CASE WHEN pg_is_in_recovery()
-                 THEN CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0
-                           ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0) END
+                 THEN ${STANDBY_LAG_SECONDS}
                  ELSE coalesce((SELECT max(extract(epoch FROM replay_lag)) FROM pg_stat_replication), 0)
             END AS lag_seconds,
             e.pending, e.retrying, e.failed, e.oldest_pending,
