@@ -13,6 +13,16 @@ restaurante."ReservationStatus" = ('PENDING', 'CONFIRMED', 'SEATED', 'COMPLETED'
 restaurante."StaffRole" = ('admin', 'kitchen', 'waiter')
 
 -- columns
+comanda.actions_log.id bigint NOT NULL IDENTITY a
+comanda.actions_log.at timestamp with time zone NOT NULL DEFAULT now()
+comanda.actions_log.action text NOT NULL
+comanda.actions_log.status text NOT NULL
+comanda.actions_log.summary text NOT NULL
+comanda.actions_log.sql text[] NOT NULL DEFAULT '{}'::text[]
+comanda.actions_log.targets jsonb NOT NULL DEFAULT '[]'::jsonb
+comanda.actions_log.db_role text NOT NULL DEFAULT CURRENT_USER
+comanda.actions_log.os_user text
+comanda.actions_log.duration_ms integer NOT NULL
 comanda.alert_deliveries.id bigint NOT NULL IDENTITY a
 comanda.alert_deliveries.event_id bigint NOT NULL
 comanda.alert_deliveries.channel text NOT NULL
@@ -280,6 +290,9 @@ restaurante.turn_times.max_party integer NOT NULL
 restaurante.turn_times.minutes integer NOT NULL
 
 -- constraints
+comanda.actions_log actions_log_duration_ms_check CHECK (duration_ms >= 0)
+comanda.actions_log actions_log_pkey PRIMARY KEY (id)
+comanda.actions_log actions_log_status_check CHECK (status = ANY (ARRAY['done'::text, 'partial'::text, 'failed'::text, 'nothing-to-do'::text]))
 comanda.alert_deliveries alert_deliveries_attempts_check CHECK (attempts >= 0)
 comanda.alert_deliveries alert_deliveries_channel_check CHECK (channel = ANY (ARRAY['slack'::text, 'webhook'::text, 'email'::text]))
 comanda.alert_deliveries alert_deliveries_event_id_channel_key UNIQUE (event_id, channel)
@@ -429,6 +442,7 @@ restaurante.turn_times turn_times_minutes_check CHECK (minutes >= 15 AND minutes
 restaurante.turn_times turn_times_pkey PRIMARY KEY ("restaurantId", min_party)
 
 -- indexes
+CREATE INDEX actions_log_at ON comanda.actions_log USING btree (at DESC)
 CREATE INDEX alert_deliveries_undelivered ON comanda.alert_deliveries USING btree (id) WHERE (state = ANY (ARRAY['pending'::text, 'failed'::text]))
 CREATE INDEX alert_events_check_at ON comanda.alert_events USING btree ("check", at DESC)
 CREATE INDEX audit_log_subject ON restaurante.audit_log USING btree ("restaurantId", "subjectId", "createdAt")
@@ -461,6 +475,7 @@ CREATE INDEX stock_movements_item_time ON restaurante.stock_movements USING btre
 CREATE INDEX stock_movements_order ON restaurante.stock_movements USING btree ("orderId") WHERE ("orderId" IS NOT NULL)
 CREATE INDEX table_session_tokens_session ON restaurante.table_session_tokens USING btree ("sessionId")
 CREATE UNIQUE INDEX "orders_orderNumber_key" ON restaurante.orders USING btree ("restaurantId", "orderNumber")
+CREATE UNIQUE INDEX actions_log_pkey ON comanda.actions_log USING btree (id)
 CREATE UNIQUE INDEX alert_deliveries_event_id_channel_key ON comanda.alert_deliveries USING btree (event_id, channel)
 CREATE UNIQUE INDEX alert_deliveries_pkey ON comanda.alert_deliveries USING btree (id)
 CREATE UNIQUE INDEX alert_events_pkey ON comanda.alert_events USING btree (id)
@@ -1143,6 +1158,7 @@ $function$
 -- views
 
 -- sequences
+comanda.actions_log_id_seq bigint
 comanda.alert_deliveries_id_seq bigint
 comanda.alert_events_id_seq bigint
 comanda.backups_id_seq bigint

@@ -7,6 +7,7 @@
 // without --yes.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { userInfo } from 'node:os';
 import { describe, expect, inject, it } from 'vitest';
 import { withSession, type Session } from '../src/core/actions/action.js';
 import { planReindexInvalid } from '../src/core/actions/reindex.js';
@@ -35,6 +36,10 @@ function cli(args: string[]): Promise<{ status: number | null; stdout: string; s
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
+}
+
+async function logged(): Promise<number> {
+  return (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM comanda.actions_log')).rows[0]!.n;
 }
 
 async function deadRows(table: string): Promise<number> {
@@ -79,6 +84,7 @@ describe('vacuum', () => {
 
   it('the CLI refuses without --yes when there is no terminal, and runs and logs with it', async () => {
     await makeDeadRows(50);
+    const before = await logged();
     const refused = await cli(['vacuum', 'qr_scans']);
     expect(refused.status).toBe(2);
     expect(refused.stdout).toContain('VACUUM "restaurante"."qr_scans";');
@@ -96,6 +102,40 @@ describe('vacuum', () => {
     expect(JSON.parse(done.stdout)).toMatchObject({ action: 'vacuum', status: 'done', sql: ['VACUUM (ANALYZE) "restaurante"."qr_scans"'] });
     expect(done.stderr).toMatch(/^comanda: \S+ action=vacuum status=done database=\S+ role=\S+ os_user=\S+ duration_ms=\d+ sql="VACUUM \(ANALYZE\)/m);
     expect(await deadRows('qr_scans')).toBe(0);
+
+    // Refusals changed nothing and are not recorded; what ran is, with who ran it.
+    expect(await logged()).toBe(before + 1);
+    const listed = await cli(['actions', '--json', '--limit', '1']);
+    expect(listed.status).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual({
+      actions: [
+        expect.objectContaining({
+          action: 'vacuum',
+          status: 'done',
+          sql: ['VACUUM (ANALYZE) "restaurante"."qr_scans"'],
+          targets: [expect.objectContaining({ table: '"restaurante"."qr_scans"' })],
+          dbRole: (await db.query<{ r: string }>('SELECT current_user AS r')).rows[0]!.r,
+          osUser: userInfo().username,
+        }),
+      ],
+    });
+    const table = await cli(['actions']);
+    expect(table.stdout).toMatch(/vacuum\s+done/);
+    expect((await cli(['actions', '--limit', '0'])).stderr).toContain('--limit: "0" is not a positive whole number');
+    expect((await cli(['actions', '--action', 'drop'])).stderr).toContain('use vacuum, terminate or reindex');
+
+    // An action that cannot be recorded has still run: a warning, exit 0.
+    await db.query('ALTER TABLE comanda.actions_log RENAME TO actions_log_away');
+    try {
+      await makeDeadRows(10);
+      const unrecorded = await cli(['vacuum', 'qr_scans', '--yes']);
+      expect(unrecorded.status).toBe(0);
+      expect(unrecorded.stderr).toContain('vacuum ran but could not be recorded in comanda.actions_log');
+      expect(await deadRows('qr_scans')).toBe(0);
+    } finally {
+      await db.query('ALTER TABLE comanda.actions_log_away RENAME TO actions_log');
+    }
+    expect(await logged()).toBe(before + 1);
   }, 60_000);
 });
 
@@ -176,7 +216,7 @@ describe('terminate', () => {
     const victim = await client();
     const pid = await pidOf(victim);
     await victim.query('BEGIN');
-    await victim.query('SELECT 1');
+    await victim.query(`SELECT 'guest@example.com' AS email`);
     const asked = await cli(['terminate', String(pid)]);
     expect(asked.status).toBe(2);
     expect(await alive(pid)).toBe(true);
@@ -185,6 +225,11 @@ describe('terminate', () => {
     expect(JSON.parse(done.stdout)).toMatchObject({ action: 'terminate', status: 'done', rows: [{ pid, terminated: true }] });
     expect(done.stderr).toMatch(/action=terminate status=done/);
     expect(await alive(pid)).toBe(false);
+    // The log keeps whose session it was, never the query it ran (it may quote customer data).
+    const listed = await cli(['actions', '--action', 'terminate', '--json']);
+    const [entry] = (JSON.parse(listed.stdout) as { actions: Array<{ targets: unknown[] }> }).actions;
+    expect(entry).toMatchObject({ action: 'terminate', status: 'done', targets: [expect.objectContaining({ pid })] });
+    expect(listed.stdout).not.toContain('guest@example.com');
   }, 60_000);
 });
 

@@ -111,8 +111,8 @@ describe('the migration runner', () => {
   });
 
   it('refuses a migration without a down script', async () => {
-    const broken = await fixture('nodown', { '0010_lonely.sql': 'SELECT 1;' });
-    await expect(loadMigrations(broken)).rejects.toThrow(/0010_lonely.sql has no down script/);
+    const broken = await fixture('nodown', { '0098_lonely.sql': 'SELECT 1;' });
+    await expect(loadMigrations(broken)).rejects.toThrow(/0098_lonely.sql has no down script/);
   });
 
   it('rolls back a failing migration completely and records nothing', async () => {

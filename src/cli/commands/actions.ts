@@ -1,18 +1,18 @@
 // Safe actions: `comanda vacuum`, `comanda terminate`, `comanda reindex --invalid`. Each shows
 // what it will touch and the exact SQL, asks for confirmation at a terminal unless --yes (and
-// refuses without --yes when there is no terminal to ask), then runs and logs what it did as one
-// line on stderr. Exit codes: 0 done (or nothing to do), 1 partly done, 2 refused, declined or
-// failed. (restaurante.audit_log is per restaurant and limited to GDPR actions by its CHECK, so
-// database-wide operations are logged on stderr, not there.)
+// refuses without --yes when there is no terminal to ask), then runs and logs what it did: a row
+// in comanda.actions_log (listed by `comanda actions`) and one line on stderr. Exit codes: 0 done
+// (or nothing to do), 1 partly done, 2 refused, declined or failed.
 import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { withSession, type ActionPlan, type ActionResult, type Session } from '../../core/actions/action.js';
+import { errorText, withSession, type ActionPlan, type ActionResult, type Session } from '../../core/actions/action.js';
+import { listActions, recordAction } from '../../core/actions/log.js';
 import { planReindexInvalid } from '../../core/actions/reindex.js';
 import { parseDuration, planTerminate } from '../../core/actions/terminate.js';
 import { planVacuum } from '../../core/actions/vacuum.js';
 import { Database } from '../../core/db/database.js';
-import { CliError, resolveTarget } from '../connect.js';
+import { CliError, resolveTarget, withDatabase } from '../connect.js';
 import { printJson, printTable } from '../output.js';
 
 interface ActionFlags {
@@ -66,6 +66,10 @@ async function act(flags: ActionFlags, makePlan: (session: Session) => Promise<A
       }
       const { rows: who } = await session.query<{ database: string; role: string }>('SELECT current_database() AS database, current_user AS role');
       const result = await plan.run();
+      // What ran is done whether or not it can be recorded: a failed record is a warning.
+      await recordAction(session, plan, result, userInfo().username).catch((err: unknown) =>
+        process.stderr.write(`comanda: warning: ${result.action} ran but could not be recorded in comanda.actions_log: ${errorText(err)}\n`),
+      );
       process.stderr.write(
         `comanda: ${new Date().toISOString()} action=${result.action} status=${result.status} database=${who[0]?.database} role=${who[0]?.role} ` +
           `os_user=${userInfo().username} duration_ms=${result.durationMs}${result.sql.length ? ` sql=${JSON.stringify(result.sql.join('; '))}` : ''}\n`,
@@ -130,5 +134,27 @@ export function actionCommands(program: Command): void {
     .action(async (options: ActionFlags & { invalid?: boolean }) => {
       if (!options.invalid) throw new CliError('say which indexes: comanda reindex --invalid (rebuilds the invalid ones)', 2);
       await act(options, (s) => planReindexInvalid(s));
+    });
+
+  program
+    .command('actions')
+    .description('the safe actions run on this database (vacuum, terminate, reindex), newest first, from comanda.actions_log')
+    .option('--limit <n>', 'how many', '20')
+    .option('--action <name>', 'only this action: vacuum, terminate or reindex')
+    .option('--json', 'print {actions: [{id, at, action, status, summary, sql, targets, dbRole, osUser, durationMs}]}')
+    .action(async (options: { limit: string; action?: string; json?: boolean }) => {
+      if (!/^\d{1,6}$/.test(options.limit) || Number(options.limit) < 1) throw new CliError(`--limit: "${options.limit}" is not a positive whole number`, 2);
+      if (options.action !== undefined && !['vacuum', 'terminate', 'reindex'].includes(options.action)) {
+        throw new CliError(`--action: "${options.action}" is not an action; use vacuum, terminate or reindex`, 2);
+      }
+      await withDatabase(async (db) => {
+        const actions = await listActions(db, { limit: Number(options.limit), action: options.action });
+        if (options.json) return printJson({ actions });
+        if (!actions.length) return void process.stdout.write('no action recorded\n');
+        printTable(
+          actions.map((a) => ({ ...a, sql: a.sql.join('; '), targets: a.targets.length })),
+          ['id', 'at', 'action', 'status', 'summary', 'dbRole', 'osUser', 'durationMs', 'targets', 'sql'],
+        );
+      });
     });
 }
