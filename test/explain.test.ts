@@ -5,6 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkStatement, explain, ExplainRefused, secondStatementAt } from '../src/core/explain.js';
+import { Database } from '../src/core/db/database.js';
 import { seedDemo } from '../src/core/seed.js';
 import { useTestDatabase } from './helpers/db.js';
 
@@ -100,6 +101,31 @@ describe('explain: running it', () => {
     expect((await explain(db, 'SELECT 1')).kind).toBe('read');
   });
 
+  it('gives the generic plan of a statement with $n parameters, as pg_stat_statements shows them, and leaves no prepared statement behind', async () => {
+    const one = new Database({ connectionString: url, poolSize: 1 });
+    try {
+      const sql = 'SELECT * FROM restaurante.qr_scans WHERE table_id = $1 AND scanned_at > $2 LIMIT $3';
+      const generic = await explain(one, sql);
+      expect(generic).toMatchObject({ kind: 'read', analyzed: false, parameters: 3 });
+      expect(generic.text).toMatch(/\$1/);
+      expect(generic.text).toMatch(/\$2/);
+      // The same connection explains it again: nothing of the first run is left on the session.
+      expect((await explain(one, sql)).parameters).toBe(3);
+      const before = await stockOf('item_patatas_bravas');
+      const dml = await explain(one, 'UPDATE restaurante.menu_items SET stock = stock - $1 WHERE id = $2');
+      expect(dml).toMatchObject({ kind: 'write', parameters: 2 });
+      expect(await stockOf('item_patatas_bravas')).toBe(before);
+      await expect(explain(one, sql, { analyze: true })).rejects.toThrow(/3 parameters \(\$1…\) and no values to run with: drop --analyze/);
+      await expect(explain(one, 'SELECT 1 WHERE $1 IS NULL')).rejects.toThrow(ExplainRefused);
+      await expect(explain(one, 'SELECT 1 WHERE $1 IS NULL')).rejects.toThrow(/could not determine data type of parameter \$1: give it a type with a cast/);
+      // "$1" in a string is not a parameter: ANALYZE is fine.
+      expect(await explain(one, `SELECT '$1' AS x`, { analyze: true })).toMatchObject({ parameters: 0, analyzed: true });
+      expect((await one.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_prepared_statements')).rows[0]!.n).toBe(0);
+    } finally {
+      await one.close();
+    }
+  });
+
   it('points out sequential scans of big tables', async () => {
     const sql = `SELECT * FROM restaurante.qr_scans WHERE user_agent = 'x'`;
     expect((await explain(db, sql)).summary.seqScansOnBigTables).toEqual([]); // 60 rows is not big
@@ -122,6 +148,9 @@ describe('comanda explain', () => {
     expect(text.stdout).toMatch(/^Top node: +Aggregate/m);
     expect(text.stdout).toMatch(/^Rows: +1 estimated, 1 actual/m);
     expect(text.stdout).toContain('The statement ran and was rolled back.');
+    const generic = cli('SELECT * FROM restaurante.orders WHERE id = $1');
+    expect(generic.status).toBe(0);
+    expect(generic.stdout).toContain('Generic plan: the plan for any values of $1…$1');
     const json = cli('SELECT 1', '--json');
     expect(json.status).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ kind: 'read', analyzed: false, rolledBack: true, summary: { topNode: 'Result' } });

@@ -4,6 +4,10 @@
 // fails instead), and for statements that write or lock rows (INSERT, UPDATE, DELETE, MERGE, a
 // data-modifying WITH, SELECT … FOR UPDATE) only when the caller says yes — and even then every
 // change is rolled back. One statement at a time; DDL and utility statements are refused.
+// A statement with $1-style parameters (as pg_stat_statements and the logs show them) gets its
+// generic plan: PostgreSQL 15 has no EXPLAIN (GENERIC_PLAN), so it is prepared, planned with
+// plan_cache_mode = force_generic_plan and explained as EXECUTE with NULLs (which a generic plan
+// does not look at); ANALYZE of it is refused, as there are no values to run it with.
 import type pg from 'pg';
 import type { Database } from './db/database.js';
 
@@ -90,6 +94,8 @@ export interface ExplainResult {
   /** `read`, or `write` for statements that write or lock rows. */
   kind: 'read' | 'write';
   analyzed: boolean;
+  /** How many $n parameters the statement has; when any, the plan is the generic one. */
+  parameters: number;
   /** Always true: whatever ran was rolled back. */
   rolledBack: true;
   summary: ExplainSummary;
@@ -249,6 +255,25 @@ async function explainJson(client: Client, statement: string, analyze: boolean):
   return rows[0]!['QUERY PLAN'][0]!;
 }
 
+const PREPARED = 'comanda_explain';
+
+/**
+ * Prepares a statement that may hold $n parameters; returns how many it has. A parameter whose
+ * type the statement does not tell is refused with what to write instead.
+ */
+async function prepare(client: Client, statement: string): Promise<number> {
+  try {
+    await client.query({ text: `PREPARE ${PREPARED} AS ${statement}`, queryMode: 'extended' } as pg.QueryConfig);
+  } catch (err) {
+    if ((err as { code?: string }).code === '42P18') {
+      throw new ExplainRefused(`${(err as Error).message}: give it a type with a cast, e.g. $1::bigint or $1::text`);
+    }
+    throw err;
+  }
+  const { rows } = await client.query<{ n: number }>(`SELECT cardinality(parameter_types) AS n FROM pg_prepared_statements WHERE name = '${PREPARED}'`);
+  return rows[0]!.n;
+}
+
 /** Explains one statement; always rolls back. Throws ExplainRefused for what it will not run. */
 export async function explain(db: Database, sql: string, options: ExplainOptions = {}): Promise<ExplainResult> {
   const statement = checkStatement(sql);
@@ -257,11 +282,31 @@ export async function explain(db: Database, sql: string, options: ExplainOptions
   const bigTableRows = options.bigTableRows ?? 10_000;
   const client = await db.pool.connect();
   let broken: Error | undefined;
+  let prepared = false;
   try {
     await client.query(`BEGIN; SET LOCAL statement_timeout = ${timeoutMs}; SET LOCAL lock_timeout = ${Math.min(timeoutMs, 2_000)}`);
+    // "$1" may also sit in a string literal: the prepared statement's parameter count decides.
+    let parameters = 0;
+    if (/\$\d/.test(statement)) {
+      parameters = await prepare(client, statement);
+      prepared = true;
+    }
     // Plain EXPLAIN first: it runs nothing, and its plan tells whether the statement writes
     // (a ModifyTable node, also inside WITH) or locks rows (LockRows).
-    let explained = await explainJson(client, statement, false);
+    let explained: ExplainJson;
+    if (parameters > 0) {
+      if (options.analyze) {
+        throw new ExplainRefused(
+          `the statement has ${parameters} parameter${parameters === 1 ? '' : 's'} ($1…) and no values to run with: drop --analyze for its generic plan, or put values in their place`,
+        );
+      }
+      await client.query('SET LOCAL plan_cache_mode = force_generic_plan');
+      explained = await explainJson(client, `EXECUTE ${PREPARED}(${Array<string>(parameters).fill('NULL').join(', ')})`, false);
+    } else explained = await explainJson(client, statement, false);
+    if (prepared) {
+      await client.query(`DEALLOCATE ${PREPARED}`);
+      prepared = false;
+    }
     const kind = writesOrLocks(explained.Plan) ? 'write' : 'read';
     if (options.analyze) {
       if (kind === 'write' && !options.allowWrites) {
@@ -292,10 +337,12 @@ export async function explain(db: Database, sql: string, options: ExplainOptions
         .filter((s) => s.tableRows >= bigTableRows)
         .map(({ table, tableRows, filter }) => (filter ? { table, tableRows, filter } : { table, tableRows }));
     }
-    return { kind, analyzed: Boolean(options.analyze), rolledBack: true, summary, plan: [explained], text: renderPlan(explained) };
+    return { kind, analyzed: Boolean(options.analyze), parameters, rolledBack: true, summary, plan: [explained], text: renderPlan(explained) };
   } finally {
     try {
       await client.query('ROLLBACK');
+      // A prepared statement outlives the transaction: never hand it on with the connection.
+      if (prepared) await client.query(`DEALLOCATE ${PREPARED}`);
     } catch (err) {
       broken = err instanceof Error ? err : new Error(String(err));
     }

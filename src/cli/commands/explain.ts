@@ -22,7 +22,10 @@ function printSummary(result: ExplainResult): void {
     out.push(`Seq scan:   ${scan.table} (${Math.round(scan.tableRows)} rows)${scan.filter ? ` filtered by ${scan.filter}: an index may help` : ''}`);
   }
   for (const m of s.misestimates) out.push(`Estimate:   ${m.node}: ${m.estimated} rows estimated, ${m.actual} actual (ANALYZE the table, or raise its statistics target)`);
-  out.push(result.analyzed ? 'The statement ran and was rolled back.' : 'Plan only: nothing ran (--analyze runs it, then rolls it back).');
+  if (result.parameters > 0) {
+    out.push(`Generic plan: the plan for any values of $1…$${result.parameters}; with values in their place the planner may choose differently.`);
+    out.push('Plan only: nothing ran (put values in place of the parameters to use --analyze).');
+  } else out.push(result.analyzed ? 'The statement ran and was rolled back.' : 'Plan only: nothing ran (--analyze runs it, then rolls it back).');
   process.stdout.write(out.join('\n') + '\n');
 }
 
@@ -30,11 +33,11 @@ export function explainCommand(program: Command): void {
   program
     .command('explain')
     .description('the plan of one statement, in a transaction that is rolled back, with a timeout')
-    .argument('<sql>', 'one SELECT, WITH, VALUES, TABLE, INSERT, UPDATE, DELETE or MERGE statement')
+    .argument('<sql>', 'one SELECT, WITH, VALUES, TABLE, INSERT, UPDATE, DELETE or MERGE statement; with $1-style parameters, its generic plan')
     .option('--analyze', 'EXPLAIN ANALYZE: run the statement (read-only for reads), then roll back')
     .option('--yes', 'with --analyze: allow a statement that writes or locks rows (still rolled back)')
     .option('--timeout-ms <ms>', 'statement_timeout of the EXPLAIN', '10000')
-    .option('--json', 'print {kind, analyzed, rolledBack, summary, plan}')
+    .option('--json', 'print {kind, analyzed, parameters, rolledBack, summary, plan}')
     .action(async (sql: string, flags: ExplainFlags) => {
       if (!/^\d+$/.test(flags.timeoutMs) || Number(flags.timeoutMs) < 1) throw new CliError('--timeout-ms must be a whole number of milliseconds, e.g. 30000', 2);
       const timeoutMs = Number(flags.timeoutMs);
