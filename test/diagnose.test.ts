@@ -273,6 +273,14 @@ describe('the diagnose CLI', () => {
     expect(ambiguous.status).toBe(3);
     expect(ambiguous.stderr).toMatch(/matches several dishes .*give the id/);
     expect((await cli(['diagnose', 'stock', 'item_tarta_queso', '--quantity', 'lots'])).stderr).toContain('--quantity must be a whole number');
+    // The open order for pan con tomate placed above is minutes old: stale only past a short limit.
+    expect((await cli(['diagnose', 'stock', 'item_pan_tomate'])).stdout).toMatch(/^OK\s+open-orders/m);
+    const stale = await cli(['diagnose', 'stock', 'item_pan_tomate', '--stale-after', '1ms']);
+    expect(stale.status).toBe(1);
+    expect(stale.stdout).toMatch(/^WARNING\s+open-orders\s+.*open for more than/m);
+    const badStale = await cli(['diagnose', 'stock', 'item_pan_tomate', '--stale-after', 'soon']);
+    expect(badStale.status).toBe(3);
+    expect(badStale.stderr).toContain('--stale-after: "soon" is not a duration');
     const usage = await cli(['diagnose', 'reservation']);
     expect(usage.status).toBe(3);
     expect(usage.stderr).toContain('comanda diagnose reservation ID, or');

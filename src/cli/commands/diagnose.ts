@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { severity, type CheckStatus } from '../../core/checks/check.js';
 import { LookupError, type Diagnosis } from '../../core/diagnose/diagnosis.js';
 import { diagnoseReservation, diagnoseSlot } from '../../core/diagnose/reservation.js';
+import { parseDuration } from '../../core/actions/terminate.js';
 import { diagnoseStock } from '../../core/diagnose/stock.js';
 import { diagnoseToken } from '../../core/diagnose/token.js';
 import type { Database } from '../../core/db/database.js';
@@ -74,10 +75,17 @@ export function diagnoseCommand(program: Command): void {
     .argument('<item>', 'menu item id, or its name (exact, or a unique part of it) within the restaurant')
     .option('--restaurant <id>', 'restaurant to look the name up in (default: the only one)')
     .option('--quantity <n>', 'quantity a guest tries to order', '1')
+    .option('--stale-after <duration>', 'an open order older than this holds its stock suspiciously long (30m, 4h)', '4h')
     .option('--json', 'print {subject, status, checks: [{name, status, summary, rows, advice}]}')
-    .action(async (item: string, options: { restaurant?: string; quantity: string; json?: boolean }) => {
+    .action(async (item: string, options: { restaurant?: string; quantity: string; staleAfter: string; json?: boolean }) => {
       const quantity = positive(options.quantity, '--quantity');
-      await run((db) => diagnoseStock(db, item, { restaurantId: options.restaurant, quantity }), options.json);
+      let staleMs: number;
+      try {
+        staleMs = parseDuration(options.staleAfter);
+      } catch (err) {
+        throw new CliError(`--stale-after: ${(err as Error).message}`, 3);
+      }
+      await run((db) => diagnoseStock(db, item, { restaurantId: options.restaurant, quantity, staleOrderMinutes: staleMs / 60_000 }), options.json);
     });
 
   diagnose

@@ -129,11 +129,11 @@ export async function diagnoseStock(db: Database, ref: string, options: StockDia
     const stale = options.staleOrderMinutes ?? 240;
     const { rows: open } = await tx.query<{ orderId: string; orderNumber: string; status: string; lineStatus: string; quantity: number; orderedAt: Date; tableId: string | null; stale: boolean }>(
       `SELECT o.id AS "orderId", o."orderNumber", o.status::text, oi.status::text AS "lineStatus", oi.quantity, o."orderedAt", o."tableId",
-              o."orderedAt" < now() - make_interval(mins => $2) AS stale
+              o."orderedAt" < now() - make_interval(secs => $2) AS stale
          FROM restaurante.order_items oi JOIN restaurante.orders o ON o.id = oi."orderId"
         WHERE oi."menuItemId" = $1 AND oi.status NOT IN ('SERVED', 'CANCELLED') AND o.status NOT IN ('SERVED', 'CANCELLED')
         ORDER BY o."orderedAt" LIMIT 50`,
-      [item.id, stale],
+      [item.id, stale * 60],
     );
     const held = open.reduce((n, r) => n + r.quantity, 0);
     const staleRows = open.filter((r) => r.stale);
