@@ -9,10 +9,11 @@ import type { Command } from 'commander';
 import { errorText, withSession, type ActionPlan, type ActionResult, type Session } from '../../core/actions/action.js';
 import { listActions, recordAction } from '../../core/actions/log.js';
 import { planReindexInvalid } from '../../core/actions/reindex.js';
-import { parseDuration, planTerminate } from '../../core/actions/terminate.js';
+import { planTerminate } from '../../core/actions/terminate.js';
 import { planVacuum } from '../../core/actions/vacuum.js';
 import { Database } from '../../core/db/database.js';
 import { CliError, resolveTarget, withDatabase } from '../connect.js';
+import { durationFlag } from '../flags.js';
 import { printJson, printTable } from '../output.js';
 
 interface ActionFlags {
@@ -116,12 +117,7 @@ export function actionCommands(program: Command): void {
         if (!/^\d{1,10}$/.test(pid)) throw new CliError(`"${pid}" is not a process id (a whole number from pg_stat_activity.pid)`, 2);
         return act(options, (s) => planTerminate(s, { pid: Number(pid) }));
       }
-      let ms: number;
-      try {
-        ms = parseDuration(options.olderThan);
-      } catch (err) {
-        throw new CliError(`--older-than: ${(err as Error).message}`, 2);
-      }
+      const ms = durationFlag(options.olderThan, '--older-than', 2);
       return act(options, (s) => planTerminate(s, { idleInTransactionOlderThanMs: ms }));
     });
 

@@ -6,12 +6,12 @@ import type { Command } from 'commander';
 import { severity, type CheckStatus } from '../../core/checks/check.js';
 import { LookupError, type Diagnosis } from '../../core/diagnose/diagnosis.js';
 import { diagnoseReservation, diagnoseSlot } from '../../core/diagnose/reservation.js';
-import { parseDuration } from '../../core/actions/terminate.js';
 import { diagnoseStock } from '../../core/diagnose/stock.js';
 import { diagnoseToken } from '../../core/diagnose/token.js';
 import type { Database } from '../../core/db/database.js';
 import { AppError } from '../../core/errors.js';
 import { dataPaths } from '../../embedded/data-dir.js';
+import { durationFlag } from '../flags.js';
 import { CliError, withDatabase, type Target } from '../connect.js';
 import { printJson, printTable } from '../output.js';
 
@@ -79,12 +79,7 @@ export function diagnoseCommand(program: Command): void {
     .option('--json', 'print {subject, status, checks: [{name, status, summary, rows, advice}]}')
     .action(async (item: string, options: { restaurant?: string; quantity: string; staleAfter: string; json?: boolean }) => {
       const quantity = positive(options.quantity, '--quantity');
-      let staleMs: number;
-      try {
-        staleMs = parseDuration(options.staleAfter);
-      } catch (err) {
-        throw new CliError(`--stale-after: ${(err as Error).message}`, 3);
-      }
+      const staleMs = durationFlag(options.staleAfter, '--stale-after', 3);
       await run((db) => diagnoseStock(db, item, { restaurantId: options.restaurant, quantity, staleOrderMinutes: staleMs / 60_000 }), options.json);
     });
 

@@ -24,14 +24,13 @@ const PRIVATE_FIELDS = new Set(['query']);
 const loggable = (targets: ActionPlan['targets']): Array<Record<string, unknown>> =>
   targets.map((t) => Object.fromEntries(Object.entries(t).filter(([k]) => !PRIVATE_FIELDS.has(k))));
 
-/** Records one action that ran; returns the row's id. */
-export async function recordAction(session: Session, plan: Pick<ActionPlan, 'targets'>, result: ActionResult, osUser: string | null): Promise<number> {
-  const { rows } = await session.query<{ id: string }>(
+/** Records one action that ran. */
+export async function recordAction(session: Session, plan: Pick<ActionPlan, 'targets'>, result: ActionResult, osUser: string | null): Promise<void> {
+  await session.query(
     `INSERT INTO comanda.actions_log (action, status, summary, sql, targets, os_user, duration_ms)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
     [result.action, result.status, result.summary, result.sql, JSON.stringify(loggable(plan.targets)), osUser, result.durationMs],
   );
-  return Number(rows[0]!.id);
 }
 
 /** The newest actions first. */

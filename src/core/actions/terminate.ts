@@ -26,14 +26,6 @@ const WAIT_MS = 5_000;
 
 const QUALIFIES = `backend_type = 'client backend' AND datname = current_database() AND pid <> pg_backend_pid()`;
 
-/** "5m", "30s", "1h", "1500ms" → milliseconds; anything else is an error saying what to write. */
-export function parseDuration(value: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|min|h)$/.exec(value.trim());
-  if (!m) throw new TypeError(`"${value}" is not a duration: write it like 30s, 5m or 1h`);
-  const factor = { ms: 1, s: 1_000, m: 60_000, min: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'min' | 'h'];
-  return Math.round(Number(m[1]) * factor);
-}
-
 export async function planTerminate(session: Session, target: TerminateTarget): Promise<ActionPlan> {
   const action = 'terminate';
   const columns = `pid, datname, usename, application_name AS application, backend_type AS "backendType", state,
