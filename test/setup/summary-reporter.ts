@@ -1,20 +1,22 @@
-// Prints the plain closing line 'N passed, N failed, N skipped' that CI reads in any language.
+// Prints the plain closing line 'N passed, N failed, N skipped' that CI reads in any language,
+// preceded by every skipped test with its full name (which says why: see test/helpers/tools.ts).
 import type { Reporter, TestModule } from 'vitest/node';
 
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
     let passed = 0;
     let failed = 0;
-    let skipped = 0;
+    const skipped: string[] = [];
     for (const module of testModules) {
       for (const test of module.children.allTests()) {
-        const state = test.result().state;
-        if (state === 'passed') passed++;
-        else if (state === 'failed') failed++;
-        else skipped++;
+        const result = test.result();
+        if (result.state === 'passed') passed++;
+        else if (result.state === 'failed') failed++;
+        else skipped.push(`  ${module.moduleId.replace(process.cwd() + '/', '')} > ${test.fullName}${result.state === 'skipped' && result.note ? ` (${result.note})` : ''}`);
       }
       if (module.state() === 'failed' && module.children.size === 0) failed++;
     }
-    process.stdout.write(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+    if (skipped.length > 0) process.stdout.write(`\nskipped tests:\n${skipped.join('\n')}\n`);
+    process.stdout.write(`\ntests: ${passed} passed, ${failed} failed, ${skipped.length} skipped\n`);
   }
 }
