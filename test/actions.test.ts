@@ -5,8 +5,6 @@
 // failed CREATE INDEX CONCURRENTLY (one whose data is still bad fails again and is reported; one
 // being built is left alone). The CLI runs as a child process without a terminal: it refuses
 // without --yes.
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { userInfo } from 'node:os';
 import { describe, expect, inject, it } from 'vitest';
 import { withSession, type Session } from '../src/core/actions/action.js';
@@ -17,6 +15,7 @@ import { planVacuum } from '../src/core/actions/vacuum.js';
 import { seedDemo } from '../src/core/seed.js';
 import { pidOf, sleep, useClients } from './helpers/clients.js';
 import { useTestDatabase } from './helpers/db.js';
+import { runCli } from './helpers/cli.js';
 
 const { db, url } = await useTestDatabase();
 await seedDemo(db);
@@ -25,19 +24,7 @@ const client = useClients(url);
 const alive = async (pid: number) => (await db.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid])).rowCount === 1;
 const session = <T>(fn: (s: Session) => Promise<T>) => withSession(db, fn);
 
-function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      cwd: path.resolve(import.meta.dirname, '..'),
-      env: { ...process.env, DATABASE_URL: url, DATABASE_DIRECT_URL: '', NO_COLOR: '1' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => runCli(args, { DATABASE_URL: url, DATABASE_DIRECT_URL: '' });
 
 async function logged(): Promise<number> {
   return (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM comanda.actions_log')).rows[0]!.n;

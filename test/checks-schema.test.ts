@@ -1,7 +1,6 @@
 // Checks that know the schema, each flagged by its condition created for real (with a superuser's
 // means where the schema itself forbids it) and cleared once it is gone; the thresholds file and
 // `check integrity --full` through the CLI.
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,6 +10,7 @@ import { runCheck } from '../src/core/checks/check.js';
 import { emailQueue, integrity, integrityFull, qrScans, reservationConflicts } from '../src/core/checks/schema-aware.js';
 import { seedDemo } from '../src/core/seed.js';
 import { useTestDatabase } from './helpers/db.js';
+import { runCliSync } from './helpers/cli.js';
 
 const { db, url } = await useTestDatabase();
 await seedDemo(db);
@@ -24,11 +24,7 @@ afterAll(async () => {
 });
 
 const R = 'rest_enigma_001';
-const cli = (...args: string[]) => {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: url, NO_COLOR: '1' };
-  delete env.COMANDA_CHECKS_FILE;
-  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: path.resolve(import.meta.dirname, '..'), env, encoding: 'utf8' });
-};
+const cli = (...args: string[]) => runCliSync(args, { DATABASE_URL: url, COMANDA_CHECKS_FILE: undefined });
 
 describe('integrity', () => {
   it('trusts validated keys, finds orphans behind them only with --full, and scans keys that are not validated', async () => {
@@ -207,11 +203,7 @@ describe('thresholds file', () => {
     expect(cli('check', 'qr-scans').status).toBe(0); // 4 scans: fine by the defaults
     expect(cli('check', 'qr-scans', '--config', file).status).toBe(2);
     expect(cli('check', 'qr-scans', '--config', file, '--critical', '10').status).toBe(1);
-    const doctor = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'doctor', '--json'], {
-      cwd: path.resolve(import.meta.dirname, '..'),
-      env: { ...process.env, DATABASE_URL: url, COMANDA_CHECKS_FILE: file },
-      encoding: 'utf8',
-    });
+    const doctor = runCliSync(['doctor', '--json'], { DATABASE_URL: url, COMANDA_CHECKS_FILE: file });
     const report = JSON.parse(doctor.stdout) as { checks: Array<{ name: string; status: string }> };
     expect(report.checks.find((c) => c.name === 'qr-scans')!.status).toBe('critical');
 

@@ -1,7 +1,6 @@
 // The operators' checks, each flagged by its condition created for real, and cleared once it is
 // gone; the doctor's exit codes. Connection counts are server-wide, so that check runs on a
 // cluster of its own.
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,6 +16,7 @@ import { startEmbeddedPostgres } from '../src/embedded/postgres.js';
 import { seedDemo } from '../src/core/seed.js';
 import { pidOf, sleep, useClients } from './helpers/clients.js';
 import { useTestDatabase } from './helpers/db.js';
+import { runCliSync } from './helpers/cli.js';
 
 const { db, url } = await useTestDatabase();
 await seedDemo(db);
@@ -272,12 +272,7 @@ describe('checks', () => {
   it('the doctor runs every check, worst first, and exits with the monitoring-plugin code', async () => {
     const results = await runChecks(db, allChecks);
     expect(results.map((r) => r.name).sort()).toEqual(allChecks.map((c) => c.name).sort());
-    const cli = (...args: string[]) =>
-      spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-        cwd: path.resolve(import.meta.dirname, '..'),
-        env: { ...process.env, DATABASE_URL: url, NO_COLOR: '1' },
-        encoding: 'utf8',
-      });
+    const cli = (...args: string[]) => runCliSync(args, { DATABASE_URL: url });
     const doctor = cli('doctor', '--json');
     const report = JSON.parse(doctor.stdout) as { status: keyof typeof severity; checks: Array<{ name: string; status: string }> };
     expect(doctor.status).toBe(severity[report.status]);

@@ -11,6 +11,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { useTestApp } from './helpers/app.js';
+import { itWith, promtoolTool } from './helpers/tools.js';
+
+const promtool = promtoolTool();
 
 const deploy = path.resolve(import.meta.dirname, '../deploy');
 const read = (file: string) => readFileSync(path.join(deploy, file), 'utf8');
@@ -46,13 +49,13 @@ const byName = new Map(rules.map((r) => [r.alert, r]));
 const metricNames = (expr: string): string[] => [...expr.matchAll(/\bcomanda_[a-z0-9_]+/g)].map((m) => m[0]);
 
 describe('Prometheus alert rules', () => {
-  it('pass promtool check rules', async () => {
+  itWith([promtool], 'pass promtool check rules', async () => {
     const { code, output } = await run('promtool', ['check', 'rules', 'prometheus/alerts.yml']);
     expect(output).toContain(`SUCCESS: ${rules.length} rules found`);
     expect(code).toBe(0);
   });
 
-  it('pass promtool test rules, with a quiet and a firing case for every alert', async () => {
+  itWith([promtool], 'pass promtool test rules, with a quiet and a firing case for every alert', async () => {
     const { code, output } = await run('promtool', ['test', 'rules', 'prometheus/alerts.test.yml']);
     expect(output).toContain('SUCCESS');
     expect(code).toBe(0);
@@ -94,7 +97,7 @@ describe('Prometheus alert rules', () => {
 });
 
 describe('Prometheus configuration', () => {
-  it('passes promtool check config (with its rule file and a token file in place)', async () => {
+  itWith([promtool], 'passes promtool check config (with its rule file and a token file in place)', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'comanda-prometheus-'));
     try {
       const tokenFile = path.join(dir, 'metrics_token');

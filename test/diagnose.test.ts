@@ -3,8 +3,6 @@
 // queueing on a lock, bookings that overlap (and one written around the constraint), a slot that
 // is full, an expired or used link token and one made under another secret. The CLI runs as a
 // child process for its exit codes and messages.
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LookupError, type Diagnosis } from '../src/core/diagnose/diagnosis.js';
 import { diagnoseReservation, diagnoseSlot } from '../src/core/diagnose/reservation.js';
@@ -18,6 +16,7 @@ import { TEST_SECRET } from './helpers/app.js';
 import { futureTuesday } from './helpers/dates.js';
 import { sleep, useClients } from './helpers/clients.js';
 import { useTestDatabase } from './helpers/db.js';
+import { runCli } from './helpers/cli.js';
 
 const { db, url } = await useTestDatabase();
 await seedDemo(db);
@@ -40,19 +39,7 @@ async function bypassLedger(itemId: string, delta: number): Promise<void> {
   await raw.query('COMMIT');
 }
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      cwd: path.resolve(import.meta.dirname, '..'),
-      env: { ...process.env, DATABASE_URL: url, NO_COLOR: '1', COMANDA_SECRET: '', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, { DATABASE_URL: url, COMANDA_SECRET: '', ...env });
 
 describe('diagnose stock', () => {
   it('finds a dish by id or name, and refuses an unknown or ambiguous one saying what to do', async () => {

@@ -1,13 +1,12 @@
 // `comanda explain`: plans inside a transaction that is always rolled back, with a timeout;
 // ANALYZE only when asked, and for statements that write or lock rows only with --yes.
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkStatement, explain, ExplainRefused, secondStatementAt } from '../src/core/explain.js';
 import { Database } from '../src/core/db/database.js';
 import { seedDemo } from '../src/core/seed.js';
 import { useTestDatabase } from './helpers/db.js';
+import { runCliSync } from './helpers/cli.js';
 
 const { db, url } = await useTestDatabase();
 await seedDemo(db);
@@ -135,12 +134,7 @@ describe('explain: running it', () => {
 });
 
 describe('comanda explain', () => {
-  const cli = (...args: string[]) =>
-    spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'explain', ...args], {
-      cwd: path.resolve(import.meta.dirname, '..'),
-      env: { ...process.env, DATABASE_URL: url, NO_COLOR: '1' },
-      encoding: 'utf8',
-    });
+  const cli = (...args: string[]) => runCliSync(['explain', ...args], { DATABASE_URL: url });
 
   it('prints the plan and the summary, or JSON', () => {
     const text = cli('SELECT count(*) FROM restaurante.orders', '--analyze');

@@ -3,13 +3,11 @@
 // a real local SMTP server, delivery failures (HTTP 500) retried and recorded, a database that
 // goes away (a TCP proxy in front of the test server, closed and reopened) alerted through the
 // state file, and two monitors of which only one holds the lock.
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -20,9 +18,9 @@ import { buildJobs, checksOf, DEFAULT_SCHEDULES, monitorStatus, Monitor, type Lo
 import { emailChannel, slackChannel, webhookChannel, type Channel } from '../src/core/monitor/notifiers.js';
 import { freePort } from '../src/embedded/postgres.js';
 import { useTestDatabase } from './helpers/db.js';
+import { runCli } from './helpers/cli.js';
 
 const { db, url } = await useTestDatabase();
-const root = path.resolve(import.meta.dirname, '..');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let dir: string;
 
@@ -386,7 +384,6 @@ describe('comanda monitor', () => {
   });
 
   it('CLI: --once runs a job and exits with the monitoring-plugin code; a bad schedule stops it naming the variable', async () => {
-    const run = promisify(execFile);
     const env = {
       PATH: process.env.PATH,
       DATABASE_URL: url,
@@ -396,10 +393,7 @@ describe('comanda monitor', () => {
     };
     await writeFile(env.COMANDA_CHECKS_FILE, JSON.stringify({ thresholds: LOWERED }));
     const cli = (args: string[], extra: Record<string, string> = {}) =>
-      run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, env: { ...env, ...extra } }).then(
-        (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-      );
+      runCli(args, { ...env, ...extra }, { inherit: false }).then((r) => ({ code: r.status, stdout: r.stdout, stderr: r.stderr }));
 
     const idle = await idleSession();
     const once = await cli(['monitor', '--once', 'health', '--json']);

@@ -1,7 +1,7 @@
 // Everything works behind a real PgBouncer in transaction mode: no session state, no named
 // prepared statements, advisory locks only at transaction level, timeouts with SET LOCAL.
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createStaffToken } from '../src/core/auth/staff-tokens.js';
 import { Database } from '../src/core/db/database.js';
 import { loadMigrations } from '../src/core/migrations/runner.js';
@@ -10,6 +10,7 @@ import { DEMO_RESTAURANT_ID, seedDemo } from '../src/core/seed.js';
 import { build, defaultOrderingSettings } from '../src/http/app.js';
 import { useTestDatabase } from './helpers/db.js';
 import { startPgBouncer, type PgBouncer } from './helpers/pgbouncer.js';
+import { describeWith, pgbouncerTool } from './helpers/tools.js';
 
 const direct = await useTestDatabase();
 let bouncer: PgBouncer;
@@ -18,32 +19,32 @@ let app: FastifyInstance;
 let staffToken: string;
 const SECRET = 'pgbouncer-test-secret-0123456789abcdefghij';
 
-beforeAll(async () => {
-  await seedDemo(direct.db);
-  await direct.db.query(`UPDATE restaurante.menu_items SET stock = 100 WHERE id = 'item_patatas_bravas'`);
-  staffToken = (await createStaffToken(direct.db, { restaurantId: DEMO_RESTAURANT_ID, role: 'admin' })).token;
-  // 5 server connections behind 30 client connections: transactions of different clients share
-  // server sessions, so any session state would leak between them.
-  bouncer = await startPgBouncer(direct.url, { poolSize: 5 });
-  pooled = new Database({ connectionString: bouncer.via(direct.url), poolSize: 30, statementTimeoutMs: 4_000, lockTimeoutMs: 1_500 });
-  app = await build({
-    db: pooled,
-    secret: SECRET,
-    expectedMigrations: (await loadMigrations()).map((m) => m.version),
-    logLevel: 'silent',
-    ordering: { ...defaultOrderingSettings, menuCacheMaxAgeMs: 0, rateLimits: { qrScansPerMinute: 1e6, ordersPerMinute: 1e6, ordersPerIpPerMinute: 1e6 } },
-  });
-});
-
-afterAll(async () => {
-  await app?.close();
-  await pooled?.close();
-  await bouncer?.stop();
-});
-
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
-describe('through PgBouncer in transaction mode', () => {
+describeWith([pgbouncerTool()], 'through PgBouncer in transaction mode', () => {
+  beforeAll(async () => {
+    await seedDemo(direct.db);
+    await direct.db.query(`UPDATE restaurante.menu_items SET stock = 100 WHERE id = 'item_patatas_bravas'`);
+    staffToken = (await createStaffToken(direct.db, { restaurantId: DEMO_RESTAURANT_ID, role: 'admin' })).token;
+    // 5 server connections behind 30 client connections: transactions of different clients share
+    // server sessions, so any session state would leak between them.
+    bouncer = await startPgBouncer(direct.url, { poolSize: 5 });
+    pooled = new Database({ connectionString: bouncer.via(direct.url), poolSize: 30, statementTimeoutMs: 4_000, lockTimeoutMs: 1_500 });
+    app = await build({
+      db: pooled,
+      secret: SECRET,
+      expectedMigrations: (await loadMigrations()).map((m) => m.version),
+      logLevel: 'silent',
+      ordering: { ...defaultOrderingSettings, menuCacheMaxAgeMs: 0, rateLimits: { qrScansPerMinute: 1e6, ordersPerMinute: 1e6, ordersPerIpPerMinute: 1e6 } },
+    });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await pooled?.close();
+    await bouncer?.stop();
+  });
+
   it('really goes through PgBouncer, with fewer server connections than clients', async () => {
     const ports = await Promise.all(
       Array.from({ length: 12 }, () => pooled.query<{ port: number; pid: number }>('SELECT inet_server_port() AS port, pg_backend_pid() AS pid, pg_sleep(0.05)')),

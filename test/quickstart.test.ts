@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/embedded/postgres.js';
+import { runCliSync } from './helpers/cli.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const work = await mkdtemp(path.join(tmpdir(), 'comanda-quickstart-'));
@@ -55,7 +56,7 @@ async function stop(child: ChildProcess): Promise<number | null> {
 }
 
 const cli = (...args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, env, encoding: 'utf8' });
+  runCliSync(args, { ...env, DATABASE_URL: undefined, DATABASE_DIRECT_URL: undefined, COMANDA_SECRET: undefined });
 
 const exists = (file: string) => access(file).then(() => true, () => false);
 

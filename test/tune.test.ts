@@ -1,7 +1,6 @@
 // `comanda tune` (the roadmap's §6.2 as a recommendation engine) and the doctor's settings check,
 // which compares a live server with that advice. Server settings cannot be changed on the suite's
 // shared server, so the check is cleared on a cluster of its own, started with tune's settings.
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,18 +16,14 @@ import { machineFromEnv, parseCpus, parseRam } from '../src/core/tuning/machine.
 import { parseSize, settingValue } from '../src/core/tuning/units.js';
 import { startEmbeddedPostgres } from '../src/embedded/postgres.js';
 import { useTestDatabase } from './helpers/db.js';
+import { runCliSync } from './helpers/cli.js';
 
 const GB = 1024 ** 3;
 const MB = 1024 ** 2;
 const reference: Machine = { ramBytes: 32 * GB, cpus: 8, storage: 'ssd', connections: 200 };
 const valueOf = (machine: Machine) => Object.fromEntries(recommend(machine).map((s) => [s.name, s.value]));
 
-const cli = (args: string[], env: Record<string, string> = {}) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    cwd: path.resolve(import.meta.dirname, '..'),
-    env: { ...process.env, NO_COLOR: '1', ...env },
-    encoding: 'utf8',
-  });
+const cli = (args: string[], env: Record<string, string> = {}) => runCliSync(args, env);
 
 describe('tune: the recommendation engine', () => {
   it("reproduces every value the roadmap's §6.2 gives for its 32 GB / 8 CPU / SSD / 200-connection machine", () => {

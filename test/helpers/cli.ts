@@ -16,11 +16,13 @@ export interface CliOptions {
   input?: string;
   /** 'src' (default): src/cli/main.ts through tsx; 'dist': the built bin. */
   bin?: 'src' | 'dist';
+  /** Start from the test process's environment (default) or from `env` alone (PATH kept). */
+  inherit?: boolean;
 }
 
-/** The environment: the test process's, NO_COLOR, then `env`; a key set to undefined is removed. */
-function environment(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  const merged: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...env };
+/** The environment: the test process's (or PATH alone), NO_COLOR, then `env`; a key set to undefined is removed. */
+function environment(env: Record<string, string | undefined>, inherit = true): NodeJS.ProcessEnv {
+  const merged: NodeJS.ProcessEnv = { ...(inherit ? process.env : { PATH: process.env.PATH }), NO_COLOR: '1', ...env };
   for (const [key, value] of Object.entries(merged)) if (value === undefined) delete merged[key];
   return merged;
 }
@@ -31,7 +33,7 @@ const argv = (args: string[], bin: CliOptions['bin']) =>
 /** Runs `comanda ARGS…` and resolves with its exit status and output; never rejects on a non-zero exit. */
 export function runCli(args: string[], env: Record<string, string | undefined> = {}, options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, argv(args, options.bin), { cwd: root, env: environment(env) });
+    const child = spawn(process.execPath, argv(args, options.bin), { cwd: root, env: environment(env, options.inherit) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -44,7 +46,7 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
 
 /** `runCli`, blocking: for tests with nothing else running in their process. */
 export function runCliSync(args: string[], env: Record<string, string | undefined> = {}, options: CliOptions = {}): CliResult {
-  const run = spawnSync(process.execPath, argv(args, options.bin), { cwd: root, env: environment(env), encoding: 'utf8', input: options.input ?? '' });
+  const run = spawnSync(process.execPath, argv(args, options.bin), { cwd: root, env: environment(env, options.inherit), encoding: 'utf8', input: options.input ?? '' });
   if (run.error) throw run.error;
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }

@@ -1,11 +1,12 @@
 // A real PgBouncer in transaction mode in front of the test server, for the tests that prove
 // Comanda keeps no session state. PgBouncer refuses to run as root: as root it runs as `postgres`.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../src/embedded/postgres.js';
+import { pgbouncerTool } from './tools.js';
 
 export interface PgBouncer {
   /** `url` with host and port replaced by PgBouncer's. */
@@ -13,14 +14,7 @@ export interface PgBouncer {
   stop(): Promise<void>;
 }
 
-const binary = ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer'].find((p) => {
-  try {
-    execFileSync(p, ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-});
+const binary = pgbouncerTool().path;
 
 async function waitForPort(port: number, child: ChildProcess, log: () => string): Promise<void> {
   const deadline = Date.now() + 10_000;

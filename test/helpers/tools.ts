@@ -7,7 +7,7 @@
 //   skips silently.
 // Everything that needs the tool (starting it, module-level setup) belongs inside the suite.
 import { spawnSync } from 'node:child_process';
-import { describe } from 'vitest';
+import { describe, it } from 'vitest';
 
 export interface Tool {
   /** The command, as a person would type it. */
@@ -49,3 +49,16 @@ export function describeWith(tools: Tool[], name: string, body: () => void): voi
   if (reason === undefined) describe(name, body);
   else describe.skip(`${name} [skipped: ${reason}]`, body);
 }
+
+/** `it`, or a skipped `it` whose name gives the reason when a tool is missing. */
+export function itWith(tools: Tool[], name: string, body: () => Promise<void> | void, timeout?: number): void {
+  const reason = missingReason(tools);
+  if (reason === undefined) it(name, body, timeout);
+  else it.skip(`${name} [skipped: ${reason}]`, body);
+}
+
+export const pgbouncerTool = () => tool('pgbouncer', 'pgbouncer', { candidates: ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer', 'pgbouncer'] });
+export const pgDumpTools = () => [tool('pg_dump', 'postgresql-client-15'), tool('pg_restore', 'postgresql-client-15')];
+export const pgBasebackupTool = () => tool('pg_basebackup', 'postgresql-client-15');
+export const promtoolTool = () => tool('promtool', 'prometheus');
+export const checkPostgresTool = () => tool('check_postgres', 'check-postgres');
