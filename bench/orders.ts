@@ -1,7 +1,7 @@
 // npm run bench:orders [-- --quick]
 //
 // Starts Comanda on a fresh embedded PostgreSQL and drives POST /api/orders over HTTP with
-// autocannon: the roadmap's phases (5 orders/s for 60 s, then 20/s for 30 s), a steady 200/s,
+// autocannon: the planned service phases (5 orders/s for 60 s, then 20/s for 30 s), a steady 200/s,
 // a maximum-throughput run and a hot-item run (everyone orders the same dish); then the cached
 // menu. In the same run it measures the raw database limit for the same work with pgbench: the
 // same statements and round trips per order (the transaction with its timeouts, authentication,
@@ -327,8 +327,8 @@ const results: RunResult[] = [];
 const before = await stockTaken(service.db);
 const serverVersion = (await service.db.query<{ v: string }>('SELECT version() AS v')).rows[0]!.v.split(' on ')[0];
 const warmUp = await run('warm-up', { duration: 3 });
-results.push(await paced('roadmap sustained 5/s', 5, seconds(60, 10)));
-results.push(await paced('roadmap peak 20/s', 20, seconds(30, 5)));
+results.push(await paced('sustained 5/s', 5, seconds(60, 10)));
+results.push(await paced('peak 20/s', 20, seconds(30, 5)));
 results.push(await paced('steady 200/s', 200, Number(process.env.BENCH_STEADY_SECONDS ?? seconds(30, 10))));
 const max = await run('maximum throughput', { duration: seconds(30, 10) });
 results.push(max);
@@ -369,13 +369,13 @@ console.log(
     ` (answered 201 before the clock stopped: ${answered}; in flight at the cut-offs: ${inFlight})`,
 );
 const fiveHundreds = results.reduce((sum, r) => sum + Object.entries(r.byStatus).filter(([k]) => k.startsWith('5')).reduce((s, [, v]) => s + v, 0), 0);
-const roadmap5xx = results
+const phases5xx = results
   .slice(0, 2)
   .reduce((sum, r) => sum + Object.entries(r.byStatus).filter(([k]) => k.startsWith('5')).reduce((s, [, v]) => s + v, 0), 0);
 const okInvariant = taken === ledger && taken === accepted && inFlight >= 0 && inFlight <= (results.length + 1) * CONNECTIONS * 2;
-console.log(`5xx answers: ${fiveHundreds} (roadmap phases: ${roadmap5xx})`);
+console.log(`5xx answers: ${fiveHundreds} (service phases: ${phases5xx})`);
 console.log(`invariant ${okInvariant ? 'holds' : 'BROKEN'}`);
 await cluster.stop();
 if (keep) console.log(`kept ${root} (postgres.log inside)`);
 else await rm(root, { recursive: true, force: true });
-process.exit(okInvariant && roadmap5xx === 0 ? 0 : 1);
+process.exit(okInvariant && phases5xx === 0 ? 0 : 1);

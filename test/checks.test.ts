@@ -192,7 +192,7 @@ describe('checks', () => {
     expect((await runCheck(db, sequences)).status).toBe('ok');
   });
 
-  it("constraint-audit flags a roadmap constraint that is missing (critical) or not validated (warning)", async () => {
+  it('constraint-audit flags a required constraint that is missing (critical) or not validated (warning)', async () => {
     expect((await runCheck(db, constraintAudit)).status).toBe('ok');
     const raw = await client();
     await raw.query('ALTER TABLE restaurante.menu_items DROP CONSTRAINT check_stock_non_negative');

@@ -70,7 +70,7 @@ describe('Prometheus alert rules', () => {
     for (const c of cases) expect(byName.has(c.alertname), `test of unknown alert ${c.alertname}`).toBe(true);
   });
 
-  it("use the roadmap's thresholds (§4.1, §4.2) and a severity and runbook each", () => {
+  it('use the default thresholds (docs/design.md#thresholds) and a severity and runbook each', () => {
     const expected: Record<string, RegExp> = {
       ComandaConnectionsCritical: /comanda_db_connection_utilization_ratio\) > 0\.8$/,
       ComandaConnectionsHigh: /comanda_db_connection_utilization_ratio\) > 0\.6$/,
@@ -157,7 +157,7 @@ describe('metric names', async () => {
         for (const name of names) expect(exposed, `${panel.title}: ${name}`).toContain(name);
       }
     }
-    // The roadmap's six database metrics each have a panel.
+    // The six database metrics each have a panel.
     const all = dashboard.panels.flatMap((p) => p.targets.map((x) => x.expr)).join('\n');
     for (const name of [
       'comanda_db_connection_utilization_ratio',
@@ -291,7 +291,7 @@ describe('pgbouncer.ini', () => {
     ini[section]![line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
   }
 
-  it("runs in transaction mode with the roadmap's §6.3 pool sizes", () => {
+  it('runs in transaction mode with the documented pool sizes (docs/design.md#pooling)', () => {
     expect(ini.pgbouncer).toMatchObject({
       pool_mode: 'transaction',
       max_client_conn: '500',

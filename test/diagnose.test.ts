@@ -1,4 +1,4 @@
-// `comanda diagnose stock|reservation|token` (roadmap §3.1), each condition created for real on
+// `comanda diagnose stock|reservation|token`, each condition created for real on
 // the file's own database: stock changed behind the ledger, a dish unavailable or short, orders
 // queueing on a lock, bookings that overlap (and one written around the constraint), a slot that
 // is full, an expired or used link token and one made under another secret. The CLI runs as a

@@ -1,5 +1,5 @@
 // GET /metrics end to end on the file's own PostgreSQL database: the Prometheus text format
-// (checked by Debian's promtool), the roadmap's six database metrics and every toolkit check as a
+// (checked by Debian's promtool), the six database metrics of docs/monitoring.md and every toolkit check as a
 // gauge, counters that move with real orders through the API, bounded labels, METRICS_TOKEN, and
 // a collector that keeps scrapes off the database.
 import { spawn } from 'node:child_process';

@@ -158,7 +158,7 @@ describe('the alert state machine', () => {
 });
 
 describe('jobs and schedules', () => {
-  it('uses the roadmap defaults, places every check in exactly one job, and schedules backup only when wired', () => {
+  it('uses the default schedules, places every check in exactly one job, and schedules backup only when wired', () => {
     expect(DEFAULT_SCHEDULES).toEqual({ health: '*/5 * * * *', 'slow-queries': '0 */4 * * *', integrity: '0 2 * * *', backup: '0 3 * * *' });
     const names = [...checksOf('health'), ...checksOf('slow-queries'), ...checksOf('integrity')].map((c) => c.name);
     expect(new Set(names).size).toBe(names.length);

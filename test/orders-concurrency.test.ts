@@ -46,7 +46,7 @@ const order = (items: OrderInput['items'], key?: string): Promise<PlacedOrder> =
 const codeOf = (reason: unknown) => (reason instanceof AppError ? reason.code : String(reason));
 
 describe('stock under concurrency', () => {
-  it('the roadmap §5.2: 50 concurrent orders of 1 on stock 100 leave exactly 50', async () => {
+  it('50 concurrent orders of 1 on stock 100 leave exactly 50', async () => {
     await newItem('item_conc_50', 100);
     const results = await Promise.allSettled(Array.from({ length: 50 }, () => order([{ menuItemId: 'item_conc_50', quantity: 1 }])));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(50);
@@ -54,7 +54,7 @@ describe('stock under concurrency', () => {
     expect(await ledgerBalance('item_conc_50')).toEqual({ sold: 50, ledger: 50, initial: 100, final: 50 });
   });
 
-  it('the roadmap §5.3: stock 1 and 5 concurrent orders — exactly one succeeds, four get OUT_OF_STOCK', async () => {
+  it('stock 1 and 5 concurrent orders — exactly one succeeds, four get OUT_OF_STOCK', async () => {
     await newItem('item_conc_last', 1);
     const results = await Promise.allSettled(Array.from({ length: 5 }, () => order([{ menuItemId: 'item_conc_last', quantity: 1 }])));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);

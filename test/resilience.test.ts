@@ -93,7 +93,7 @@ describe('when the database is in trouble', () => {
     const { rows } = await db.query<{ max: string; reserved: string }>(
       "SELECT current_setting('max_connections') AS max, current_setting('superuser_reserved_connections') AS reserved",
     );
-    // Open real connections up to the limit (the roadmap's §5.3 scenario 1, done for real), then
+    // Open real connections up to the limit (a connection-exhaustion scenario done for real: docs/design.md#connection-exhaustion-test), then
     // ask a service instance that has no connection yet.
     const hogs: pg.Client[] = [];
     const limit = Number(rows[0]!.max);

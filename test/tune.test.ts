@@ -1,4 +1,4 @@
-// `comanda tune` (the roadmap's §6.2 as a recommendation engine) and the doctor's settings check,
+// `comanda tune` (the reference configuration of docs/design.md#tuning as a recommendation engine) and the doctor's settings check,
 // which compares a live server with that advice. Server settings cannot be changed on the suite's
 // shared server, so the check is cleared on a cluster of its own, started with tune's settings.
 import { randomBytes } from 'node:crypto';
@@ -26,9 +26,9 @@ const valueOf = (machine: Machine) => Object.fromEntries(recommend(machine).map(
 const cli = (args: string[], env: Record<string, string> = {}) => runCliSync(args, env);
 
 describe('tune: the recommendation engine', () => {
-  it("reproduces every value the roadmap's §6.2 gives for its 32 GB / 8 CPU / SSD / 200-connection machine", () => {
-    // Copied from the roadmap's postgresql.conf block, as written there.
-    const roadmap: Record<string, string> = {
+  it('reproduces every value of the reference configuration for a 32 GB / 8 CPU / SSD / 200-connection machine', () => {
+    // The reference postgresql.conf block (docs/design.md#tuning), as written there.
+    const reference: Record<string, string> = {
       shared_buffers: '8GB',
       effective_cache_size: '24GB',
       maintenance_work_mem: '2GB',
@@ -52,7 +52,7 @@ describe('tune: the recommendation engine', () => {
       autovacuum_analyze_threshold: '50',
     };
     const values = valueOf(reference);
-    for (const [name, value] of Object.entries(roadmap)) expect(values[name], name).toBe(value);
+    for (const [name, value] of Object.entries(reference)) expect(values[name], name).toBe(value);
     for (const s of recommend(reference)) {
       expect(s.reason.length, s.name).toBeGreaterThan(10);
       expect(s.reason, s.name).not.toContain('\n');
