@@ -54,7 +54,7 @@ describe('the SQL integrity checks', () => {
     expect(await counts()).toEqual(before);
   });
 
-  it("create_order_with_stock_check() with the roadmap's payload returns (order_id, true) and charges the database's prices", async () => {
+  it("create_order_with_stock_check() with the documented payload returns (order_id, true) and charges the database's prices", async () => {
     const price = await priceOf(t.db, 'item_secreto_iberico');
     const stock = await stockOf(t.db, 'item_secreto_iberico');
     const now = Date.now();
