@@ -165,6 +165,8 @@ async function main(config: Config): Promise<void> {
     applyRetention(db, config.retentionDays).catch((err: unknown) => app.log.warn({ err }, 'the data retention job failed'));
   }, 86_400_000);
   running.retention.unref();
+  // Written before listening: once /readyz answers, the demo admin's token file is there.
+  const tokenFile = embedded ? await ensureDemoAdminToken(db, config.dataDir) : undefined;
   const address = await app.listen({ port: config.http.port, host: config.http.host });
   const base = address.replace('://0.0.0.0', '://localhost').replace('://[::]', '://localhost');
 
@@ -196,8 +198,7 @@ async function main(config: Config): Promise<void> {
   say(`ready in ${Date.now() - started} ms`);
   say(`  API            ${base}/`);
   say(`  health         ${base}/healthz  ·  ${base}/readyz`);
-  if (embedded) {
-    const tokenFile = await ensureDemoAdminToken(db, config.dataDir);
+  if (embedded && tokenFile) {
     say(`  database       embedded PostgreSQL on 127.0.0.1:${embedded.port} (data in ${config.dataDir})`);
     say(`  admin token    in ${tokenFile} — try: curl -H "Authorization: Bearer $(cat ${tokenFile})" ${base}/api/staff/me`);
   }

@@ -19,6 +19,7 @@ import { emailChannel, slackChannel, webhookChannel, type Channel } from '../src
 import { freePort } from '../src/embedded/postgres.js';
 import { useTestDatabase } from './helpers/db.js';
 import { runCli } from './helpers/cli.js';
+import { itWith, pgDumpTools } from './helpers/tools.js';
 
 const { db, url } = await useTestDatabase();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -383,17 +384,18 @@ describe('comanda monitor', () => {
     await m1.stop();
   });
 
+  /** The CLI as an operator runs it, with only these variables (and PATH). */
+  const cliEnv = () => ({
+    DATABASE_URL: url,
+    COMANDA_DATA_DIR: path.join(dir, 'cli'),
+    ALERT_WEBHOOK_URL: `${base}/cli-hook`,
+    COMANDA_CHECKS_FILE: path.join(dir, 'thresholds.json'),
+  });
+  const cli = (args: string[], extra: Record<string, string> = {}) =>
+    runCli(args, { ...cliEnv(), ...extra }, { inherit: false }).then((r) => ({ code: r.status, stdout: r.stdout, stderr: r.stderr }));
+
   it('CLI: --once runs a job and exits with the monitoring-plugin code; a bad schedule stops it naming the variable', async () => {
-    const env = {
-      PATH: process.env.PATH,
-      DATABASE_URL: url,
-      COMANDA_DATA_DIR: path.join(dir, 'cli'),
-      ALERT_WEBHOOK_URL: `${base}/cli-hook`,
-      COMANDA_CHECKS_FILE: path.join(dir, 'thresholds.json'),
-    };
-    await writeFile(env.COMANDA_CHECKS_FILE, JSON.stringify({ thresholds: LOWERED }));
-    const cli = (args: string[], extra: Record<string, string> = {}) =>
-      runCli(args, { ...env, ...extra }, { inherit: false }).then((r) => ({ code: r.status, stdout: r.stdout, stderr: r.stderr }));
+    await writeFile(cliEnv().COMANDA_CHECKS_FILE, JSON.stringify({ thresholds: LOWERED }));
 
     const idle = await idleSession();
     const once = await cli(['monitor', '--once', 'health', '--json']);
@@ -426,8 +428,9 @@ describe('comanda monitor', () => {
     expect((JSON.parse(down.stdout) as { reports: Array<{ store: string }> }).reports[0]!.store).toBe('file');
     expect(hits.filter((h) => h.path === '/cli-hook' && h.body.check === 'database').map((h) => h.body.status)).toEqual(['critical']);
     expect((await stat(path.join(dir, 'cli-down', 'monitor-state.json'))).mode & 0o777).toBe(0o600);
+  }, 60_000);
 
-    // The backup job: backup, verify by restoring into a scratch database, retention.
+  itWith(pgDumpTools(), 'CLI: --once backup backs up, verifies by restoring into a scratch database and applies retention', async () => {
     const backup = await cli(['monitor', '--once', 'backup', '--json']);
     expect(backup.code).toBe(0);
     const result = (JSON.parse(backup.stdout) as { reports: Array<{ job: string; results: Array<{ name: string; status: string; rows: Array<{ file: string; verified: boolean }> }> }> }).reports[0]!;

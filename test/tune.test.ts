@@ -28,7 +28,7 @@ const cli = (args: string[], env: Record<string, string> = {}) => runCliSync(arg
 describe('tune: the recommendation engine', () => {
   it('reproduces every value of the reference configuration for a 32 GB / 8 CPU / SSD / 200-connection machine', () => {
     // The reference postgresql.conf block (docs/design.md#tuning), as written there.
-    const reference: Record<string, string> = {
+    const planned: Record<string, string> = {
       shared_buffers: '8GB',
       effective_cache_size: '24GB',
       maintenance_work_mem: '2GB',
@@ -52,7 +52,7 @@ describe('tune: the recommendation engine', () => {
       autovacuum_analyze_threshold: '50',
     };
     const values = valueOf(reference);
-    for (const [name, value] of Object.entries(reference)) expect(values[name], name).toBe(value);
+    for (const [name, value] of Object.entries(planned)) expect(values[name], name).toBe(value);
     for (const s of recommend(reference)) {
       expect(s.reason.length, s.name).toBeGreaterThan(10);
       expect(s.reason, s.name).not.toContain('\n');
