@@ -8,7 +8,7 @@
  * subquery) without editing. Header comments above a statement become its `name`; comments inside
  * it are kept. `$n` placeholders stay as written; `params` holds sample values to bind.
  *
- * Three roadmap queries fail on any PostgreSQL (see DESIGN.md). For those, `sql` is a corrected
+ * Three of the plan's queries fail on any PostgreSQL (docs/design.md says why). For those, `sql` is a corrected
  * query that does what the roadmap intends and `corrected` says, in one sentence, what was wrong.
  *
  * Left out because they write or are not queries: CREATE EXTENSION (§1.2), the VACUUM comments

@@ -1,4 +1,4 @@
-// Replication and WAL archiving (roadmap §4.1, corrected per DESIGN.md): lag that is 0 when a
+// Replication and WAL archiving (corrected as docs/design.md#replication-lag says): lag that is 0 when a
 // replica has replayed everything it received, byte lag from LSNs, slots that hold back WAL, and
 // the archiver that point-in-time recovery depends on. Each works on a primary and on a standby.
 import type { Check } from './check.js';
