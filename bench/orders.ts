@@ -3,12 +3,11 @@
 // Starts Comanda on a fresh embedded PostgreSQL and drives POST /api/orders over HTTP with
 // autocannon: the planned service phases (5 orders/s for 60 s, then 20/s for 30 s), a steady 200/s,
 // a maximum-throughput run and a hot-item run (everyone orders the same dish); then the cached
-// menu. In the same run it measures the raw database limit for the same work with pgbench: the
-// same statements and round trips per order (the transaction with its timeouts, authentication,
-// idempotency lock, key lookup, place_order, the key record, commit), clients = the service's pool
-// size, same duration (a Node loop of the same SQL where pgbench is absent). It prints
-// throughput, latency percentiles, answers by status, the API/raw ratio, and checks the
-// invariant: initial − final stock = quantities of accepted orders = the ledger's sum.
+// menu. In the same run it measures two database limits for the same work with pgbench (see
+// "The database limits" below): Comanda's own SQL and the minimal SQL for the job. It prints
+// throughput, latency percentiles, answers by status, API / Comanda SQL and API / minimal SQL for
+// the maximum-throughput and hot-item runs, and checks the invariant: initial − final stock =
+// quantities of accepted orders = the ledger's sum.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -253,73 +252,91 @@ async function stockTaken(db: Database): Promise<{ taken: number; ledger: number
 }
 
 // ---------------------------------------------------------------------------------------------
-// The raw limit: the same SQL, round trip for round trip, straight to PostgreSQL.
+// The database limits, by pgbench in a database of their own, clients = the service's pool:
+// - Comanda's SQL: the service's statements, round trip for round trip (the transaction with its
+//   timeouts, authentication, idempotency lock, key lookup, place_order, the key record, commit);
+// - the minimal SQL for the same job — conditional stock UPDATEs (in id order), INSERT the order,
+//   INSERT its lines, one transaction — on tables with the same columns, keys, checks and indexes
+//   as Comanda's (CREATE TABLE … LIKE … INCLUDING ALL) but no triggers and no foreign keys. This
+//   is what the hardware does for an order; API / minimal says how much of it the design keeps.
 // ---------------------------------------------------------------------------------------------
-async function rawLimit(duration: number): Promise<{ tps: number; tool: string }> {
-  const raw = await prepareDatabase('comanda_bench_raw');
+const pgbenchPath = ['/usr/lib/postgresql/15/bin/pgbench', '/usr/bin/pgbench'].find((p) => existsSync(p));
+type Limit = { tps: number; tool: string } | { tps: number; tool: string; missing: string };
+const PGBENCH_MISSING = 'needs pgbench (apt-get install postgresql-15)';
+
+function pgbench(url: string, name: string, script: string, duration: number): Promise<number> {
+  return (async () => {
+    const file = path.join(root, `${name}.sql`);
+    await writeFile(file, script + '\n');
+    const target = new URL(url);
+    const out = spawnSync(
+      pgbenchPath!,
+      ['-n', '-f', file, '-c', String(POOL), '-j', '2', '-T', String(duration), '-h', '127.0.0.1', '-p', target.port, '-U', 'postgres', target.pathname.slice(1)],
+      { env: { ...process.env, PGPASSWORD: decodeURIComponent(target.password) }, encoding: 'utf8' },
+    );
+    const match = /tps = ([\d.]+)/.exec(out.stdout);
+    if (!match) throw new Error(`pgbench failed:\n${out.stdout}\n${out.stderr}`);
+    return Number(match[1]);
+  })();
+}
+
+const raw = await prepareDatabase('comanda_bench_raw');
+const itemArray = `ARRAY[${ITEMS.map((id) => `'${id}'`).join(',')}]`;
+
+async function comandaLimit(duration: number, hot: boolean): Promise<Limit> {
   const tokenHash = createHash('sha256').update(raw.token).digest('hex');
   const actor = `staff:waiter:${raw.tokenId}`;
   const begin = `BEGIN \\; SET LOCAL statement_timeout = ${raw.db.statementTimeoutMs} \\; SET LOCAL lock_timeout = ${raw.db.lockTimeoutMs};`;
-  const items = ITEMS.map((id) => `'${id}'`).join(',');
+  const line = (item: string) => `json_build_object('menuItemId', ${item}, 'quantity', 1)`;
+  const lines = hot ? line(`'${HOT}'`) : `${line(`(${itemArray})[:a + 1]`)}, ${line(`(${itemArray})[:b + 1]`)}`;
   const script = [
     `\\set a random(0, ${ITEMS.length - 1})`,
     `\\set b random(0, ${ITEMS.length - 1})`,
     '\\set k random(1, 2000000000)',
-    // one transaction: authentication, the idempotency key, the order, the key's record
     begin,
     `SELECT id, "restaurantId", role, ("lastUsedAt" IS NULL OR "lastUsedAt" < now() - interval '1 minute') AS stale FROM restaurante.staff_tokens WHERE token_hash = '${tokenHash}' AND "revokedAt" IS NULL AND ("expiresAt" IS NULL OR "expiresAt" > now());`,
     `SELECT pg_try_advisory_xact_lock(hashtextextended('["${DEMO_RESTAURANT_ID}","staff:${raw.tokenId}","k-:client_id-:k"]', 7342));`,
     `SELECT fingerprint, "responseStatus", "responseBody" FROM restaurante.idempotency_keys WHERE "restaurantId" = '${DEMO_RESTAURANT_ID}' AND scope = 'staff:${raw.tokenId}' AND key = 'k-:client_id-:k' AND "expiresAt" > now();`,
-    `SELECT restaurante.place_order('${DEMO_RESTAURANT_ID}', '{"tableId":null,"source":"presencial","createdBy":"${actor}"}', json_build_array(json_build_object('menuItemId', (ARRAY[${items}])[:a + 1], 'quantity', 1), json_build_object('menuItemId', (ARRAY[${items}])[:b + 1], 'quantity', 1))::jsonb);`,
+    `SELECT restaurante.place_order('${DEMO_RESTAURANT_ID}', '{"tableId":null,"source":"presencial","createdBy":"${actor}"}', json_build_array(${lines})::jsonb);`,
     `INSERT INTO restaurante.idempotency_keys ("restaurantId", scope, key, fingerprint, "responseStatus", "responseBody", "expiresAt") VALUES ('${DEMO_RESTAURANT_ID}', 'staff:${raw.tokenId}', 'k-:client_id-:k', 'bench', 201, '{}', now() + interval '24 hours') ON CONFLICT DO NOTHING;`,
     'COMMIT;',
   ].join('\n');
-  const pgbench = ['/usr/lib/postgresql/15/bin/pgbench', '/usr/bin/pgbench'].find((p) => existsSync(p));
-  let tps: number;
-  let tool: string;
-  if (pgbench) {
-    const file = path.join(root, 'order.sql');
-    await writeFile(file, script + '\n');
-    const url = new URL(raw.url);
-    const out = spawnSync(
-      pgbench,
-      ['-n', '-f', file, '-c', String(POOL), '-j', '2', '-T', String(duration), '-h', '127.0.0.1', '-p', url.port, '-U', 'postgres', url.pathname.slice(1)],
-      { env: { ...process.env, PGPASSWORD: decodeURIComponent(url.password) }, encoding: 'utf8' },
-    );
-    const match = /tps = ([\d.]+)/.exec(out.stdout);
-    if (!match) throw new Error(`pgbench failed:\n${out.stdout}\n${out.stderr}`);
-    tps = Number(match[1]);
-    tool = `pgbench (${POOL} clients)`;
-  } else {
-    // The same statements from Node, one client per pooled connection.
-    const statements = script
-      .split('\n')
-      .filter((line) => !line.startsWith('\\set'))
-      .map((line) => line.replace(/\\;/g, ';').replace(/;$/, ''));
-    let done = 0;
-    const deadline = Date.now() + duration * 1000;
-    await Promise.all(
-      Array.from({ length: POOL }, async (_, clientId) => {
-        const client = new pg.Client({ connectionString: raw.url });
-        await client.connect();
-        while (Date.now() < deadline) {
-          const vars: Record<string, string> = {
-            a: String(Math.floor(Math.random() * ITEMS.length)),
-            b: String(Math.floor(Math.random() * ITEMS.length)),
-            k: String(Math.floor(Math.random() * 2e9)),
-            client_id: String(clientId),
-          };
-          for (const sql of statements) await client.query(sql.replace(/:(a|b|k|client_id)\b/g, (_m, v: string) => vars[v]!));
-          done++;
-        }
-        await client.end();
-      }),
-    );
-    tps = done / duration;
-    tool = `Node loop (${POOL} clients; pgbench not found)`;
-  }
-  await raw.db.close();
-  return { tps, tool };
+  if (!pgbenchPath) return { tps: NaN, tool: 'pgbench', missing: PGBENCH_MISSING };
+  return { tps: await pgbench(raw.url, hot ? 'comanda-hot' : 'comanda', script, duration), tool: `pgbench (${POOL} clients)` };
+}
+
+async function minimalLimit(duration: number, hot: boolean): Promise<Limit> {
+  if (!pgbenchPath) return { tps: NaN, tool: 'pgbench', missing: PGBENCH_MISSING };
+  await raw.db.query(`
+    DROP SCHEMA IF EXISTS minimal CASCADE;
+    CREATE SCHEMA minimal;
+    CREATE TABLE minimal.menu_items (LIKE restaurante.menu_items INCLUDING ALL);
+    CREATE TABLE minimal.orders (LIKE restaurante.orders INCLUDING ALL);
+    CREATE TABLE minimal.order_items (LIKE restaurante.order_items INCLUDING ALL);
+    CREATE SEQUENCE minimal.order_number;
+    INSERT INTO minimal.menu_items SELECT * FROM restaurante.menu_items;`);
+  const take = (item: string, into: string) =>
+    `UPDATE minimal.menu_items SET stock = stock - 1 WHERE id = ${item} AND stock >= 1 RETURNING price AS ${into} \\gset`;
+  const order = (total: string) =>
+    `INSERT INTO minimal.orders ("restaurantId", "orderNumber", source, "totalAmount") VALUES ('${DEMO_RESTAURANT_ID}', nextval('minimal.order_number')::text, 'presencial', ${total}) RETURNING id AS order_id \\gset`;
+  const lineOf = (item: string, price: string) => `('${DEMO_RESTAURANT_ID}', ':order_id', ${item}, 1, ${price}, ${price})`;
+  const insertLines = (values: string[]) =>
+    `INSERT INTO minimal.order_items ("restaurantId", "orderId", "menuItemId", quantity, "unitPrice", "totalPrice") VALUES ${values.join(', ')};`;
+  const first = `(${itemArray})[least(:a, :b) + 1]`;
+  const second = `(${itemArray})[greatest(:a, :b) + 1]`;
+  const script = hot
+    ? ['BEGIN;', take(`'${HOT}'`, 'p1'), order(':p1'), insertLines([lineOf(`'${HOT}'`, ':p1')]), 'COMMIT;']
+    : [
+        `\\set a random(0, ${ITEMS.length - 1})`,
+        `\\set b random(0, ${ITEMS.length - 1})`,
+        'BEGIN;',
+        take(first, 'p1'),
+        take(second, 'p2'),
+        order(':p1 + :p2'),
+        insertLines([lineOf(first, ':p1'), lineOf(second, ':p2')]),
+        'COMMIT;',
+      ];
+  return { tps: await pgbench(raw.url, hot ? 'minimal-hot' : 'minimal', script.join('\n'), duration), tool: `pgbench (${POOL} clients)` };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -332,13 +349,20 @@ results.push(await paced('peak 20/s', 20, seconds(30, 5)));
 results.push(await paced('steady 200/s', 200, Number(process.env.BENCH_STEADY_SECONDS ?? seconds(30, 10))));
 const max = await run('maximum throughput', { duration: seconds(30, 10) });
 results.push(max);
-results.push(await run('hot item (all order one dish)', { duration: seconds(20, 10), hot: true }));
+const hot = await run('hot item (all order one dish)', { duration: seconds(20, 10), hot: true });
+results.push(hot);
 const after = await stockTaken(service.db);
 const menu = await run('cached menu GET', { duration: seconds(10, 5), menu: true });
 server.kill('SIGTERM');
 await new Promise((resolve) => server.once('exit', resolve));
 await service.db.close();
-const raw = await rawLimit(max.seconds);
+const limits = {
+  comanda: await comandaLimit(max.seconds, false),
+  minimal: await minimalLimit(max.seconds, false),
+  comandaHot: await comandaLimit(hot.seconds, true),
+  minimalHot: await minimalLimit(hot.seconds, true),
+};
+await raw.db.close();
 
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 console.log(`\nComanda order benchmark${quick ? ' (--quick)' : ''}: pool ${POOL}, ${CONNECTIONS} connections, ${new Date().toISOString()}`);
@@ -352,9 +376,19 @@ for (const r of [...results, menu]) {
     `${r.name.padEnd(32)} ${String(r.seconds).padStart(3)} ${String(r.requests).padStart(7)} ${fmt(r.rps).padStart(10)} ${fmt(r.p50).padStart(8)} ${fmt(r.p95).padStart(8)} ${fmt(r.p99).padStart(8)}   ${answers}`,
   );
 }
-const apiAccepted = (max.byStatus['201'] ?? 0) / max.seconds;
-console.log(`\nraw database limit (${raw.tool}): ${fmt(raw.tps)} orders/s`);
-console.log(`API / raw (maximum throughput, accepted orders): ${fmt(apiAccepted)} / ${fmt(raw.tps)} = ${fmt(apiAccepted / raw.tps, 2)}`);
+const accepted201 = (r: RunResult) => (r.byStatus['201'] ?? 0) / r.seconds;
+console.log(`\ndatabase limits, ${limits.comanda.tool}, same durations (orders/s):`);
+console.log('run                               API    Comanda SQL   minimal SQL   API/Comanda   API/minimal');
+for (const [r, comanda, minimal] of [
+  [max, limits.comanda, limits.minimal],
+  [hot, limits.comandaHot, limits.minimalHot],
+] as const) {
+  const api = accepted201(r);
+  console.log(
+    `${r.name.padEnd(32)} ${fmt(api).padStart(6)} ${fmt(comanda.tps).padStart(13)} ${fmt(minimal.tps).padStart(13)} ${fmt(api / comanda.tps, 2).padStart(13)} ${fmt(api / minimal.tps, 2).padStart(13)}`,
+  );
+}
+if ('missing' in limits.minimal) console.log(`(database limits: ${limits.minimal.missing})`);
 
 // Orders still in flight when a run's clock stops are committed but their answers are not
 // counted by the load generator: the database's accepted quantities are the reference, and the
