@@ -17,6 +17,7 @@ import { seedDemo } from '../src/core/seed.js';
 import { pidOf, sleep, useClients } from './helpers/clients.js';
 import { useTestDatabase } from './helpers/db.js';
 import { runCliSync } from './helpers/cli.js';
+import { changeStockBehindLedger } from './helpers/fixtures.js';
 
 const { db, url } = await useTestDatabase();
 await seedDemo(db);
@@ -209,19 +210,11 @@ describe('checks', () => {
     expect((await runCheck(db, stockLedger)).status).toBe('ok');
     const raw = await client();
     // Only a superuser with the trigger disabled can do this; the check is there to notice.
-    await raw.query('BEGIN');
-    await raw.query('ALTER TABLE restaurante.menu_items DISABLE TRIGGER menu_items_stock_ledger_update');
-    await raw.query(`UPDATE restaurante.menu_items SET stock = stock + 7 WHERE id = 'item_croquetas_jamon'`);
-    await raw.query('ALTER TABLE restaurante.menu_items ENABLE TRIGGER menu_items_stock_ledger_update');
-    await raw.query('COMMIT');
+    await changeStockBehindLedger(raw, 'item_croquetas_jamon', 7);
     const flagged = await runCheck(db, stockLedger);
     expect(flagged.status).toBe('critical');
     expect(flagged.rows).toEqual([expect.objectContaining({ id: 'item_croquetas_jamon', difference: 7 })]);
-    await raw.query('BEGIN');
-    await raw.query('ALTER TABLE restaurante.menu_items DISABLE TRIGGER menu_items_stock_ledger_update');
-    await raw.query(`UPDATE restaurante.menu_items SET stock = stock - 7 WHERE id = 'item_croquetas_jamon'`);
-    await raw.query('ALTER TABLE restaurante.menu_items ENABLE TRIGGER menu_items_stock_ledger_update');
-    await raw.query('COMMIT');
+    await changeStockBehindLedger(raw, 'item_croquetas_jamon', -7);
     expect((await runCheck(db, stockLedger)).status).toBe('ok');
     expect((await runCheck(db, stockLedgerFull)).status).toBe('ok');
   });

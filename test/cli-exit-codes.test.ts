@@ -9,6 +9,7 @@ import { seedDemo } from '../src/core/seed.js';
 import { root, runCli } from './helpers/cli.js';
 import { useClients, sleep } from './helpers/clients.js';
 import { useTestDatabase } from './helpers/db.js';
+import { changeStockBehindLedger } from './helpers/fixtures.js';
 
 const { db, url } = await useTestDatabase();
 const client = useClients(url);
@@ -49,12 +50,7 @@ describe('exit codes', () => {
 
   it('diagnose: 1 warning (an unavailable dish), 2 critical (stock changed behind the ledger), 3 not found', async () => {
     expect((await comanda(['diagnose', 'stock', 'Torrija'])).status).toBe(1);
-    const raw = await client();
-    await raw.query('BEGIN');
-    await raw.query('ALTER TABLE restaurante.menu_items DISABLE TRIGGER menu_items_stock_ledger_update');
-    await raw.query(`UPDATE restaurante.menu_items SET stock = stock + 2 WHERE id = 'item_gilda'`);
-    await raw.query('ALTER TABLE restaurante.menu_items ENABLE TRIGGER menu_items_stock_ledger_update');
-    await raw.query('COMMIT');
+    await changeStockBehindLedger(await client(), 'item_gilda', 2);
     expect((await comanda(['diagnose', 'stock', 'item_gilda'])).status).toBe(2);
     expect((await comanda(['diagnose', 'stock', 'no-such-dish'])).status).toBe(3);
   }, 60_000);

@@ -17,6 +17,7 @@ import { futureTuesday } from './helpers/dates.js';
 import { sleep, useClients } from './helpers/clients.js';
 import { useTestDatabase } from './helpers/db.js';
 import { runCli } from './helpers/cli.js';
+import { changeStockBehindLedger } from './helpers/fixtures.js';
 
 const { db, url } = await useTestDatabase();
 await seedDemo(db);
@@ -29,15 +30,7 @@ const finding = (d: Diagnosis, name: string) => {
   return f;
 };
 
-/** Changes stock the way only a superuser can: with the ledger trigger disabled. */
-async function bypassLedger(itemId: string, delta: number): Promise<void> {
-  const raw = await client();
-  await raw.query('BEGIN');
-  await raw.query('ALTER TABLE restaurante.menu_items DISABLE TRIGGER menu_items_stock_ledger_update');
-  await raw.query('UPDATE restaurante.menu_items SET stock = stock + $2 WHERE id = $1', [itemId, delta]);
-  await raw.query('ALTER TABLE restaurante.menu_items ENABLE TRIGGER menu_items_stock_ledger_update');
-  await raw.query('COMMIT');
-}
+const bypassLedger = async (itemId: string, delta: number) => changeStockBehindLedger(await client(), itemId, delta);
 
 const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, { DATABASE_URL: url, COMANDA_SECRET: '', ...env });
 

@@ -28,3 +28,16 @@ export async function rowCounts<T extends string>(db: Queryable, tables: readonl
   const row = await one<Record<string, number>>(db, `SELECT ${select}`, [], 'counts');
   return Object.fromEntries(tables.map((table, i) => [table, row[`c${i}`]!])) as Record<T, number>;
 }
+
+/**
+ * Changes a dish's stock the way only a superuser can: with the ledger's trigger disabled, so the
+ * change leaves no movement — for the checks and diagnostics that must notice it. Runs in one
+ * transaction on `client`, which must be a single connection (a pg.Client).
+ */
+export async function changeStockBehindLedger(client: Queryable, menuItemId: string, delta: number): Promise<void> {
+  await client.query('BEGIN');
+  await client.query('ALTER TABLE restaurante.menu_items DISABLE TRIGGER menu_items_stock_ledger_update');
+  await client.query('UPDATE restaurante.menu_items SET stock = stock + $2 WHERE id = $1', [menuItemId, delta]);
+  await client.query('ALTER TABLE restaurante.menu_items ENABLE TRIGGER menu_items_stock_ledger_update');
+  await client.query('COMMIT');
+}
