@@ -70,6 +70,8 @@ export const envSchema = z.object({
     .optional(),
   TRUST_PROXY: booleanFlag.default(false),
   HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).max(10_485_760).default(65_536),
+  SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(0),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   SESSION_TTL_MINUTES: z.coerce.number().int().min(5).max(2_880).default(240),
   IDEMPOTENCY_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(24),
   RESERVATION_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(7),
@@ -148,6 +150,8 @@ export interface Config {
   publicUrl: string | undefined;
   trustProxy: boolean;
   bodyLimitBytes: number;
+  /** On SIGTERM: how long /readyz fails while the instance still serves, then how long in-flight requests may take. */
+  shutdown: { drainDelayMs: number; timeoutMs: number };
   monitor: MonitorSettings;
   /** GET /metrics: its bearer token (unset: open) and how often the database and the checks are read. */
   metrics: { token: string | undefined; collectIntervalSeconds: number; checksIntervalSeconds: number };
@@ -249,6 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: e.PUBLIC_URL,
     trustProxy: e.TRUST_PROXY,
     bodyLimitBytes: e.HTTP_BODY_LIMIT_BYTES,
+    shutdown: { drainDelayMs: e.SHUTDOWN_DRAIN_DELAY_MS, timeoutMs: e.SHUTDOWN_TIMEOUT_MS },
     monitor: {
       schedules: {
         health: e.MONITOR_SCHEDULE_HEALTH === 'off' ? null : e.MONITOR_SCHEDULE_HEALTH,

@@ -19,6 +19,7 @@ import {
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/postgres.js';
 import type { FastifyInstance } from 'fastify';
 import { build } from './http/app.js';
+import { Lifecycle } from './http/lifecycle.js';
 import { MenuCache } from './core/ordering/menu.js';
 import { NotificationListener } from './core/db/listener.js';
 import { purgeExpiredIdempotencyKeys } from './core/idempotency.js';
@@ -85,9 +86,24 @@ async function main(config: Config): Promise<void> {
     retention?: NodeJS.Timeout;
     email?: EmailWorker;
   } = {};
+  const lifecycle = new Lifecycle();
   const shutdown = async (signal: string) => {
-    say(`${signal} received, shutting down`);
-    await running.app?.close().catch(() => undefined);
+    // Graceful: fail readiness first and keep serving until the balancer noticed, close streams
+    // with a retry hint, let requests in flight finish (bounded), then stop (src/http/lifecycle.ts).
+    lifecycle.beginDrain();
+    const app = running.app;
+    if (app?.server.listening && config.shutdown.drainDelayMs > 0) {
+      say(`${signal} received: draining for ${config.shutdown.drainDelayMs} ms (readiness fails, requests are still served)`);
+      await new Promise((resolve) => setTimeout(resolve, config.shutdown.drainDelayMs));
+    } else {
+      say(`${signal} received, shutting down`);
+    }
+    lifecycle.closeStreams(2_000);
+    if (app) {
+      const cut = setTimeout(() => app.server.closeAllConnections(), config.shutdown.timeoutMs);
+      await app.close().catch(() => undefined);
+      clearTimeout(cut);
+    }
     await running.listener?.stop();
     await running.email?.stop();
     clearInterval(running.purge);
@@ -141,6 +157,7 @@ async function main(config: Config): Promise<void> {
     logLevel: config.logLevel,
     bodyLimitBytes: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
+    lifecycle,
     // /metrics grades the checks with the same thresholds file as the doctor and the monitor.
     metrics: {
       ...config.metrics,

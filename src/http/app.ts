@@ -20,6 +20,7 @@ import { tableRoutes } from './routes/tables.js';
 import { reservationRoutes } from './routes/reservations.js';
 import { customerRoutes } from './routes/customers.js';
 import { registerMetrics, type MetricsOptions } from './metrics.js';
+import { Lifecycle } from './lifecycle.js';
 
 export const defaultOrderingSettings: OrderingSettings = {
   sessionTtlMinutes: 240,
@@ -48,6 +49,8 @@ export interface BuildOptions {
   logStream?: NodeJS.WritableStream;
   /** GET /metrics: METRICS_TOKEN and the collector's intervals (docs/monitoring.md). */
   metrics?: MetricsOptions;
+  /** Draining on shutdown (readiness fails first) and the streams to close then; see lifecycle.ts. */
+  lifecycle?: Lifecycle;
 }
 
 export async function build(options: BuildOptions): Promise<FastifyInstance> {
@@ -83,7 +86,12 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
 
   // Before the routes, so its hooks measure every one of them.
   registerMetrics(app, options.db, options.metrics);
-  const readiness = (): Promise<Readiness> => checkReadiness(options.db, options.expectedMigrations);
+  const lifecycle = options.lifecycle ?? new Lifecycle();
+  const readiness = async (): Promise<Readiness & { draining?: boolean }> => {
+    const state = await checkReadiness(options.db, options.expectedMigrations);
+    // Shutting down: not ready, whatever the database says, so the balancer stops sending here.
+    return lifecycle.draining ? { ...state, ready: false, draining: true } : state;
+  };
   healthRoutes(app, readiness);
   staffRoutes(app, options.db);
   const ordering = options.ordering ?? defaultOrderingSettings;

@@ -7,6 +7,7 @@ const readinessSchema = {
   properties: {
     status: { type: 'string', enum: ['ready', 'not ready'] },
     ready: { type: 'boolean' },
+    draining: { type: 'boolean', description: 'true while the instance shuts down: it still serves, but should get no new requests' },
     database: { type: 'object', properties: { ok: { type: 'boolean' }, error: { type: 'string' } } },
     schema: {
       type: 'object',
@@ -19,7 +20,7 @@ const readinessSchema = {
   },
 } as const;
 
-export function healthRoutes(app: FastifyInstance, readiness: () => Promise<Readiness>): void {
+export function healthRoutes(app: FastifyInstance, readiness: () => Promise<Readiness & { draining?: boolean }>): void {
   // Liveness: the process is up and serving; it never touches the database.
   app.get(
     '/healthz',
@@ -34,7 +35,8 @@ export function healthRoutes(app: FastifyInstance, readiness: () => Promise<Read
     () => ({ status: 'ok' }),
   );
 
-  // Readiness: the database answers and the schema holds every migration this code expects.
+  // Readiness: the database answers and the schema holds every migration this code expects, and
+  // the instance is not shutting down (it fails first thing on SIGTERM; see src/http/lifecycle.ts).
   app.get('/readyz', { logLevel: 'warn', schema: { summary: 'Readiness: database answers and schema is current', tags: ['health'], response: { 200: readinessSchema, 503: readinessSchema } } }, async (_request, reply) => {
     const state = await readiness();
     return reply.code(state.ready ? 200 : 503).send({ status: state.ready ? 'ready' : 'not ready', ...state });
