@@ -27,6 +27,7 @@ import { EmailWorker, fileTransport, smtpTransport } from './core/email/outbox.j
 import { queueReminders } from './core/reservations/reservations.js';
 import { applyRetention } from './core/customers/gdpr.js';
 import { thresholdsFile } from './core/checks/thresholds.js';
+import { JobLeader } from './core/jobs.js';
 import path from 'node:path';
 
 const say = (message: string) => process.stdout.write(`comanda: ${message}\n`);
@@ -85,6 +86,7 @@ async function main(config: Config): Promise<void> {
     reminders?: NodeJS.Timeout;
     retention?: NodeJS.Timeout;
     email?: EmailWorker;
+    jobs?: JobLeader;
   } = {};
   const lifecycle = new Lifecycle();
   const shutdown = async (signal: string) => {
@@ -109,6 +111,7 @@ async function main(config: Config): Promise<void> {
     clearInterval(running.purge);
     clearInterval(running.reminders);
     clearInterval(running.retention);
+    await running.jobs?.stop();
     await running.db?.close().catch(() => undefined);
     if (embedded) {
       await embedded.stop().catch(() => undefined);
@@ -174,12 +177,18 @@ async function main(config: Config): Promise<void> {
     onError: (err) => app.log.warn({ err: err.message }, 'menu notification listener: reconnecting'),
   });
   running.listener.start();
+  // Periodic jobs: every instance schedules them, the holder of the jobs lock runs them (src/core/jobs.ts).
+  const jobs = (running.jobs = new JobLeader(directUrl ?? databaseUrl, config.pool.connectTimeoutMs));
   running.purge = setInterval(() => {
-    purgeExpiredIdempotencyKeys(db).catch((err: unknown) => app.log.warn({ err }, 'purging expired idempotency keys failed'));
+    jobs.run(() => purgeExpiredIdempotencyKeys(db)).catch((err: unknown) =>
+      app.log.warn({ err }, 'purging expired idempotency keys failed'),
+    );
   }, 3_600_000);
   running.purge.unref();
   running.retention = setInterval(() => {
-    applyRetention(db, config.retentionDays).catch((err: unknown) => app.log.warn({ err }, 'the data retention job failed'));
+    jobs.run(() => applyRetention(db, config.retentionDays)).catch((err: unknown) =>
+      app.log.warn({ err }, 'the data retention job failed'),
+    );
   }, 86_400_000);
   running.retention.unref();
   // Written before listening: once /readyz answers, the demo admin's token file is there.
@@ -207,7 +216,9 @@ async function main(config: Config): Promise<void> {
     running.email.start(2_000, (err) => app.log.warn({ err }, 'e-mail worker pass failed'));
     const settings = { secret, tokenTtlDays: config.ordering.reservationTokenTtlDays };
     running.reminders = setInterval(() => {
-      queueReminders(db, settings, config.email.reminderHoursBefore).catch((err: unknown) => app.log.warn({ err }, 'queueing reminders failed'));
+      jobs.run(() => queueReminders(db, settings, config.email.reminderHoursBefore)).catch((err: unknown) =>
+        app.log.warn({ err }, 'queueing reminders failed'),
+      );
     }, 300_000);
     running.reminders.unref();
     if (!config.email.smtpUrl) say(`e-mail: no SMTP_URL, so e-mails are written to ${path.join(config.dataDir, 'outbox')}`);

@@ -6,15 +6,20 @@ import pg from 'pg';
 
 export type LockResult = 'acquired' | 'busy' | 'unreachable';
 
-const KEY = `hashtextextended('comanda:monitor', 0)`;
-
 export class MonitorLock {
   private client: pg.Client | undefined;
+  private readonly key: string;
+  private readonly applicationName: string;
 
+  /** `name`: which lock (`comanda:monitor`; `comanda:jobs` is the service's periodic jobs, src/core/jobs.ts). */
   constructor(
     private readonly url: string,
     private readonly connectTimeoutMs = 5_000,
-  ) {}
+    name = 'comanda:monitor',
+  ) {
+    this.key = `hashtextextended(${pg.escapeLiteral(name)}, 0)`;
+    this.applicationName = name.replace(/:/g, '-');
+  }
 
   get held(): boolean {
     return this.client !== undefined;
@@ -23,7 +28,7 @@ export class MonitorLock {
   /** Takes the lock if free. Never throws: an unreachable database is a result. */
   async tryAcquire(): Promise<LockResult> {
     if (this.client) return 'acquired';
-    const client = new pg.Client({ connectionString: this.url, application_name: 'comanda-monitor', connectionTimeoutMillis: this.connectTimeoutMs });
+    const client = new pg.Client({ connectionString: this.url, application_name: this.applicationName, connectionTimeoutMillis: this.connectTimeoutMs });
     const lost = () => {
       if (this.client === client) this.client = undefined;
     };
@@ -31,7 +36,7 @@ export class MonitorLock {
     client.on('end', lost);
     try {
       await client.connect();
-      const { rows } = await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${KEY}) AS locked`);
+      const { rows } = await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${this.key}) AS locked`);
       if (rows[0]?.locked) {
         this.client = client;
         return 'acquired';
@@ -46,7 +51,7 @@ export class MonitorLock {
 
   /** Who holds the lock (for the standby's log), if this role may see it. */
   async holder(): Promise<{ pid: number; applicationName: string; clientAddr: string | null } | undefined> {
-    const client = new pg.Client({ connectionString: this.url, application_name: 'comanda-monitor', connectionTimeoutMillis: this.connectTimeoutMs });
+    const client = new pg.Client({ connectionString: this.url, application_name: this.applicationName, connectionTimeoutMillis: this.connectTimeoutMs });
     client.on('error', () => undefined);
     try {
       await client.connect();
@@ -55,7 +60,7 @@ export class MonitorLock {
            FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
           WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
             AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-            AND ((l.classid::bigint << 32) | l.objid::bigint) = ${KEY}`,
+            AND ((l.classid::bigint << 32) | l.objid::bigint) = ${this.key}`,
       );
       const row = rows[0];
       return row ? { pid: row.pid, applicationName: row.application_name, clientAddr: row.client_addr } : undefined;
@@ -71,7 +76,7 @@ export class MonitorLock {
     this.client = undefined;
     if (!client) return;
     // Ending the session releases the lock; an explicit unlock first is only politeness.
-    await client.query(`SELECT pg_advisory_unlock(${KEY})`).catch(() => undefined);
+    await client.query(`SELECT pg_advisory_unlock(${this.key})`).catch(() => undefined);
     await client.end().catch(() => undefined);
   }
 }
