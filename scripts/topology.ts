@@ -377,6 +377,8 @@ listen comanda
   option httpchk GET /readyz
   http-check expect status 200
   option forwardfor
+  # Which instance answered (for the proofs and for people debugging a request).
+  http-response set-header x-comanda-instance %[srv_name]
   retries 3
   option redispatch 1
   retry-on conn-failure empty-response
