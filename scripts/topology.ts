@@ -13,6 +13,8 @@
 //                                     ▲      pg_auto_failover    ▲
 //                                     └──────── monitor ─────────┘
 //
+// DATABASE_REPLICA_URL (the menu's reads) goes to HAProxy's pg-replica listener: the standby.
+//
 // How the service reaches the new primary after a failover: through HAProxy's `pg-primary`
 // listener, whose external check (psql: `pg_is_in_recovery()` and `transaction_read_only`) passes
 // on the node that accepts writes only; when a node is marked down its sessions are cut, so
@@ -75,7 +77,7 @@ export interface NodeState {
 export interface TopologyState {
   dir: string;
   startedAt: string;
-  ports: { http: number; pgPrimary: number; pgbouncer: number; monitor: number };
+  ports: { http: number; pgPrimary: number; pgReplica: number; pgbouncer: number; monitor: number };
   monitor: NodeState;
   nodes: NodeState[];
   instances: InstanceState[];
@@ -90,6 +92,8 @@ export interface TopologyState {
     pooled: string;
     /** DATABASE_DIRECT_URL of the instances: HAProxy's pg-primary listener. */
     direct: string;
+    /** DATABASE_REPLICA_URL of the instances: HAProxy's pg-replica listener (the standby). */
+    replica: string;
     /** pg_auto_failover's multi-host URI, for libpq tools. */
     multiHost: string;
     monitor: string;
@@ -398,8 +402,28 @@ listen pg-primary
   external-check command ${path.join(dir, 'check-primary.sh')}
   default-server inter 500ms fall 1 rise 1 on-marked-down shutdown-sessions
 ${nodes.map((n) => `  server ${n.name} 127.0.0.1:${n.port} check`).join('\n')}
+
+# A standby for reads (DATABASE_REPLICA_URL): the check passes on a node in recovery. With none
+# (during a failover, or alone on the new primary) connections fail and the instances read from
+# the primary.
+listen pg-replica
+  mode tcp
+  bind 127.0.0.1:${ports.pgReplica}
+  timeout client 24h
+  timeout server 24h
+  option external-check
+  external-check path "/usr/bin:/bin"
+  external-check command ${path.join(dir, 'check-replica.sh')}
+  default-server inter 500ms fall 1 rise 1 on-marked-down shutdown-sessions
+${nodes.map((n) => `  server ${n.name} 127.0.0.1:${n.port} check`).join('\n')}
 `;
 }
+
+const CHECK_REPLICA = `#!/bin/sh
+# HAProxy external check: succeeds only on a PostgreSQL in recovery (a standby).
+r=$(PGCONNECT_TIMEOUT=1 ${PG_BIN_DIR}/psql -X -At -h "$3" -p "$4" -U postgres -d postgres -c "SELECT pg_is_in_recovery()" 2>/dev/null)
+[ "$r" = t ]
+`;
 
 const CHECK_PRIMARY = `#!/bin/sh
 # HAProxy external check (arguments: proxy address, proxy port, server address, server port):
@@ -451,9 +475,9 @@ export async function up(options: TopologyOptions = {}): Promise<TopologyState> 
   await chmod(dir, 0o755);
   for (const sub of ['', 'logs', 'xdg', 'xdg/run']) await own(path.join(dir, sub), ids);
 
-  const [monitorPort, port1, port2, pgPrimary, pgbouncerPort, http] = await Promise.all(Array.from({ length: 6 }, () => freePort()));
+  const [monitorPort, port1, port2, pgPrimary, pgReplica, pgbouncerPort, http] = await Promise.all(Array.from({ length: 7 }, () => freePort()));
   const instancePorts = await Promise.all(Array.from({ length: options.instances ?? 3 }, () => freePort()));
-  const ports = { http: http!, pgPrimary: pgPrimary!, pgbouncer: pgbouncerPort!, monitor: monitorPort! };
+  const ports = { http: http!, pgPrimary: pgPrimary!, pgReplica: pgReplica!, pgbouncer: pgbouncerPort!, monitor: monitorPort! };
   const monitor: NodeState = { name: 'monitor', port: monitorPort!, pid: 0, pgdata: path.join(dir, 'monitor') };
   const nodes: NodeState[] = [
     { name: 'node1', port: port1!, pid: 0, pgdata: path.join(dir, 'node1') },
@@ -474,6 +498,8 @@ export async function up(options: TopologyOptions = {}): Promise<TopologyState> 
     instanceEnv: {
       DATABASE_URL: `postgres://postgres@127.0.0.1:${ports.pgbouncer}/${DATABASE}`,
       DATABASE_DIRECT_URL: `postgres://postgres@127.0.0.1:${ports.pgPrimary}/${DATABASE}`,
+      DATABASE_REPLICA_URL: `postgres://postgres@127.0.0.1:${ports.pgReplica}/${DATABASE}`,
+      DATABASE_REPLICA_MAX_LAG_MS: '1000',
       DATABASE_POOL_SIZE: '8',
       DATABASE_POOL_MIN: '2',
       COMANDA_SECRET: secret,
@@ -489,6 +515,7 @@ export async function up(options: TopologyOptions = {}): Promise<TopologyState> 
       http: `http://127.0.0.1:${ports.http}`,
       pooled: `postgres://postgres@127.0.0.1:${ports.pgbouncer}/${DATABASE}`,
       direct: `postgres://postgres@127.0.0.1:${ports.pgPrimary}/${DATABASE}`,
+      replica: `postgres://postgres@127.0.0.1:${ports.pgReplica}/${DATABASE}`,
       multiHost: '',
       monitor: monitorUrl,
     },
@@ -534,6 +561,7 @@ export async function up(options: TopologyOptions = {}): Promise<TopologyState> 
 
     log(`HAProxy: HTTP on ${ports.http}, the primary on ${ports.pgPrimary}`);
     await writeFile(path.join(dir, 'check-primary.sh'), CHECK_PRIMARY, { mode: 0o755 });
+    await writeFile(path.join(dir, 'check-replica.sh'), CHECK_REPLICA, { mode: 0o755 });
     await writeFile(path.join(dir, 'haproxy-503.http'), HAPROXY_503 + '\r\n');
     await writeFile(path.join(dir, 'haproxy.cfg'), haproxyConfig(dir, ports, nodes, state.instances));
     state.haproxy.pid = daemon('haproxy', ['-db', '-f', path.join(dir, 'haproxy.cfg')], { log: path.join(dir, 'logs', 'haproxy.log') });
@@ -680,6 +708,7 @@ async function cli(argv: string[]): Promise<number> {
       say(`HTTP (HAProxy)     ${state.urls.http}  ·  ${state.urls.http}/api/menu?restaurantId=rest_enigma_001`);
       say(`DATABASE_URL       ${state.urls.pooled}  (PgBouncer, transaction mode)`);
       say(`DIRECT             ${state.urls.direct}  (HAProxy → the current primary)`);
+      say(`REPLICA            ${state.urls.replica}  (HAProxy → the standby, for the menu)`);
       say(`libpq multi-host   ${state.urls.multiHost}`);
       say(`logs               ${path.join(state.dir, 'logs')}`);
       say('stop it with: npm run topology -- down' + (dir ? ` --dir ${dir}` : ''));

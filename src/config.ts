@@ -47,6 +47,8 @@ const alertWebhookUrl = z
 export const envSchema = z.object({
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_DIRECT_URL: postgresUrl.optional(),
+  DATABASE_REPLICA_URL: postgresUrl.optional(),
+  DATABASE_REPLICA_MAX_LAG_MS: z.coerce.number().int().min(0).max(600_000).default(1_000),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
   DATABASE_POOL_MIN: z.coerce.number().int().min(0).max(500).optional(),
   DATABASE_STATEMENT_TIMEOUT_MS: milliseconds(5_000),
@@ -136,6 +138,8 @@ export interface Config {
   databaseUrl: string | undefined;
   /** For migrations, LISTEN and backups, where DATABASE_URL points at a transaction-mode pooler. */
   databaseDirectUrl: string | undefined;
+  /** A read replica for the menu, used while its replay lag is within maxLagMs. */
+  replica: { url: string; maxLagMs: number } | undefined;
   /** min: connections opened at start and kept when idle (new backends start with cold caches). */
   pool: { size: number; min: number; connectTimeoutMs: number };
   timeouts: { statementMs: number; lockMs: number; migrationLockMs: number };
@@ -229,6 +233,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const e = parsed.data;
+  if (e.DATABASE_REPLICA_URL && !e.DATABASE_URL) {
+    throw new ConfigError(['DATABASE_REPLICA_URL: is set but DATABASE_URL is not; a replica needs its primary in DATABASE_URL']);
+  }
   if (e.DATABASE_DIRECT_URL && !e.DATABASE_URL) {
     throw new ConfigError(['DATABASE_DIRECT_URL: is set but DATABASE_URL is not; set both, or neither for the embedded database']);
   }
@@ -238,6 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     databaseUrl: e.DATABASE_URL,
     databaseDirectUrl: e.DATABASE_DIRECT_URL ?? e.DATABASE_URL,
+    replica: e.DATABASE_REPLICA_URL ? { url: e.DATABASE_REPLICA_URL, maxLagMs: e.DATABASE_REPLICA_MAX_LAG_MS } : undefined,
     pool: { size: e.DATABASE_POOL_SIZE, min: e.DATABASE_POOL_MIN ?? e.DATABASE_POOL_SIZE, connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS },
     timeouts: {
       statementMs: e.DATABASE_STATEMENT_TIMEOUT_MS,

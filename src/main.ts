@@ -5,7 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { ConfigError, loadConfig, requireSecret, type Config } from './config.js';
 import { bootstrap } from './core/bootstrap.js';
 import { authenticateStaff, createStaffToken } from './core/auth/staff-tokens.js';
-import type { Database } from './core/db/database.js';
+import { Database } from './core/db/database.js';
+import { ReplicaReads } from './core/db/replica.js';
 import { DEMO_RESTAURANT_ID } from './core/seed.js';
 import {
   dataPaths,
@@ -87,6 +88,7 @@ async function main(config: Config): Promise<void> {
     retention?: NodeJS.Timeout;
     email?: EmailWorker;
     jobs?: JobLeader;
+    replica?: ReplicaReads;
   } = {};
   const lifecycle = new Lifecycle();
   const shutdown = async (signal: string) => {
@@ -112,6 +114,7 @@ async function main(config: Config): Promise<void> {
     clearInterval(running.reminders);
     clearInterval(running.retention);
     await running.jobs?.stop();
+    await running.replica?.stop();
     await running.db?.close().catch(() => undefined);
     if (embedded) {
       await embedded.stop().catch(() => undefined);
@@ -149,7 +152,23 @@ async function main(config: Config): Promise<void> {
   if (boot.statStatements.advice) say(`pg_stat_statements is not usable: ${boot.statStatements.advice}`);
   if (boot.seeded) say(`seeded the demo restaurant ${DEMO_RESTAURANT_ID}`);
 
-  const menuCache = new MenuCache(db, config.ordering.menuCacheMaxAgeMs);
+  // An optional read replica for the menu, used while it is within its lag bound (src/core/db/replica.ts).
+  if (config.replica) {
+    const replicaDb = new Database({
+      connectionString: config.replica.url,
+      poolSize: Math.max(2, Math.ceil(config.pool.size / 2)),
+      connectTimeoutMs: Math.min(config.pool.connectTimeoutMs, 2_000),
+      statementTimeoutMs: config.timeouts.statementMs,
+      applicationName: 'comanda-replica',
+      onIdleError: () => undefined,
+    });
+    running.replica = new ReplicaReads(db, replicaDb, config.replica.maxLagMs, 500, (state) =>
+      say(state.inUse ? `reading the menu from the replica (lag ${state.lagMs} ms)` : `reading the menu from the primary (replica lag ${state.lagMs ?? 'unknown'} ms, bound ${config.replica!.maxLagMs} ms)`),
+    );
+    await running.replica.check();
+    running.replica.start();
+  }
+  const menuCache = new MenuCache(db, config.ordering.menuCacheMaxAgeMs, Date.now, running.replica);
   const app = (running.app = await build({
     db,
     secret,
@@ -172,7 +191,11 @@ async function main(config: Config): Promise<void> {
   running.listener = new NotificationListener({
     connectionString: directUrl ?? databaseUrl,
     channel: 'comanda_menu',
-    onNotify: (payload) => menuCache.invalidate(payload.split(' ')[0]),
+    // The payload is "<restaurantId> <version>".
+    onNotify: (payload) => {
+      const [restaurantId, version] = payload.split(' ');
+      menuCache.invalidate(restaurantId, version === undefined ? undefined : Number(version));
+    },
     onConnect: () => menuCache.invalidate(),
     onError: (err) => app.log.warn({ err: err.message }, 'menu notification listener: reconnecting'),
   });

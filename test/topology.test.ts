@@ -8,9 +8,10 @@
 // got 503 (waiting its Retry-After, at most 1 s here), 409 REQUEST_IN_PROGRESS, or no answer is
 // retried with the same key.
 import { randomUUID } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   alive,
@@ -325,6 +326,64 @@ describeWith([haproxy, pgAutoctl, pgbouncer], 'many instances and a database fai
     expect(result.duplicated).toBe(0);
     expect(topology.instances.every((i) => alive(i.pid))).toBe(true);
   }, 180_000);
+
+  it('replica lag: with replay paused on the standby, menu reads go to the primary within the bound, and no older menu is served', async () => {
+    const standby = (await nodeStates(topology.urls.monitor)).find((n) => n.reported === 'secondary')!;
+    const standbyClient = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${standby.port}/comanda` });
+    await standbyClient.connect();
+    const logs = topology.instances.map((i) => path.join(topology.dir, 'logs', `${i.name}.log`));
+    const logSince = async (file: string, offset: number) => (await readFile(file, 'utf8')).slice(offset);
+    const waitForLog = async (offsets: number[], text: string, since: number) =>
+      Promise.all(
+        logs.map(async (file, n) => {
+          while (Date.now() - since < 10_000) {
+            if ((await logSince(file, offsets[n]!)).includes(text)) return Date.now() - since;
+            await sleep(50);
+          }
+          return Infinity;
+        }),
+      );
+    const maxLagMs = Number(topology.instanceEnv.DATABASE_REPLICA_MAX_LAG_MS);
+    try {
+      // Every instance reads from the replica to begin with.
+      expect(Math.max(...(await waitForLog(logs.map(() => 0), 'reading the menu from the replica', Date.now())))).toBeLessThan(Infinity);
+      const offsets = await Promise.all(logs.map(async (file) => (await readFile(file, 'utf8')).length));
+      const menuVersion = async (port: number) =>
+        ((await (await fetch(`http://127.0.0.1:${port}/api/menu?restaurantId=${DEMO_RESTAURANT_ID}`)).json()) as { version: number }).version;
+      const before = await menuVersion(topology.instances[0]!.port);
+      await standbyClient.query('SELECT pg_wal_replay_pause()');
+      const pausedAt = Date.now();
+      await db.query(`UPDATE restaurante.menu_items SET price = price + 1 WHERE id = $1`, [menuItemId]);
+      // The change shows at once everywhere, although the replica has not replayed it.
+      const seen = await Promise.all(
+        topology.instances.map(async (instance) => {
+          while (Date.now() - pausedAt < 5_000) {
+            if ((await menuVersion(instance.port)) > before) return Date.now() - pausedAt;
+            await sleep(20);
+          }
+          return Infinity;
+        }),
+      );
+      const fellBack = await waitForLog(offsets, 'reading the menu from the primary', pausedAt);
+      const replayed = await standbyClient.query<{ v: string }>('SELECT version AS v FROM restaurante.menu_versions WHERE "restaurantId" = $1', [DEMO_RESTAURANT_ID]);
+      expect(Number(replayed.rows[0]!.v)).toBe(before); // still paused: the replica has the old menu
+      const resumeOffsets = await Promise.all(logs.map(async (file) => (await readFile(file, 'utf8')).length));
+      const resumedAt = Date.now();
+      await standbyClient.query('SELECT pg_wal_replay_resume()');
+      const back = await waitForLog(resumeOffsets, 'reading the menu from the replica', resumedAt);
+      console.log(
+        `replica with replay paused: the new menu served by every instance after ${seen.join(', ')} ms; ` +
+          `reads moved to the primary after ${fellBack.join(', ')} ms (bound ${maxLagMs} ms, checked every 500 ms); ` +
+          `back on the replica ${back.join(', ')} ms after replay resumed`,
+      );
+      for (const ms of seen) expect(ms).toBeLessThan(1_000);
+      for (const ms of fellBack) expect(ms).toBeLessThan(maxLagMs + 1_500);
+      for (const ms of back) expect(ms).toBeLessThan(5_000);
+    } finally {
+      await standbyClient.query('SELECT pg_wal_replay_resume()').catch(() => undefined);
+      await standbyClient.end();
+    }
+  }, 60_000);
 
   it('failover: kill -9 of the primary under load; the standby is promoted, no acknowledged order is lost, 503 + Retry-After meanwhile', async () => {
     const before = await nodeStates(topology.urls.monitor);
