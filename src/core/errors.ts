@@ -143,8 +143,9 @@ export function fromDatabaseError(err: unknown): AppError | undefined {
     // data_exception: a value the database cannot accept (bad format, out of range).
     return new AppError('VALIDATION_FAILED', 'A value in the request is out of range or badly formed.', { cause: err });
   }
-  if (sqlClass === '08' || sqlClass === '53' || code === '57P01' || code === '57P02' || code === '57P03') {
-    // connection_exception, insufficient_resources (too many connections), shutdown/starting up.
+  if (sqlClass === '08' || sqlClass === '53' || code === '57P01' || code === '57P02' || code === '57P03' || code === '25006') {
+    // connection_exception, insufficient_resources (too many connections), shutdown/starting up,
+    // read_only_sql_transaction (a write reached a server that is, or just became, a standby).
     return new AppError('DATABASE_UNAVAILABLE', undefined, { retryAfter: 2, cause: err });
   }
   return undefined;

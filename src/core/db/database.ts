@@ -95,7 +95,10 @@ export class Database {
         // The connection itself failed: make sure the pool discards it.
         broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
       }
-      throw fromDatabaseError(err) ?? err;
+      // A connection lost mid-transaction (the server died, a failover cut it) is the database
+      // being unavailable, not a fault of ours: 503 + Retry-After. If it was lost during COMMIT
+      // the work may have committed; a retry with the same Idempotency-Key then replays it.
+      throw fromDatabaseError(err) ?? (broken ? new AppError('DATABASE_UNAVAILABLE', undefined, { retryAfter: 2, cause: err }) : err);
     } finally {
       client.release(broken);
     }
