@@ -468,6 +468,9 @@ export async function up(options: TopologyOptions = {}): Promise<TopologyState> 
   const dir = path.resolve(options.dir ?? defaultBaseDir);
   const log = options.log ?? (() => undefined);
   if (await loadState(dir)) throw new Error(`a topology is already in ${dir}; run \`npm run topology -- down\` first`);
+  if (existsSync(path.join(dir, 'monitor'))) {
+    throw new Error(`${dir} holds the data of a topology that failed to start (its logs are in ${path.join(dir, 'logs')}); remove it, or use --dir`);
+  }
   const ids = postgresIds();
   await mkdir(path.join(dir, 'logs'), { recursive: true });
   await mkdir(path.join(dir, 'xdg', 'run'), { recursive: true, mode: 0o700 });
