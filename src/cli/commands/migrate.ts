@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { MigrationRunner } from '../../core/migrations/runner.js';
+import path from 'node:path';
+import { defaultMigrationsDir, MigrationRunner } from '../../core/migrations/runner.js';
+import { formatFinding, lintDirectory, lintFiles, LintError, readBaseline, type LintReport } from '../../core/migrations/lint.js';
 import { resolveTarget, CliError } from '../connect.js';
 import { printJson, printTable } from '../output.js';
 
@@ -8,14 +10,20 @@ const positiveInt = (value: string, what: string): number => {
   return Number(value);
 };
 
-async function runner(): Promise<MigrationRunner> {
+async function runner(dir?: string): Promise<MigrationRunner> {
   const target = await resolveTarget();
   return new MigrationRunner({
     connectionString: target.directUrl,
+    dir,
     lockTimeoutMs: target.config.timeouts.migrationLockMs,
     log: (message) => process.stderr.write(`${message}\n`),
   });
 }
+
+const lintFailure = (err: unknown): never => {
+  if (err instanceof LintError) throw new CliError(err.message, 2);
+  throw err;
+};
 
 export function migrateCommand(program: Command): void {
   const migrate = program.command('migrate').description('apply, revert and inspect schema migrations');
@@ -35,11 +43,59 @@ export function migrateCommand(program: Command): void {
 
   migrate
     .command('up')
-    .description('apply pending migrations (all, or N)')
+    .description('apply pending migrations (all, or N); each must pass `comanda migrate lint` first')
     .argument('[steps]', 'how many to apply')
-    .action(async (steps?: string) => {
-      const applied = await (await runner()).up(steps === undefined ? Infinity : positiveInt(steps, 'steps'));
+    .option('--force', 'apply migrations that fail the lint (their findings are still printed)')
+    .option('--dir <dir>', 'migrations directory (default: the shipped migrations)')
+    .action(async (steps: string | undefined, options: { force?: boolean; dir?: string }) => {
+      const r = await runner(options.dir);
+      const count = steps === undefined ? Infinity : positiveInt(steps, 'steps');
+      const dir = options.dir ?? defaultMigrationsDir;
+      const pending = (await r.status()).filter((row) => row.state === 'pending').slice(0, count);
+      const files = pending.flatMap((m) => {
+        const base = path.join(dir, `${String(m.version).padStart(4, '0')}_${m.name}`);
+        return [`${base}.sql`, `${base}.down.sql`];
+      });
+      const report = await lintFiles(files, { baseline: await readBaseline(dir) }).catch(lintFailure);
+      if (report.findings.length > 0) {
+        process.stderr.write(`${report.findings.map(formatFinding).join('\n')}\n`);
+        if (!options.force) {
+          throw new CliError(
+            `${report.findings.length} lint finding${report.findings.length > 1 ? 's' : ''} in the pending migrations: nothing applied. ` +
+              'Fix them, accept a justified one with `-- comanda:lint-ignore RULE reason`, or apply anyway with --force.',
+            1,
+          );
+        }
+        process.stderr.write(`--force: applying despite ${report.findings.length} lint finding(s)\n`);
+      }
+      const applied = await r.up(count);
       process.stdout.write(applied.length ? `applied ${applied.join(', ')}\n` : 'nothing to apply\n');
+    });
+
+  migrate
+    .command('lint')
+    .description('lint migrations (default: every shipped one newer than the baseline): squawk\'s rules and Comanda\'s; exit 0 clean, 1 findings, 2 usage error')
+    .argument('[files...]', 'migration files (NNNN_name.sql or NNNN_name.down.sql)')
+    .option('--dir <dir>', 'lint every migration of this directory (default: the shipped migrations)')
+    .option('--no-baseline', 'also lint the migrations listed in lint-baseline.json')
+    .option('--json', 'print JSON')
+    .action(async (files: string[], options: { dir?: string; baseline: boolean; json?: boolean }) => {
+      if (files.length > 0 && options.dir) throw new CliError('give files or --dir, not both', 2);
+      const report: LintReport = await (
+        files.length > 0
+          ? lintFiles(files, options.baseline ? {} : { baseline: null })
+          : lintDirectory(options.dir ?? defaultMigrationsDir, options.baseline ? {} : { baseline: null })
+      ).catch(lintFailure);
+      if (report.findings.length > 0) process.exitCode = 1;
+      if (options.json) return printJson({ ok: report.findings.length === 0, ...report });
+      for (const f of report.findings) process.stdout.write(`${formatFinding(f)}\n`);
+      for (const f of report.ignored) process.stderr.write(`${f.file}:${f.line} ${f.rule} accepted: ${f.ignored}\n`);
+      const linted = report.files.filter((f) => f.state === 'linted').length;
+      const baselined = report.files.length - linted;
+      process.stderr.write(
+        `${linted} file${linted === 1 ? '' : 's'} linted${baselined ? `, ${baselined} in the baseline skipped` : ''}: ` +
+          `${report.findings.length} finding${report.findings.length === 1 ? '' : 's'}${report.ignored.length ? `, ${report.ignored.length} accepted by lint-ignore` : ''}\n`,
+      );
     });
 
   migrate

@@ -16,7 +16,8 @@ import pg from 'pg';
 export const defaultMigrationsDir = fileURLToPath(new URL('../../../migrations/', import.meta.url));
 
 const FILE = /^(\d{4})_([a-z0-9_]+?)(\.down)?\.sql$/;
-const NO_TRANSACTION = /^--\s*comanda:no-transaction\b/; // first line only
+/** The marker of a migration that runs outside a transaction; read on the first line only. */
+export const NO_TRANSACTION = /^--\s*comanda:no-transaction\b/;
 /** Arbitrary but fixed: the advisory lock key all Comanda migrators agree on. */
 const LOCK_KEY = 7_342_001_992;
 
