@@ -1,9 +1,13 @@
 import type { Command } from 'commander';
 import path from 'node:path';
+import { loadConfig } from '../../config.js';
 import { defaultMigrationsDir, MigrationRunner } from '../../core/migrations/runner.js';
 import { formatFinding, lintDirectory, lintFiles, LintError, readBaseline, type LintReport } from '../../core/migrations/lint.js';
 import { resolveTarget, CliError } from '../connect.js';
 import { printJson, printTable } from '../output.js';
+import { planMigrations, PlanError, type PlanResult } from '../../core/migrations/plan.js';
+import { BackupError } from '../../core/backup/pg-tools.js';
+import { MigrationError } from '../../core/migrations/runner.js';
 
 const positiveInt = (value: string, what: string): number => {
   if (!/^\d+$/.test(value)) throw new CliError(`${what} must be a whole number, got "${value}"`, 2);
@@ -19,6 +23,8 @@ async function runner(dir?: string): Promise<MigrationRunner> {
     log: (message) => process.stderr.write(`${message}\n`),
   });
 }
+
+const label = (m: { version: number; name: string }) => `${String(m.version).padStart(4, '0')}_${m.name}`;
 
 const lintFailure = (err: unknown): never => {
   if (err instanceof LintError) throw new CliError(err.message, 2);
@@ -96,6 +102,57 @@ export function migrateCommand(program: Command): void {
         `${linted} file${linted === 1 ? '' : 's'} linted${baselined ? `, ${baselined} in the baseline skipped` : ''}: ` +
           `${report.findings.length} finding${report.findings.length === 1 ? '' : 's'}${report.ignored.length ? `, ${report.ignored.length} accepted by lint-ignore` : ''}\n`,
       );
+    });
+
+  migrate
+    .command('plan')
+    .description('dry run: restore the newest verified backup (or --from-backup FILE) into a scratch database, apply the pending migrations there and report each one\'s duration, strongest lock, table rewrites and rows touched; the scratch database is dropped')
+    .option('--from-backup <file>', 'the backup to restore (default: the newest verified one in COMANDA_BACKUP_DIR)')
+    .option('--backup-dir <dir>', 'where to find the newest verified backup (default COMANDA_BACKUP_DIR)')
+    .option('--scratch-url <url>', 'a database URL on a server where its role may CREATE DATABASE (default: the database server itself)')
+    .option('--dir <dir>', 'migrations directory (default: the shipped migrations)')
+    .option('--json', 'print JSON')
+    .action(async (options: { fromBackup?: string; backupDir?: string; scratchUrl?: string; dir?: string; json?: boolean }) => {
+      const target = options.scratchUrl ? undefined : await resolveTarget();
+      const config = target?.config ?? loadConfig();
+      let result: PlanResult;
+      try {
+        result = await planMigrations({
+          file: options.fromBackup,
+          backupDir: options.backupDir ?? config.backup.dir,
+          url: target?.directUrl,
+          scratchUrl: options.scratchUrl,
+          dir: options.dir,
+          pgBinDir: config.backup.pgBinDir,
+          lockTimeoutMs: config.timeouts.migrationLockMs,
+          onProgress: (message) => {
+            if (process.stderr.isTTY) process.stderr.write(`${message}\n`);
+          },
+        });
+      } catch (err) {
+        if (err instanceof PlanError || err instanceof BackupError || err instanceof MigrationError) throw new CliError(err.message, 1);
+        throw err;
+      }
+      if (!result.ok) process.exitCode = 1;
+      if (options.json) return printJson(result);
+      process.stdout.write(`backup ${result.backup}${result.backupCreatedAt ? ` (${result.backupCreatedAt})` : ''}: restored in ${result.restoreMs} ms, ${result.appliedBefore} migrations already applied\n`);
+      printTable(
+        result.migrations.map((m) => ({
+          migration: label(m),
+          result: m.ok ? 'ok' : 'FAILED',
+          ms: m.durationMs,
+          lock: m.strongestLock?.mode ?? '-',
+          on: m.strongestLock?.relations.join(', ') ?? '-',
+          rewrites: m.rewrites.map((r) => `${r.relation} (${r.sizeBytes} B)`).join(', ') || '-',
+          rows: m.rowsTouched,
+        })),
+        ['migration', 'result', 'ms', 'lock', 'on', 'rewrites', 'rows'],
+      );
+      for (const m of result.migrations) {
+        if (m.strongestLock) process.stdout.write(`${label(m)}: ${m.strongestLock.mode} blocks ${m.strongestLock.blocks}\n`);
+        if (m.error) process.stdout.write(`${label(m)} failed on the copy: ${m.error}\n`);
+      }
+      for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
     });
 
   migrate

@@ -75,15 +75,16 @@ export async function checkArchive(file: string): Promise<Manifest> {
   return manifest;
 }
 
-interface Scratch {
+export interface Scratch {
   url: string;
   drop(): Promise<void>;
   serverVersionNum: number;
   serverVersion: string;
 }
 
-async function createScratch(adminUrl: string, given: boolean): Promise<Scratch> {
-  const admin = new pg.Client({ connectionString: adminUrl, application_name: 'comanda-backup-verify', connectionTimeoutMillis: 10_000 });
+/** An empty scratch database on the server of `adminUrl` (`given`: it came from --scratch-url); `drop()` removes it. */
+export async function createScratch(adminUrl: string, given: boolean, purpose = 'verify'): Promise<Scratch> {
+  const admin = new pg.Client({ connectionString: adminUrl, application_name: `comanda-backup-${purpose}`, connectionTimeoutMillis: 10_000 });
   admin.on('error', () => undefined);
   try {
     await admin.connect();
@@ -95,7 +96,7 @@ async function createScratch(adminUrl: string, given: boolean): Promise<Scratch>
       { cause: err },
     );
   }
-  const name = `comanda_verify_${randomBytes(5).toString('hex')}`;
+  const name = `comanda_${purpose}_${randomBytes(5).toString('hex')}`;
   try {
     const { rows } = await admin.query<{ num: string; version: string }>(
       `SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version`,
@@ -119,7 +120,7 @@ async function createScratch(adminUrl: string, given: boolean): Promise<Scratch>
     const code = (err as { code?: string }).code;
     if (code === '42501') {
       throw new BackupError(
-        `the role may not create the scratch database a verification restores into (CREATEDB is needed): ` +
+        `the role may not create the scratch database a ${purpose === 'verify' ? 'verification' : purpose} restores into (CREATEDB is needed): ` +
           `grant it (ALTER ROLE … CREATEDB), or pass --scratch-url with a database URL on a server where its role may CREATE DATABASE`,
         { cause: err },
       );
