@@ -18,6 +18,7 @@ import { tuneCommand } from './commands/tune.js';
 import { explainCommand } from './commands/explain.js';
 import { diagnoseCommand } from './commands/diagnose.js';
 import { actionCommands } from './commands/actions.js';
+import { chaosCommand } from './commands/chaos.js';
 
 const program = new Command('comanda')
   .description('Comanda: QR ordering and bookings on PostgreSQL, with its reliability toolkit')
@@ -37,6 +38,7 @@ tuneCommand(program);
 explainCommand(program);
 diagnoseCommand(program);
 actionCommands(program);
+chaosCommand(program);
 
 try {
   await program.parseAsync(process.argv);
