@@ -107,11 +107,6 @@ const squawkCases: [string, string, string][] = [
   ['renaming-table', 'ALTER TABLE restaurante.qr_scans RENAME TO scans;', 'CREATE VIEW restaurante.scans AS SELECT * FROM restaurante.qr_scans;'],
   ['ban-drop-column', 'ALTER TABLE restaurante.orders DROP COLUMN note;', 'COMMENT ON COLUMN restaurante.orders.note IS $$deprecated: read notes$$;'],
   ['ban-drop-table', 'DROP TABLE restaurante.qr_scans;', "COMMENT ON TABLE restaurante.qr_scans IS 'deprecated';"],
-  [
-    'prefer-bigint-over-int',
-    'CREATE TABLE restaurante.tips ("restaurantId" text NOT NULL, id integer NOT NULL, PRIMARY KEY ("restaurantId", id));',
-    'CREATE TABLE restaurante.tips ("restaurantId" text NOT NULL, id bigint NOT NULL, PRIMARY KEY ("restaurantId", id));',
-  ],
   ['transaction-nesting', "BEGIN;\nCOMMENT ON TABLE restaurante.qr_scans IS 'x';\nCOMMIT;", "COMMENT ON TABLE restaurante.qr_scans IS 'x';"],
 ];
 
@@ -159,6 +154,23 @@ describe("Comanda's rules", () => {
       'CREATE TABLE restaurante.restaurants_copy (LIKE restaurante.restaurants);'.replace('restaurants_copy (LIKE restaurante.restaurants)', 'restaurants (id text PRIMARY KEY)'),
     ];
     for (const sql of ok) expect(rules(await lint(`${sql}\n`)), sql).toEqual([]);
+  });
+
+  it('bigint-key: a key that grows is bigint; counts and members of natural keys may be integer', async () => {
+    const failing = [
+      'CREATE TABLE comanda.runs (id integer PRIMARY KEY);',
+      'CREATE TABLE comanda.runs (id serial PRIMARY KEY);',
+      'CREATE TABLE comanda.runs (id bigint PRIMARY KEY, n integer GENERATED ALWAYS AS IDENTITY);',
+      "ALTER TABLE restaurante.orders ADD COLUMN seq integer DEFAULT nextval('restaurante.order_number_seq');",
+      'CREATE TABLE comanda.runs (id smallint, PRIMARY KEY (id));',
+    ];
+    for (const sql of failing) expect(rules(await lint(`${sql}\n`)), sql).toContain('bigint-key');
+    const passing = [
+      'CREATE TABLE comanda.runs (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, attempts integer NOT NULL DEFAULT 0);',
+      'CREATE TABLE comanda.party_sizes (kind text NOT NULL, size integer NOT NULL, PRIMARY KEY (kind, size));',
+      'ALTER TABLE restaurante.orders ADD COLUMN guests integer;',
+    ];
+    for (const sql of passing) expect(rules(await lint(`${sql}\n`)), sql).toEqual([]);
   });
 
   it('no-transaction-marker: CONCURRENTLY without the marker, a marker not on line 1, or a marked file with two statements fail', async () => {

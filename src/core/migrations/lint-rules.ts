@@ -4,7 +4,7 @@
 // lint.ts. Each rule here has a name, the line it points at and how to fix it.
 import { loadModule, parseSync, scanSync } from 'libpg-query';
 
-export type RuleName = 'syntax' | 'file-name' | 'restaurant-key' | 'no-transaction-marker' | 'down-script' | 'lint-ignore-reason';
+export type RuleName = 'syntax' | 'file-name' | 'restaurant-key' | 'bigint-key' | 'no-transaction-marker' | 'down-script' | 'lint-ignore-reason';
 
 export interface RuleInfo {
   name: RuleName;
@@ -32,6 +32,11 @@ export const COMANDA_RULES: Record<RuleName, RuleInfo> = {
       `add a "${RESTAURANT_KEY}" text NOT NULL column referencing ${DATA_SCHEMA}.restaurants (id) and lead the key with it, ` +
       `e.g. PRIMARY KEY ("${RESTAURANT_KEY}", id): rows are then found, joined and (later) sharded by restaurant. ` +
       `A reference table shared by all restaurants belongs in REFERENCE_TABLES (src/core/migrations/lint-rules.ts)`,
+  },
+  'bigint-key': {
+    name: 'bigint-key',
+    summary: 'a key column that grows (in a primary key, serial or identity) is bigint, not integer or smallint',
+    fix: 'declare it bigint (bigserial, or bigint GENERATED ALWAYS AS IDENTITY): a 32-bit key runs out at 2,147,483,647 rows, and widening it later rewrites the table under ACCESS EXCLUSIVE. Counts and small numbers may stay integer',
   },
   'no-transaction-marker': {
     name: 'no-transaction-marker',
@@ -223,6 +228,48 @@ export function checkFile(fileName: string, text: string, parsed: ParsedFile, do
       message: `a -- comanda:no-transaction file runs as one query string: its ${parsed.statements.length} statements would form an implicit transaction (and a failure half-way is not rolled back)`,
       fix: 'keep one statement per no-transaction migration; split the others into migrations of their own',
     });
+  }
+
+  // Keys that grow are bigint.
+  const SMALL = new Set(['int4', 'int2', 'int', 'integer', 'smallint']);
+  const SMALL_SERIAL = new Set(['serial', 'serial4', 'smallserial', 'serial2']);
+  // Grows: serial, identity, a sequence default, or the whole primary key (a member of a
+  // composite key, such as a party size, is a natural key that does not).
+  const checkColumn = (c: Node, inPrimaryKey: boolean, line: number, table: string) => {
+    const names = (((c.typeName as Node | undefined)?.names as unknown[]) ?? []).map(str);
+    const type = names.at(-1);
+    if (!type) return;
+    const constraints = ((c.constraints as Node[] | undefined) ?? []).map((k) => (k.Constraint as Node | undefined)?.contype);
+    const serial = SMALL_SERIAL.has(type);
+    const identity = constraints.includes('CONSTR_IDENTITY');
+    const primary = inPrimaryKey || constraints.includes('CONSTR_PRIMARY');
+    const sequence = JSON.stringify(c.constraints ?? []).includes('"sval":"nextval"');
+    if (serial || (SMALL.has(type) && (identity || primary || sequence))) {
+      const small = type === 'int2' ? 'smallint' : 'integer';
+      const why = serial ? `is ${type}` : identity ? `is an ${small} identity` : sequence ? `is an ${small} filled from a sequence` : `is an ${small} primary key`;
+      findings.push({ line, rule: 'bigint-key', message: `${table}.${String(c.colname)} ${why}`, fix: COMANDA_RULES['bigint-key'].fix });
+    }
+  };
+  for (const s of parsed.statements) {
+    const [kind, node] = Object.entries(s.node)[0] as [string, Node];
+    if (kind === 'CreateStmt') {
+      const rel = relationOf(node.relation as Node);
+      const name = rel ? `${rel.schema ? `${rel.schema}.` : ''}${rel.table}` : 'the table';
+      const elements = (node.tableElts as Node[] | undefined) ?? [];
+      const pkKeys = elements
+        .map((e) => e.Constraint as Node | undefined)
+        .filter((con) => con?.contype === 'CONSTR_PRIMARY')
+        .flatMap((con) => ((con!.keys as unknown[]) ?? []).map(str));
+      const pk = new Set(pkKeys.length === 1 ? pkKeys : []);
+      for (const e of elements) if (e.ColumnDef) checkColumn(e.ColumnDef as Node, pk.has((e.ColumnDef as Node).colname as string), s.startLine, name);
+    } else if (kind === 'AlterTableStmt') {
+      const rel = relationOf(node.relation as Node);
+      const name = rel ? `${rel.schema ? `${rel.schema}.` : ''}${rel.table}` : 'the table';
+      for (const c of (node.cmds as Node[] | undefined) ?? []) {
+        const cmd = c.AlterTableCmd as Node | undefined;
+        if (cmd?.subtype === 'AT_AddColumn' && (cmd.def as Node | undefined)?.ColumnDef) checkColumn((cmd.def as Node).ColumnDef as Node, false, s.startLine, name);
+      }
+    }
   }
 
   // The restaurant key.

@@ -5,7 +5,8 @@
 //   constraints without NOT VALID, volatile defaults, NOT NULL on an existing column, type
 //   changes, renames, drops, int where bigint belongs, transaction nesting… Files are linted as
 //   the runner runs them: inside a transaction unless they carry `-- comanda:no-transaction`.
-//   Two squawk rules are left out because the runner already does what they ask: it sets
+//   Comanda's bigint-key replaces squawk's prefer-bigint-over-int (which flags every integer
+//   column, counts included). Two squawk rules are left out because the runner does what they ask: it sets
 //   `lock_timeout` on every migration (MIGRATION_LOCK_TIMEOUT_MS, retrying on timeout), and
 //   leaves `statement_timeout` off on purpose (a long backfill is bounded by its locks, not its
 //   duration).
@@ -61,8 +62,12 @@ export class LintError extends Error {
   }
 }
 
-/** Squawk rules the runner makes moot (see the header). */
-export const SQUAWK_EXCLUDED = ['require-lock-timeout', 'require-statement-timeout'];
+/**
+ * Squawk rules left out: two the runner makes moot (see the header), and prefer-bigint-over-int,
+ * which flags every integer column, counts included; Comanda's bigint-key asks for bigint where
+ * it belongs: keys that grow.
+ */
+export const SQUAWK_EXCLUDED = ['require-lock-timeout', 'require-statement-timeout', 'prefer-bigint-over-int'];
 /** Also left out for down scripts: reverting a migration removes what it added, by definition. */
 export const SQUAWK_EXCLUDED_DOWN = ['ban-drop-table', 'ban-drop-column'];
 export const BASELINE_FILE = 'lint-baseline.json';
