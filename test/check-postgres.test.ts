@@ -92,8 +92,13 @@ describeWith([checkPostgresTool()], 'Comanda and check_postgres', () => {
       expect(flagged.ourResult.rows.map((r) => r.pid)).toContain(pid);
       await (await client()).query('SELECT pg_cancel_backend($1)', [pid]);
       await running;
-      const cleared = await both(longQueries, { warning: 1, critical: 60 }, 'query_time', '--warning=1s', '--critical=60s');
-      expect([cleared.ours, cleared.theirs]).toEqual([0, 0]);
+      // On a loaded machine a session can still be reported active for a moment: allow 5 s.
+      let cleared = await both(longQueries, { warning: 1, critical: 60 }, 'query_time', '--warning=1s', '--critical=60s');
+      for (let i = 0; i < 10 && (cleared.ours !== 0 || cleared.theirs !== 0); i++) {
+        await sleep(500);
+        cleared = await both(longQueries, { warning: 1, critical: 60 }, 'query_time', '--warning=1s', '--critical=60s');
+      }
+      expect([cleared.ours, cleared.theirs], JSON.stringify(cleared.ourResult.rows)).toEqual([0, 0]);
     }, 60_000);
 
     it('backends / connections (share of max_connections)', async () => {

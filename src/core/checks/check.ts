@@ -4,6 +4,7 @@
 // the same results. Checks run read-only with short timeouts, so they never wait behind a
 // migration or add load, and degrade to `unknown` with the reason when something is unreadable.
 import type { Database, Tx } from '../db/database.js';
+import { AppError } from '../errors.js';
 
 export type CheckStatus = 'ok' | 'warning' | 'critical' | 'unknown';
 
@@ -78,7 +79,10 @@ export async function runCheck(db: Database, check: Check, overrides: Partial<Th
       durationMs: Math.round(performance.now() - started),
     };
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
+    // The server's own words ("permission denied for …", "cannot execute … in a read-only
+    // transaction") say more to an operator than the catalogue's sentence the error was mapped to.
+    const cause = err instanceof AppError && err.cause instanceof Error ? err.cause : err;
+    const reason = cause instanceof Error ? cause.message : String(cause);
     return {
       name: check.name,
       status: 'unknown',
