@@ -598,7 +598,7 @@ export async function up(options: TopologyOptions = {}): Promise<TopologyState> 
 }
 
 /** Waits until HAProxy sends to every running instance. */
-export async function waitForBalancer(state: TopologyState, timeoutMs = 30_000): Promise<void> {
+export async function waitForBalancer(state: TopologyState, timeoutMs = 60_000): Promise<void> {
   const running = new Set(state.instances.filter((i) => alive(i.pid)).map((i) => i.name));
   await waitUntil(
     'HAProxy to mark the instances up',
