@@ -60,6 +60,9 @@ comanda.backups.verify_checked_at timestamp with time zone
 comanda.backups.copied_at timestamp with time zone
 comanda.backups.copy_error text
 comanda.backups.deleted_at timestamp with time zone
+comanda.rate_limits.key text NOT NULL
+comanda.rate_limits.hits integer NOT NULL
+comanda.rate_limits.window_ends timestamp with time zone NOT NULL
 restaurante.audit_log.id text NOT NULL DEFAULT (gen_random_uuid())::text
 restaurante.audit_log."restaurantId" text NOT NULL
 restaurante.audit_log.actor text NOT NULL
@@ -310,6 +313,8 @@ comanda.backups backups_file_sha256_key UNIQUE (file, sha256)
 comanda.backups backups_pkey PRIMARY KEY (id)
 comanda.backups backups_sha256_check CHECK (sha256 ~ '^[0-9a-f]{64}$'::text)
 comanda.backups backups_size_bytes_check CHECK (size_bytes >= 0)
+comanda.rate_limits rate_limits_hits_check CHECK (hits > 0)
+comanda.rate_limits rate_limits_pkey PRIMARY KEY (key)
 restaurante.audit_log "audit_log_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE RESTRICT
 restaurante.audit_log audit_log_action_check CHECK (action = ANY (ARRAY['customer.export'::text, 'customer.erase'::text, 'retention.anonymize'::text]))
 restaurante.audit_log audit_log_pkey PRIMARY KEY (id)
@@ -466,6 +471,7 @@ CREATE INDEX order_status_history_order ON restaurante.order_status_history USIN
 CREATE INDEX orders_customer ON restaurante.orders USING btree ("customerId") WHERE ("customerId" IS NOT NULL)
 CREATE INDEX orders_session ON restaurante.orders USING btree ("sessionId") WHERE ("sessionId" IS NOT NULL)
 CREATE INDEX orders_table_time ON restaurante.orders USING btree ("restaurantId", "tableId", "orderedAt" DESC)
+CREATE INDEX rate_limits_window_ends ON comanda.rate_limits USING btree (window_ends)
 CREATE INDEX reservation_items_reservation ON restaurante.reservation_items USING btree ("reservationId")
 CREATE INDEX reservation_status_history_reservation ON restaurante.reservation_status_history USING btree ("reservationId", "changedAt")
 CREATE INDEX reservation_tables_no_overlap ON restaurante.reservation_tables USING gist ("restaurantId", "tableId", occupied) WHERE active
@@ -505,6 +511,7 @@ CREATE UNIQUE INDEX order_status_history_pkey ON restaurante.order_status_histor
 CREATE UNIQUE INDEX orders_pkey ON restaurante.orders USING btree (id)
 CREATE UNIQUE INDEX orders_restaurant_id_key ON restaurante.orders USING btree ("restaurantId", id)
 CREATE UNIQUE INDEX qr_scans_pkey ON restaurante.qr_scans USING btree (id)
+CREATE UNIQUE INDEX rate_limits_pkey ON comanda.rate_limits USING btree (key)
 CREATE UNIQUE INDEX reservation_items_pkey ON restaurante.reservation_items USING btree (id)
 CREATE UNIQUE INDEX reservation_status_history_pkey ON restaurante.reservation_status_history USING btree (id)
 CREATE UNIQUE INDEX reservation_tables_pkey ON restaurante.reservation_tables USING btree ("reservationId", "tableId")

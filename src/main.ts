@@ -22,6 +22,7 @@ import { build } from './http/app.js';
 import { MenuCache } from './core/ordering/menu.js';
 import { NotificationListener } from './core/db/listener.js';
 import { purgeExpiredIdempotencyKeys } from './core/idempotency.js';
+import { purgeRateLimits } from './core/rate-limits.js';
 import { EmailWorker, fileTransport, smtpTransport } from './core/email/outbox.js';
 import { queueReminders } from './core/reservations/reservations.js';
 import { applyRetention } from './core/customers/gdpr.js';
@@ -159,6 +160,7 @@ async function main(config: Config): Promise<void> {
   running.listener.start();
   running.purge = setInterval(() => {
     purgeExpiredIdempotencyKeys(db).catch((err: unknown) => app.log.warn({ err }, 'purging expired idempotency keys failed'));
+    purgeRateLimits(db).catch((err: unknown) => app.log.warn({ err }, 'purging ended rate-limit windows failed'));
   }, 3_600_000);
   running.purge.unref();
   running.retention = setInterval(() => {

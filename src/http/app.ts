@@ -6,7 +6,6 @@ import type { Database } from '../core/db/database.js';
 import { AppError } from '../core/errors.js';
 import { checkReadiness, type Readiness } from '../core/health.js';
 import { MenuCache } from '../core/ordering/menu.js';
-import rateLimit from '@fastify/rate-limit';
 import type { OrderingSettings } from '../config.js';
 import { errorHandler, sendProblem } from './problems.js';
 import { loggerOptions } from './logging.js';
@@ -20,6 +19,7 @@ import { tableRoutes } from './routes/tables.js';
 import { reservationRoutes } from './routes/reservations.js';
 import { customerRoutes } from './routes/customers.js';
 import { registerMetrics, type MetricsOptions } from './metrics.js';
+import { RateLimiter } from '../core/rate-limits.js';
 
 export const defaultOrderingSettings: OrderingSettings = {
   sessionTtlMinutes: 240,
@@ -27,6 +27,7 @@ export const defaultOrderingSettings: OrderingSettings = {
   reservationTokenTtlDays: 7,
   menuCacheMaxAgeMs: 1_000,
   rateLimits: { qrScansPerMinute: 30, ordersPerMinute: 30, ordersPerIpPerMinute: 120 },
+  bookings: { holdMinutes: 20, perIpPerHour: 10, perEmailPerHour: 3, maxHoldsPerEmail: 2, maxHoldsPerIp: 4 },
 };
 
 export interface BuildOptions {
@@ -42,19 +43,29 @@ export interface BuildOptions {
   expectedMigrations: number[];
   logLevel?: string;
   bodyLimitBytes?: number;
-  /** Trust X-Forwarded-For from a proxy in front (for client IPs). */
-  trustProxy?: boolean;
+  /**
+   * Which proxies in front to believe about the client's address (X-Forwarded-For): false (none),
+   * a hop count, or their addresses/CIDRs. Never `true`: that would believe any client.
+   */
+  trustProxy?: false | number | string[];
   /** Where log lines go (stdout by default). */
   logStream?: NodeJS.WritableStream;
   /** GET /metrics: METRICS_TOKEN and the collector's intervals (docs/monitoring.md). */
   metrics?: MetricsOptions;
 }
 
+/** Fastify's trustProxy: only a hop count or named proxies (an empty list trusts none). */
+function trustProxyOption(value: BuildOptions['trustProxy']): false | string[] | ((address: string, hop: number) => boolean) {
+  if (value === undefined || value === false) return false;
+  if (typeof value === 'number') return (_address, hop) => hop < value;
+  return value.length === 0 ? false : value;
+}
+
 export async function build(options: BuildOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions(options.logLevel ?? 'info', options.logStream),
     bodyLimit: options.bodyLimitBytes ?? 64 * 1024,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: trustProxyOption(options.trustProxy),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     // A request id per request, taken from a proxy's X-Request-Id when it sends a sane one, and
     // echoed back, so a client's report and the service's log line meet.
@@ -67,14 +78,8 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
     done();
   });
   await registerOpenApi(app);
-  // Rate limits are counted per instance, in memory (docs/operations.md says how to size them).
-  await app.register(rateLimit, {
-    global: false,
-    errorResponseBuilder: (_request, context) =>
-      new AppError('RATE_LIMITED', `Too many requests; retry in ${Math.ceil(context.ttl / 1000)} s.`, {
-        retryAfter: Math.max(1, Math.ceil(context.ttl / 1000)),
-      }),
-  });
+  // Rate limits are counted in PostgreSQL: every instance shares one budget.
+  const limiter = new RateLimiter(options.db, options.secret);
   app.decorateRequest('principal', null);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) =>
@@ -95,11 +100,13 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
     publicUrl: options.publicUrl,
     sessionTtlMinutes: ordering.sessionTtlMinutes,
     qrScansPerMinute: ordering.rateLimits.qrScansPerMinute,
+    limiter,
   });
   orderRoutes(app, options.db, {
     idempotencyTtlHours: ordering.idempotencyTtlHours,
     ordersPerMinute: ordering.rateLimits.ordersPerMinute,
     ordersPerIpPerMinute: ordering.rateLimits.ordersPerIpPerMinute,
+    limiter,
   });
   customerRoutes(app, options.db);
   reservationRoutes(app, options.db, {

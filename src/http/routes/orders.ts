@@ -1,8 +1,8 @@
 // Orders (guests and staff) and the kitchen's queue.
-import type {} from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Database } from '../../core/db/database.js';
 import { AppError } from '../../core/errors.js';
+import { rateLimited } from '../../core/rate-limits.js';
 import {
   getOrder,
   kitchenQueue,
@@ -18,12 +18,18 @@ import {
 import { bearerToken, principalOfRequest, requireGuestOrStaff, requireStaff, staffOf } from '../auth.js';
 import { hashToken } from '../../core/auth/tokens.js';
 import { authProblems } from '../openapi.js';
+import type { RateLimiter } from '../../core/rate-limits.js';
+import { clientIp, MINUTE } from '../rate-limits.js';
 
 export interface OrderRoutesOptions {
   idempotencyTtlHours: number;
   ordersPerMinute: number;
   ordersPerIpPerMinute: number;
+  limiter: RateLimiter;
 }
+
+/** The shape of a Comanda bearer token (staff or guest); anything else is junk at once. */
+const TOKEN_SHAPE = /^cmd_(staff|guest)_[A-Za-z0-9_-]{43}$/;
 
 const id = { type: 'string', minLength: 1, maxLength: 100 } as const;
 const money = { type: 'number' } as const;
@@ -76,23 +82,30 @@ type OrderBody = OrderInput & { unitPrice?: number; totalPrice?: number; totalAm
 
 export function orderRoutes(app: FastifyInstance, db: Database, options: OrderRoutesOptions): void {
   app.addSchema(orderSchema);
-  // Orders authenticate inside their own transaction (see placeOrder), so the per-caller limit is
-  // counted per bearer token: a guest's scan token or a staff token.
-  const perCaller = (request: FastifyRequest) => {
-    const token = bearerToken(request);
-    return token ? hashToken(token) : request.ip;
+  // Orders authenticate inside their own transaction (see placeOrder). A caller with a token is
+  // counted per token (a guest's table session, a staff token), in its own budget; requests with
+  // no token or a token that turns out unknown are counted per client IP, so junk from an address
+  // never eats the budget of a real guest or staff member behind the same address (a restaurant's
+  // Wi-Fi is one IP). Both budgets are shared by every instance.
+  const perCaller = { name: 'orders:caller', max: options.ordersPerMinute, windowMs: MINUTE };
+  const junkPerIp = { name: 'orders:ip', max: options.ordersPerIpPerMinute, windowMs: MINUTE };
+  const junk = async (request: FastifyRequest, error: AppError): Promise<never> => {
+    const hit = await options.limiter.consume(junkPerIp, clientIp(request));
+    if (!hit.allowed) throw rateLimited(hit, 'requests without a valid token');
+    throw error;
   };
-  const requireBearer = (request: FastifyRequest): Promise<void> =>
-    bearerToken(request) ? Promise.resolve() : Promise.reject(new AppError('UNAUTHENTICATED'));
+  const limitOrders = async (request: FastifyRequest): Promise<void> => {
+    const token = bearerToken(request);
+    if (!token || !TOKEN_SHAPE.test(token)) {
+      await junk(request, new AppError('UNAUTHENTICATED', token ? 'The token is unknown, revoked or expired, or its table session was closed.' : undefined));
+    }
+    await options.limiter.enforce(perCaller, hashToken(token!), 'orders');
+  };
 
   app.post<{ Body: OrderBody; Headers: { 'idempotency-key'?: string } }>(
     '/api/orders',
     {
-      preHandler: [
-        app.rateLimit({ max: options.ordersPerIpPerMinute, timeWindow: 60_000, groupId: 'orders-ip' }),
-        requireBearer,
-        app.rateLimit({ max: options.ordersPerMinute, timeWindow: 60_000, groupId: 'orders-caller', keyGenerator: perCaller }),
-      ],
+      preHandler: limitOrders,
       schema: {
         summary: 'Place an order: stock goes down atomically, all or nothing',
         description:
@@ -164,6 +177,10 @@ export function orderRoutes(app: FastifyInstance, db: Database, options: OrderRo
       const result = await placeOrder(db, { token: bearerToken(request)! }, input, {
         idempotencyKey: request.headers['idempotency-key'],
         idempotencyTtlHours: options.idempotencyTtlHours,
+      }).catch((err: unknown) => {
+        // An unknown token is junk: counted against the address it came from.
+        if (err instanceof AppError && err.code === 'UNAUTHENTICATED') return junk(request, err);
+        throw err;
       });
       if (result.replayed) void reply.header('idempotent-replayed', 'true');
       return reply.code(result.status).send(result.body);

@@ -1,5 +1,4 @@
 // QR scans (guests) and table management (staff): closing sessions, printing and rotating codes.
-import type {} from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
 import { actorOf } from '../../core/auth/principal.js';
@@ -15,12 +14,15 @@ import {
 } from '../../core/ordering/table-sessions.js';
 import { requireStaff, staffOf } from '../auth.js';
 import { authProblems } from '../openapi.js';
+import type { RateLimiter } from '../../core/rate-limits.js';
+import { clientIp, limitBy, MINUTE } from '../rate-limits.js';
 
 export interface TableRoutesOptions {
   secret: string;
   publicUrl: string | undefined;
   sessionTtlMinutes: number;
   qrScansPerMinute: number;
+  limiter: RateLimiter;
 }
 
 const tableParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 } } } as const;
@@ -38,10 +40,10 @@ export function tableRoutes(app: FastifyInstance, db: Database, options: TableRo
   app.post<{ Body: { code: string } }>(
     '/api/qr/scan',
     {
-      preHandler: app.rateLimit({ max: options.qrScansPerMinute, timeWindow: 60_000, groupId: 'qr-scan' }),
+      preHandler: limitBy(options.limiter, { name: 'qr-scan:ip', max: options.qrScansPerMinute, windowMs: MINUTE }, clientIp, 'scans'),
       schema: {
         summary: "Scan a table's QR code: opens the table's session, or joins the open one",
-        description: 'Returns a session token for `Authorization: Bearer`. Rate-limited per client IP (429 + Retry-After).',
+        description: 'Returns a session token for `Authorization: Bearer`. Rate-limited per client IP, across all instances (429 + Retry-After).',
         tags: ['guests'],
         body: {
           type: 'object',
