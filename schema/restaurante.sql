@@ -233,6 +233,9 @@ restaurante.reservations.language text
 restaurante.reservations.notes text
 restaurante.reservations."createdAt" timestamp with time zone NOT NULL DEFAULT now()
 restaurante.reservations."updatedAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.reservations.hold_expires_at timestamp with time zone
+restaurante.reservations.hold_client text
+restaurante.reservations.marketing_consent boolean
 restaurante.restaurants.id text NOT NULL
 restaurante.restaurants.name text NOT NULL
 restaurante.restaurants.timezone text NOT NULL DEFAULT 'Europe/Madrid'::text
@@ -476,6 +479,7 @@ CREATE INDEX reservation_items_reservation ON restaurante.reservation_items USIN
 CREATE INDEX reservation_status_history_reservation ON restaurante.reservation_status_history USING btree ("reservationId", "changedAt")
 CREATE INDEX reservation_tables_no_overlap ON restaurante.reservation_tables USING gist ("restaurantId", "tableId", occupied) WHERE active
 CREATE INDEX reservation_tokens_reservation ON restaurante.reservation_tokens USING btree ("reservationId", "createdAt" DESC)
+CREATE INDEX reservations_open_holds ON restaurante.reservations USING btree (hold_expires_at) WHERE ((status = 'PENDING'::restaurante."ReservationStatus") AND (hold_expires_at IS NOT NULL))
 CREATE INDEX staff_tokens_restaurant ON restaurante.staff_tokens USING btree ("restaurantId", "createdAt")
 CREATE INDEX stock_movements_item_time ON restaurante.stock_movements USING btree ("menuItemId", "createdAt")
 CREATE INDEX stock_movements_order ON restaurante.stock_movements USING btree ("orderId") WHERE ("orderId" IS NOT NULL)

@@ -24,7 +24,7 @@ import { NotificationListener } from './core/db/listener.js';
 import { purgeExpiredIdempotencyKeys } from './core/idempotency.js';
 import { purgeRateLimits } from './core/rate-limits.js';
 import { EmailWorker, fileTransport, smtpTransport } from './core/email/outbox.js';
-import { queueReminders } from './core/reservations/reservations.js';
+import { queueReminders, releaseExpiredHolds } from './core/reservations/reservations.js';
 import { applyRetention } from './core/customers/gdpr.js';
 import { thresholdsFile } from './core/checks/thresholds.js';
 import path from 'node:path';
@@ -84,6 +84,7 @@ async function main(config: Config): Promise<void> {
     purge?: NodeJS.Timeout;
     reminders?: NodeJS.Timeout;
     retention?: NodeJS.Timeout;
+    holds?: NodeJS.Timeout;
     email?: EmailWorker;
   } = {};
   const shutdown = async (signal: string) => {
@@ -94,6 +95,7 @@ async function main(config: Config): Promise<void> {
     clearInterval(running.purge);
     clearInterval(running.reminders);
     clearInterval(running.retention);
+    clearInterval(running.holds);
     await running.db?.close().catch(() => undefined);
     if (embedded) {
       await embedded.stop().catch(() => undefined);
@@ -167,6 +169,11 @@ async function main(config: Config): Promise<void> {
     applyRetention(db, config.retentionDays).catch((err: unknown) => app.log.warn({ err }, 'the data retention job failed'));
   }, 86_400_000);
   running.retention.unref();
+  // Anonymous bookings that were not confirmed from their e-mail in time free their tables.
+  running.holds = setInterval(() => {
+    releaseExpiredHolds(db).catch((err: unknown) => app.log.warn({ err }, 'releasing expired booking holds failed'));
+  }, 60_000);
+  running.holds.unref();
   // Written before listening: once /readyz answers, the demo admin's token file is there.
   const tokenFile = embedded ? await ensureDemoAdminToken(db, config.dataDir) : undefined;
   const address = await app.listen({ port: config.http.port, host: config.http.host });

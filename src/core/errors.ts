@@ -29,6 +29,7 @@ export const errorCatalogue = {
   SLOT_UNAVAILABLE: { status: 422, title: 'That time cannot be booked (closed, outside the hours, off the slot grid, or past).' },
   PARTY_TOO_LARGE: { status: 422, title: 'No table or combination of tables seats a party that large.' },
   RATE_LIMITED: { status: 429, title: 'Too many requests; retry after the time given.' },
+  TOO_MANY_HOLDS: { status: 429, title: 'Too many bookings are waiting to be confirmed; confirm one from its e-mail first.' },
   INTERNAL_ERROR: { status: 500, title: 'Something went wrong on our side.' },
   DATABASE_UNAVAILABLE: { status: 503, title: 'The database cannot be reached right now; retry shortly.' },
   DATABASE_BUSY: { status: 503, title: 'The data is busy (a lock or a conflict); retry shortly.' },

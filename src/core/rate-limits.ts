@@ -39,8 +39,13 @@ export class RateLimiter {
     private readonly secret: string,
   ) {}
 
+  /** `name:HMAC(client)`: how a client is stored (rate-limit keys, the hold's client). */
+  clientKey(name: string, client: string): string {
+    return `${name}:${createHmac('sha256', this.secret).update(`comanda:rate-limit:v1:${name}:${client}`).digest('base64url')}`;
+  }
+
   private keyOf(limit: Limit, client: string): string {
-    return `${limit.name}:${createHmac('sha256', this.secret).update(`comanda:rate-limit:v1:${limit.name}:${client}`).digest('base64url')}`;
+    return this.clientKey(limit.name, client);
   }
 
   /** Counts one hit of `client` against `limit`. */

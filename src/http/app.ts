@@ -113,6 +113,8 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
     secret: options.secret,
     tokenTtlDays: ordering.reservationTokenTtlDays,
     idempotencyTtlHours: ordering.idempotencyTtlHours,
+    limiter,
+    bookings: ordering.bookings,
   });
   return app;
 }
