@@ -898,11 +898,14 @@ BEGIN
 
   -- Lock the dishes in id order (two orders for the same dishes queue instead of deadlocking)
   -- and read them, in one statement.
-  SELECT coalesce(jsonb_object_agg(m.id, jsonb_build_object('stock', m.stock, 'available', m."isAvailable", 'price', m.price)), '{}')
+  -- A dish is orderable when it is available and its category is shown (active).
+  SELECT coalesce(jsonb_object_agg(m.id, jsonb_build_object('stock', m.stock, 'available', m.orderable, 'price', m.price)), '{}')
     INTO v_found
-    FROM (SELECT id, stock, "isAvailable", price FROM restaurante.menu_items
-           WHERE id = ANY(v_ids) AND "restaurantId" = p_restaurant_id
-           ORDER BY id FOR UPDATE) m;
+    FROM (SELECT i.id, i.stock, i."isAvailable" AND c."isActive" AS orderable, i.price
+            FROM restaurante.menu_items i
+            JOIN restaurante.menu_categories c ON c."restaurantId" = i."restaurantId" AND c.id = i."categoryId"
+           WHERE i.id = ANY(v_ids) AND i."restaurantId" = p_restaurant_id
+           ORDER BY i.id FOR UPDATE OF i) m;
 
   -- Every problem at once, worst kind first: not on the menu, unavailable, short of stock.
   SELECT jsonb_agg(jsonb_build_object('menuItemId', w.key, 'requested', w.value::integer,
@@ -935,6 +938,11 @@ BEGIN
 
   SELECT sum((v_found->(e->>'menuItemId')->>'price')::numeric * (e->>'quantity')::integer) INTO v_total
     FROM jsonb_array_elements(p_items) AS e;
+  -- The orders table refuses a total of 10,000 or more (check_total_amount_positive): say so
+  -- before the INSERT, with Comanda's own code, so no rejected row lands in the server's log.
+  IF v_total >= 10000 THEN
+    RAISE EXCEPTION 'The order total is over the limit' USING ERRCODE = 'CM007', DETAIL = jsonb_build_array(v_total)::text;
+  END IF;
 
   INSERT INTO restaurante.orders
     (id, "restaurantId", "orderNumber", "tableId", "sessionId", "customerId", source, "totalAmount",

@@ -25,6 +25,7 @@ export const errorCatalogue = {
   CONSTRAINT_VIOLATION: { status: 422, title: 'The data breaks a rule of the database.' },
   REFERENCE_NOT_FOUND: { status: 422, title: 'The request refers to something that does not exist.' },
   UNKNOWN_MENU_ITEM: { status: 422, title: "A menu item in the request is not on this restaurant's menu." },
+  ORDER_TOO_LARGE: { status: 422, title: 'The order total is over the limit an order may have.' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'This Idempotency-Key was used for a different request.' },
   SLOT_UNAVAILABLE: { status: 422, title: 'That time cannot be booked (closed, outside the hours, off the slot grid, or past).' },
   PARTY_TOO_LARGE: { status: 422, title: 'No table or combination of tables seats a party that large.' },
@@ -138,6 +139,8 @@ export function fromDatabaseError(err: unknown): AppError | undefined {
       return new AppError('SLOT_UNAVAILABLE', undefined, { cause: err });
     case 'CM006': // Comanda: nothing seats the party (assign_tables)
       return new AppError('PARTY_TOO_LARGE', undefined, { cause: err });
+    case 'CM007': // Comanda: an order total of 10,000 or more (place_order, before the orders CHECK)
+      return new AppError('ORDER_TOO_LARGE', 'The order total must be under 10,000; split it into several orders.', { cause: err });
   }
   const sqlClass = code.slice(0, 2);
   if (sqlClass === '22') {
