@@ -77,6 +77,14 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
     void reply.header('x-request-id', request.id);
     done();
   });
+  // Every answer: no MIME sniffing, no Referer leaking a URL onwards, and not stored by browsers or
+  // proxies unless a route says otherwise (answers carry personal data and tokens; the public menu
+  // sets its own `no-cache` with an ETag).
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    void reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer');
+    if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
+    done(null, payload);
+  });
   await registerOpenApi(app);
   // Rate limits are counted in PostgreSQL: every instance shares one budget.
   const limiter = new RateLimiter(options.db, options.secret);

@@ -59,10 +59,15 @@ export const reservationSchema = {
 } as const;
 const reservationResponse = { type: 'object', properties: { reservation: { $ref: 'Reservation#' } } } as const;
 
-/** The guest's token: `Authorization: Bearer`, or `?token=` as e-mailed links carry it (logs redact it). */
-function linkToken(request: FastifyRequest<{ Querystring: { token?: string } }>): string {
-  const token = bearerToken(request) ?? request.query.token;
-  if (!token) throw new AppError('TOKEN_INVALID', 'Send the link token as Authorization: Bearer <token> or ?token=.');
+/**
+ * The guest's token: `Authorization: Bearer`, or `{"token": …}` in a JSON body; `?token=` (as the
+ * e-mailed links carry it) is still read, and logs redact it, but API clients should not put it in
+ * a URL (URLs end up in histories, proxies' logs and Referer headers).
+ */
+function linkToken(request: FastifyRequest<{ Querystring: { token?: string }; Body?: { token?: string } | null }>): string {
+  const body = request.body;
+  const token = bearerToken(request) ?? (body && typeof body === 'object' ? body.token : undefined) ?? request.query.token;
+  if (!token) throw new AppError('TOKEN_INVALID', 'Send the link token as Authorization: Bearer <token> or {"token": "…"} in the body.');
   return token;
 }
 
@@ -187,13 +192,15 @@ export function reservationRoutes(app: FastifyInstance, db: Database, settings: 
     async (request) => ({ reservation: await viewByToken(db, settings.secret, linkToken(request)) }),
   );
   for (const [action, to] of [['confirm', 'CONFIRMED'], ['cancel', 'CANCELLED']] as const) {
-    app.post<{ Querystring: { token?: string } }>(
+    app.post<{ Querystring: { token?: string }; Body: { token?: string } | null }>(
       `/api/reservations/by-token/${action}`,
       {
         schema: {
           summary: `The guest ${action}s their reservation (the link works once)`,
+          description: 'The token in `Authorization: Bearer`, or as `{"token": "…"}` in a JSON body (or, from e-mailed links, `?token=`).',
           tags,
           querystring: tokenQuery,
+          body: { type: ['object', 'null'], additionalProperties: false, properties: { token: { type: 'string', maxLength: 200 } } },
           response: { 200: reservationResponse, ...tokenProblems },
         },
       },
