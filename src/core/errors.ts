@@ -5,6 +5,7 @@
 export const errorCatalogue = {
   VALIDATION_FAILED: { status: 400, title: 'The request is not valid.' },
   MALFORMED_JSON: { status: 400, title: 'The request body is not valid JSON.' },
+  MALFORMED_URL: { status: 400, title: 'The request URL is not valid (a bad percent-encoding or a NUL character).' },
   UNAUTHENTICATED: { status: 401, title: 'A valid bearer token is required.' },
   TOKEN_INVALID: { status: 401, title: 'This link or token is not valid.' },
   FORBIDDEN: { status: 403, title: 'This token may not do that.' },
@@ -21,6 +22,7 @@ export const errorCatalogue = {
   TOKEN_USED: { status: 409, title: 'This link was already used.' },
   TOKEN_EXPIRED: { status: 410, title: 'This link has expired.' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is too large.' },
+  URI_TOO_LONG: { status: 414, title: 'A part of the request URL is too long.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The request body must be application/json.' },
   CONSTRAINT_VIOLATION: { status: 422, title: 'The data breaks a rule of the database.' },
   REFERENCE_NOT_FOUND: { status: 422, title: 'The request refers to something that does not exist.' },

@@ -54,6 +54,39 @@ export interface BuildOptions {
   metrics?: MetricsOptions;
 }
 
+/** The methods each registered path answers, to tell 405 METHOD_NOT_ALLOWED from 404. */
+function routeMethods(app: FastifyInstance): (path: string) => string[] {
+  const routes: Array<{ pattern: RegExp; methods: string[] }> = [];
+  app.addHook('onRoute', (route) => {
+    const source = route.url
+      .split('/')
+      .map((part) => (part.startsWith(':') ? '[^/]+' : part === '*' ? '.*' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .join('/');
+    const methods = (Array.isArray(route.method) ? route.method : [route.method]).filter((m) => m !== 'HEAD');
+    routes.push({ pattern: new RegExp(`^${source}/?$`), methods });
+  });
+  return (path) => {
+    const methods = new Set(routes.filter((r) => r.pattern.test(path)).flatMap((r) => r.methods));
+    if (methods.has('GET')) methods.add('HEAD');
+    return [...methods].sort();
+  };
+}
+
+/** PostgreSQL text cannot hold NUL: refuse it in the URL or any text of the body, before a query. */
+function rejectNulCharacters(app: FastifyInstance): void {
+  const hasNul = (value: unknown, depth = 0): boolean => {
+    if (typeof value === 'string') return value.includes('\u0000');
+    if (depth > 32 || value === null || typeof value !== 'object') return false;
+    return Object.entries(value as Record<string, unknown>).some(([k, v]) => k.includes('\u0000') || hasNul(v, depth + 1));
+  };
+  app.addHook('onRequest', (request, _reply, done) => {
+    done(/%00/i.test(request.url) ? new AppError('MALFORMED_URL', 'The URL holds a NUL character.') : undefined);
+  });
+  app.addHook('preValidation', (request, _reply, done) => {
+    done(hasNul(request.body) ? new AppError('VALIDATION_FAILED', 'A text in the body holds a NUL character, which cannot be stored.') : undefined);
+  });
+}
+
 /** Fastify's trustProxy: only a hop count or named proxies (an empty list trusts none). */
 function trustProxyOption(value: BuildOptions['trustProxy']): false | string[] | ((address: string, hop: number) => boolean) {
   if (value === undefined || value === false) return false;
@@ -71,7 +104,21 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
     // echoed back, so a client's report and the service's log line meet.
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
+    // The router's own refusals, in the catalogue too (never echoing the URL back).
+    frameworkErrors: (error, _request, reply) => {
+      const known =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? new AppError('URI_TOO_LONG', 'A path parameter is longer than 100 characters.')
+          : error.code === 'FST_ERR_BAD_URL'
+            ? new AppError('MALFORMED_URL', 'The URL has a bad percent-encoding.')
+            : new AppError('VALIDATION_FAILED', 'The request cannot be routed.');
+      void sendProblem(reply, known);
+    },
   });
+  // JSON only: Fastify would otherwise take text/plain as a string and answer 400 for a JSON body.
+  app.removeContentTypeParser('text/plain');
+  rejectNulCharacters(app);
+  const methodsOf = routeMethods(app);
   app.addHook('onRequest', (request, reply, done) => {
     if (!/^[A-Za-z0-9._-]{1,128}$/.test(request.id)) request.id = randomUUID();
     void reply.header('x-request-id', request.id);
@@ -90,9 +137,15 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   const limiter = new RateLimiter(options.db, options.secret);
   app.decorateRequest('principal', null);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, new AppError('ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`), request),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const allowed = methodsOf(path);
+    if (allowed.length > 0) {
+      void reply.header('allow', allowed.join(', '));
+      return sendProblem(reply, new AppError('METHOD_NOT_ALLOWED', `${request.method} is not allowed here; use ${allowed.join(' or ')}.`), request);
+    }
+    return sendProblem(reply, new AppError('ROUTE_NOT_FOUND', `No route ${request.method} ${path}.`), request);
+  });
 
   // Before the routes, so its hooks measure every one of them.
   registerMetrics(app, options.db, options.metrics);

@@ -29,6 +29,9 @@ export interface OrderRoutesOptions {
 }
 
 /** The shape of a Comanda bearer token (staff or guest); anything else is junk at once. */
+/** restaurante.orders' check_email_format (migration 0002), as the API checks it first. */
+export const ORDER_EMAIL = '^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$';
+
 const TOKEN_SHAPE = /^cmd_(staff|guest)_[A-Za-z0-9_-]{43}$/;
 
 const id = { type: 'string', minLength: 1, maxLength: 100 } as const;
@@ -127,7 +130,8 @@ export function orderRoutes(app: FastifyInstance, db: Database, options: OrderRo
           properties: {
             tableId: id,
             source: { type: 'string', enum: staffOrderSources, description: 'Staff only (default presencial)' },
-            customerEmail: { type: 'string', format: 'email', maxLength: 254 },
+            // The orders table's check_email_format, so the API and the database agree.
+            customerEmail: { type: 'string', pattern: ORDER_EMAIL, maxLength: 254 },
             notes: { type: 'string', maxLength: 1000 },
             items: {
               type: 'array',
