@@ -4,6 +4,7 @@ import { actorOf, authenticate, idempotencyScopeOf, type Principal } from '../au
 import type { StaffPrincipal } from '../auth/staff-tokens.js';
 import type { Database, Tx } from '../db/database.js';
 import { AppError } from '../errors.js';
+import { assertCan, seesContactDetails } from '../auth/roles.js';
 import { queueEmail } from '../email/outbox.js';
 import { fingerprintOf, withIdempotency } from '../idempotency.js';
 
@@ -95,6 +96,7 @@ async function placeOrderIn(
     sessionId = principal.sessionId;
     source = 'qr';
   } else {
+    assertCan(principal.role, 'orders.place', 'Placing an order');
     tableId = input.tableId ?? null;
     source = input.source ?? 'presencial';
   }
@@ -156,7 +158,12 @@ export async function getOrder(db: Database, principal: Principal, orderId: stri
     { readOnly: true },
   );
   if (!rows[0]) throw new AppError('NOT_FOUND', 'No such order.');
-  return rows[0].order;
+  return redactFor(principal, rows[0].order);
+}
+
+/** Least privilege: the kitchen cooks without the guests' e-mail addresses. */
+function redactFor(principal: Principal, order: Order): Order {
+  return principal.kind === 'staff' && !seesContactDetails(principal.role) ? { ...order, customerEmail: null } : order;
 }
 
 export async function listOrders(
@@ -181,7 +188,7 @@ export async function listOrders(
     params,
     { readOnly: true },
   );
-  return rows.map((r) => r.order);
+  return rows.map((r) => redactFor(principal, r.order));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -244,6 +251,9 @@ export async function setOrderStatus(db: Database, staff: StaffPrincipal, orderI
     async (tx) => {
       const from = await lockOrder(tx, staff, orderId);
       assertTransition(from, to, 'The order');
+      if (to === 'CANCELLED') assertCan(staff.role, 'orders.cancel', 'Cancelling an order');
+      else if (to === 'SERVED') assertCan(staff.role, 'orders.serve', 'Serving an order');
+      else assertCan(staff.role, 'orders.advance', 'Moving an order');
       if (to === 'CANCELLED') {
         // The order follows its slowest line, so it can look cancellable while a line is already
         // being cooked: that line (and so the order) cannot be cancelled any more.
@@ -278,6 +288,7 @@ export async function setOrderStatus(db: Database, staff: StaffPrincipal, orderI
 export async function setItemStatus(db: Database, staff: StaffPrincipal, orderId: string, itemId: string, to: OrderStatus): Promise<Order> {
   return db.transaction(
     async (tx) => {
+      assertCan(staff.role, 'order-lines.move', 'Moving an order line');
       await lockOrder(tx, staff, orderId);
       const { rows } = await tx.query<{ status: OrderStatus }>(
         'SELECT status FROM restaurante.order_items WHERE id = $1 AND "orderId" = $2 FOR UPDATE',

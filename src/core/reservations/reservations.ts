@@ -4,6 +4,7 @@ import type { StaffPrincipal } from '../auth/staff-tokens.js';
 import { actorOf } from '../auth/principal.js';
 import type { Database, Tx } from '../db/database.js';
 import { AppError } from '../errors.js';
+import { assertCan, seesContactDetails } from '../auth/roles.js';
 import { queueEmail } from '../email/outbox.js';
 import { fingerprintOf, withIdempotency } from '../idempotency.js';
 import { issueReservationToken, lookUpReservationToken, markTokenUsed } from './tokens.js';
@@ -325,26 +326,40 @@ export async function viewByToken(db: Database, secret: string, token: string): 
   }, { readOnly: true });
 }
 
-/** The guest's confirm / cancel link: single use. */
-export async function actByToken(db: Database, secret: string, token: string, to: 'CONFIRMED' | 'CANCELLED'): Promise<Reservation> {
+/**
+ * The guest's confirm / cancel link: each token acts once. Confirming answers with a fresh link
+ * token (`token`), so a confirmed guest can still view and cancel (the reminder e-mail carries
+ * another one); cancelling ends the booking, so nothing is issued.
+ */
+export async function actByToken(
+  db: Database,
+  secret: string,
+  token: string,
+  to: 'CONFIRMED' | 'CANCELLED',
+  tokenTtlDays = 7,
+): Promise<Reservation & { token?: string }> {
   return db.transaction(
     async (tx) => {
       const row = await lookUpReservationToken(tx, secret, token, { forUpdate: true, unused: true });
       await transition(tx, row.reservationId, row.restaurantId, to);
       await markTokenUsed(tx, row.id);
-      if (to === 'CONFIRMED') await confirmedByOwner(tx, row.restaurantId, row.reservationId);
-      return reservationById(tx, row.reservationId);
+      if (to === 'CANCELLED') return reservationById(tx, row.reservationId);
+      await confirmedByOwner(tx, row.restaurantId, row.reservationId);
+      const fresh = await issueReservationToken(tx, secret, { id: row.reservationId, restaurantId: row.restaurantId }, tokenTtlDays);
+      return { ...(await reservationById(tx, row.reservationId)), token: fresh.token };
     },
     { settings: { 'comanda.actor': 'guest:link' } },
   );
 }
 
 export async function listForDay(db: Database, staff: StaffPrincipal, date: string): Promise<Reservation[]> {
+  assertCan(staff.role, 'reservations.read', "The day's book");
   const { rows } = await db.query<Reservation>(`${RESERVATION_JSON} WHERE r."restaurantId" = $1 AND r.date = $2::date ORDER BY r.time, r.id`, [
     staff.restaurantId,
     date,
   ], { readOnly: true });
-  return rows;
+  // Least privilege: the kitchen plans covers and pre-orders without the guests' contact details.
+  return seesContactDetails(staff.role) ? rows : rows.map((r) => ({ ...r, customerEmail: null, customerPhone: null }));
 }
 
 /** Staff changes: a status, and/or a move to another time or party size (guarded by the constraint). */
@@ -354,6 +369,7 @@ export async function updateReservation(
   id: string,
   change: { status?: ReservationStatus; time?: string; partySize?: number },
 ): Promise<Reservation> {
+  assertCan(staff.role, 'reservations.edit', 'Changing a reservation');
   return db.transaction(
     async (tx) => {
       const current = await reservationById(tx, id, staff.restaurantId);

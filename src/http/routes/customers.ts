@@ -4,10 +4,11 @@ import { actorOf } from '../../core/auth/principal.js';
 import { eraseCustomer, exportCustomer, findCustomers } from '../../core/customers/gdpr.js';
 import type { Database } from '../../core/db/database.js';
 import { requireStaff, staffOf } from '../auth.js';
+import { permissions } from '../../core/auth/roles.js';
 import { authProblems } from '../openapi.js';
 
 export function customerRoutes(app: FastifyInstance, db: Database): void {
-  const admin = requireStaff(db, 'admin');
+  const admin = requireStaff(db, ...permissions['customers.gdpr']);
   const tags = ['gdpr'];
   const security = [{ bearer: [] }];
   const params = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 } } } as const;

@@ -18,6 +18,7 @@ import {
 import { bearerToken, principalOfRequest, requireGuestOrStaff, requireStaff, staffOf } from '../auth.js';
 import { hashToken } from '../../core/auth/tokens.js';
 import { authProblems } from '../openapi.js';
+import { permissions } from '../../core/auth/roles.js';
 import type { RateLimiter } from '../../core/rate-limits.js';
 import { clientIp, MINUTE } from '../rate-limits.js';
 
@@ -276,7 +277,7 @@ export function orderRoutes(app: FastifyInstance, db: Database, options: OrderRo
   app.get(
     '/api/kitchen/queue',
     {
-      preHandler: requireStaff(db, 'kitchen', 'admin'),
+      preHandler: requireStaff(db, ...permissions['kitchen.queue']),
       schema: {
         summary: 'Open order lines by status, oldest first',
         tags: ['kitchen'],

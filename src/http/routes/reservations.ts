@@ -20,6 +20,7 @@ import {
 } from '../../core/reservations/reservations.js';
 import { bearerToken, optionalPrincipal, requireStaff, staffOf } from '../auth.js';
 import type { BookingLimits } from '../../config.js';
+import { can, permissions } from '../../core/auth/roles.js';
 import type { RateLimiter } from '../../core/rate-limits.js';
 import { clientIp, HOUR } from '../rate-limits.js';
 import { authProblems } from '../openapi.js';
@@ -83,7 +84,7 @@ export function reservationRoutes(app: FastifyInstance, db: Database, settings: 
   /** Staff of the restaurant book without limits (and the booking is CONFIRMED); anyone else holds. */
   const bookingMode = async (request: FastifyRequest<{ Body: BookingInput }>): Promise<BookingMode> => {
     const principal = request.principal;
-    if (principal?.kind === 'staff' && principal.restaurantId === request.body.restaurantId) {
+    if (principal?.kind === 'staff' && principal.restaurantId === request.body.restaurantId && can(principal.role, 'reservations.book')) {
       return { kind: 'staff', actor: actorOf(principal) };
     }
     const ip = clientIp(request);
@@ -196,15 +197,29 @@ export function reservationRoutes(app: FastifyInstance, db: Database, settings: 
       `/api/reservations/by-token/${action}`,
       {
         schema: {
-          summary: `The guest ${action}s their reservation (the link works once)`,
-          description: 'The token in `Authorization: Bearer`, or as `{"token": "…"}` in a JSON body (or, from e-mailed links, `?token=`).',
+          summary: `The guest ${action}s their reservation (each link token acts once)`,
+          description:
+            'The token in `Authorization: Bearer`, or as `{"token": "…"}` in a JSON body (or, from e-mailed links, `?token=`). ' +
+            'Confirming answers with a fresh link token (`token`) with which the guest can still view and cancel the booking.',
           tags,
           querystring: tokenQuery,
           body: { type: ['object', 'null'], additionalProperties: false, properties: { token: { type: 'string', maxLength: 200 } } },
-          response: { 200: reservationResponse, ...tokenProblems },
+          response: {
+            200: {
+              type: 'object',
+              properties: {
+                reservation: { $ref: 'Reservation#' },
+                token: { type: 'string', description: 'After confirming: a new link token (view, cancel)' },
+              },
+            },
+            ...tokenProblems,
+          },
         },
       },
-      async (request) => ({ reservation: await actByToken(db, settings.secret, linkToken(request), to) }),
+      async (request) => {
+        const { token, ...reservation } = await actByToken(db, settings.secret, linkToken(request), to, settings.tokenTtlDays);
+        return token ? { reservation, token } : { reservation };
+      },
     );
   }
 
@@ -226,7 +241,7 @@ export function reservationRoutes(app: FastifyInstance, db: Database, settings: 
   app.patch<{ Params: { id: string }; Body: { status?: ReservationStatus; time?: string; partySize?: number } }>(
     '/api/admin/reservations/:id',
     {
-      preHandler: requireStaff(db),
+      preHandler: requireStaff(db, ...permissions['reservations.edit']),
       schema: {
         summary: 'Confirm, seat, complete, cancel, mark no-show, or move to another time or party size',
         description:
@@ -250,7 +265,7 @@ export function reservationRoutes(app: FastifyInstance, db: Database, settings: 
   app.post<{ Params: { id: string } }>(
     '/api/admin/reservations/:id/token',
     {
-      preHandler: requireStaff(db),
+      preHandler: requireStaff(db, ...permissions['reservations.tokens']),
       schema: {
         summary: "Issue a new link token for the guest (the roadmap's \"Failed to create reservation token\")",
         tags,

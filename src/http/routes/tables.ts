@@ -13,6 +13,7 @@ import {
   type TableRef,
 } from '../../core/ordering/table-sessions.js';
 import { requireStaff, staffOf } from '../auth.js';
+import { permissions } from '../../core/auth/roles.js';
 import { authProblems } from '../openapi.js';
 import type { RateLimiter } from '../../core/rate-limits.js';
 import { clientIp, limitBy, MINUTE } from '../rate-limits.js';
@@ -87,7 +88,7 @@ export function tableRoutes(app: FastifyInstance, db: Database, options: TableRo
   app.post<{ Params: { id: string } }>(
     '/api/tables/:id/close',
     {
-      preHandler: requireStaff(db, 'waiter', 'admin'),
+      preHandler: requireStaff(db, ...permissions['tables.close']),
       schema: {
         summary: "End the table's session: its guests' tokens stop working and the next party starts fresh",
         tags: ['tables'],
@@ -119,7 +120,7 @@ export function tableRoutes(app: FastifyInstance, db: Database, options: TableRo
   app.get<{ Params: { id: string } }>(
     '/api/tables/:id/qr',
     {
-      preHandler: requireStaff(db, 'admin'),
+      preHandler: requireStaff(db, ...permissions['tables.qr']),
       schema: {
         summary: "The table's QR code as data: its code and the URL it encodes",
         tags: ['tables'],
@@ -135,7 +136,7 @@ export function tableRoutes(app: FastifyInstance, db: Database, options: TableRo
     app.get<{ Params: { id: string } }>(
       `/api/tables/:id/qr.${format}`,
       {
-        preHandler: requireStaff(db, 'admin'),
+        preHandler: requireStaff(db, ...permissions['tables.qr']),
         schema: {
           summary: `The table's printable QR code (${format.toUpperCase()})`,
           tags: ['tables'],
@@ -159,7 +160,7 @@ export function tableRoutes(app: FastifyInstance, db: Database, options: TableRo
   app.post<{ Params: { id: string } }>(
     '/api/tables/:id/qr/rotate',
     {
-      preHandler: requireStaff(db, 'admin'),
+      preHandler: requireStaff(db, ...permissions['tables.qr']),
       schema: {
         summary: "Invalidate the table's printed QR code (and end its session); returns the new one",
         tags: ['tables'],
