@@ -13,6 +13,7 @@ import {
   loadOrCreateClusterPassword,
   loadOrCreateSecret,
   removeServerInfo,
+  secureDataDir,
   writePrivateFile,
   writeServerInfo,
 } from './embedded/data-dir.js';
@@ -55,6 +56,8 @@ let embedded: EmbeddedPostgres | undefined;
 
 async function main(config: Config): Promise<void> {
   const started = Date.now();
+  // Whatever the service writes (outbox, logs, backups, the data directory) is its owner's only.
+  process.umask(0o077);
   // Read before anything starts: a bad thresholds file is a configuration error (exit 2).
   const checkThresholds = await thresholdsFile(config.checksFile);
   let databaseUrl = config.databaseUrl;
@@ -62,6 +65,7 @@ async function main(config: Config): Promise<void> {
   let directUrl = config.databaseDirectUrl;
   if (!databaseUrl) {
     await ensureDataDir(config.dataDir);
+    await secureDataDir(config.dataDir);
     secret = await loadOrCreateSecret(config.dataDir);
     const paths = dataPaths(config.dataDir);
     say(`starting the embedded PostgreSQL in ${paths.cluster}`);

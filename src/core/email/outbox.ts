@@ -6,7 +6,7 @@
 // worker that dies between sending and recording leaves the e-mail pending; it is sent again when
 // the lease ends — at least once, always with the same Message-ID. Failures retry with
 // exponential backoff until `maxAttempts`, then stay 'failed' for the operator (`comanda email retry`).
-import { mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Database, Tx } from '../db/database.js';
@@ -77,9 +77,11 @@ export function fileTransport(dir: string): MailTransport {
   return {
     async send(email) {
       const info = await transporter.sendMail({ ...email });
-      await mkdir(dir, { recursive: true });
+      // Owner-only: the files hold guests' addresses and live link tokens.
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await chmod(dir, 0o700);
       const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${email.messageId.replace(/[^A-Za-z0-9@.-]/g, '')}.eml`);
-      await writeFile(file, info.message as Buffer);
+      await writeFile(file, info.message as Buffer, { mode: 0o600 });
       return `file:${file}`;
     },
     close: () => transporter.close(),
