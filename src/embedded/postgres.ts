@@ -138,6 +138,10 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     unix_socket_directories: '',
     shared_preload_libraries: 'pg_stat_statements',
     'pg_stat_statements.track': 'all',
+    // postgres.log must not collect guests' data: no DETAIL ("Failing row contains …") and no
+    // statement text with a refused value (the service validates first; this is the backstop).
+    log_error_verbosity: 'terse',
+    log_min_error_statement: 'panic',
     ...options.settings,
   };
   const server = new EmbeddedPostgresServer({

@@ -31,6 +31,8 @@ export interface TestAppOptions {
   };
   poolSize?: number;
   trustProxy?: false | number | string[];
+  /** Capture the service's log lines (at info level) instead of silencing them. */
+  logStream?: NodeJS.WritableStream;
 }
 
 export async function useTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -44,7 +46,8 @@ export async function useTestApp(options: TestAppOptions = {}): Promise<TestApp>
     db,
     secret: TEST_SECRET,
     expectedMigrations: (await loadMigrations()).map((m) => m.version),
-    logLevel: 'silent',
+    logLevel: options.logStream ? 'info' : 'silent',
+    logStream: options.logStream,
     trustProxy: options.trustProxy,
     ordering: {
       ...defaultOrderingSettings,

@@ -109,10 +109,13 @@ async function placeOrderIn(
   };
   const orderData = { ...normalized, sessionId, idempotencyKey: options.idempotencyKey ?? null, createdBy: actorOf(principal) };
   const work = async () => {
+    // An e-mail on an order belongs to a customer record (made for a new address, never changed
+    // from here), so the guest can be found, exported and erased, and retention reaches them.
+    const customerId = normalized.customerEmail === null ? null : await customerFor(tx, principal.restaurantId, normalized.customerEmail);
     // place_order also records createdBy as the transaction's comanda.actor.
     const { rows } = await tx.query<{ order: Order }>('SELECT restaurante.place_order($1, $2, $3) AS order', [
       principal.restaurantId,
-      JSON.stringify(orderData),
+      JSON.stringify({ ...orderData, customerId }),
       JSON.stringify(normalized.items),
     ]);
     const order = rows[0]!.order;
@@ -137,6 +140,21 @@ async function placeOrderIn(
           work,
         );
   return { ...result, body: { ...result.body, duplicate: result.replayed } };
+}
+
+/** The id of the customer record of an e-mail address, made (with the address only) when missing. */
+async function customerFor(tx: Tx, restaurantId: string, email: string): Promise<string> {
+  const { rows } = await tx.query<{ id: string }>(
+    `WITH created AS (
+       INSERT INTO restaurante.customers ("restaurantId", email) VALUES ($1, $2)
+       ON CONFLICT ("restaurantId", lower(email)) WHERE email IS NOT NULL DO NOTHING RETURNING id)
+     SELECT id FROM created
+     UNION ALL
+     SELECT id FROM restaurante.customers WHERE "restaurantId" = $1 AND lower(email) = lower($2)
+     LIMIT 1`,
+    [restaurantId, email],
+  );
+  return rows[0]!.id;
 }
 
 /** Guests see their own session's orders only; anything else is NOT_FOUND, as if absent. */
