@@ -10,7 +10,7 @@ import type { OrderingSettings } from '../config.js';
 import { errorHandler, sendProblem } from './problems.js';
 import { loggerOptions } from './logging.js';
 import { registerOpenApi } from './openapi.js';
-import { healthRoutes } from './routes/health.js';
+import { healthRoutes, type Liveness } from './routes/health.js';
 import { staffRoutes } from './routes/staff.js';
 import { menuRoutes } from './routes/menu.js';
 import { adminMenuRoutes } from './routes/admin-menu.js';
@@ -50,6 +50,8 @@ export interface BuildOptions {
   trustProxy?: false | number | string[];
   /** Where log lines go (stdout by default). */
   logStream?: NodeJS.WritableStream;
+  /** GET /healthz: whether the process is still fit to serve (default: always). */
+  liveness?: Liveness;
   /** GET /metrics: METRICS_TOKEN and the collector's intervals (docs/monitoring.md). */
   metrics?: MetricsOptions;
 }
@@ -150,7 +152,7 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   // Before the routes, so its hooks measure every one of them.
   registerMetrics(app, options.db, options.metrics);
   const readiness = (): Promise<Readiness> => checkReadiness(options.db, options.expectedMigrations);
-  healthRoutes(app, readiness);
+  healthRoutes(app, readiness, options.liveness);
   staffRoutes(app, options.db);
   const ordering = options.ordering ?? defaultOrderingSettings;
   const menus = options.menuCache ?? new MenuCache(options.db, ordering.menuCacheMaxAgeMs);
