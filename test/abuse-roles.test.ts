@@ -124,3 +124,16 @@ describe('guest links: confirm and cancel are separate (item 13)', () => {
     expect(cancelled.json<{ token?: string }>().token).toBeUndefined();
   });
 });
+
+describe('docs/security.md', () => {
+  it('shows the role matrix exactly as src/core/auth/roles.ts has it', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const doc = await readFile(new URL('../docs/security.md', import.meta.url), 'utf8');
+    for (const permission of Object.keys(permissions) as Permission[]) {
+      const row = doc.split('\n').find((line) => line.startsWith(`| \`${permission}\``));
+      expect(row, permission).toBeDefined();
+      const cells = row!.split('|').slice(2, 5).map((c) => c.trim());
+      expect(cells, permission).toEqual(roles.map((role) => ((permissions[permission] as readonly string[]).includes(role) ? '✓' : '—')));
+    }
+  });
+});
