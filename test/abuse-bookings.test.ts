@@ -3,6 +3,7 @@
 // staff bookings are not limited; an unverified booking never rewrites an existing customer.
 import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { EmailWorker } from '../src/core/email/outbox.js';
 import { releaseExpiredHolds } from '../src/core/reservations/reservations.js';
 import { reservationTokenFor } from '../src/core/reservations/tokens.js';
 import { DEMO_RESTAURANT_ID } from '../src/core/seed.js';
@@ -87,6 +88,23 @@ describe('anonymous bookings (item 1)', () => {
     expect(rows[0]!.n).toBe(4);
     const { rows: all } = await t.db.query(`SELECT count(*)::int AS n FROM restaurante.reservations WHERE date = $1`, [day]);
     expect(all[0]!.n).toBe(4);
+    // The e-mail tells the guest when the hold lapses.
+    const sent: string[] = [];
+    const transport = {
+      send: (e: { text: string }) => {
+        sent.push(e.text);
+        return Promise.resolve('test');
+      },
+      close: () => undefined,
+    };
+    const worker = new EmailWorker(t.db, transport, {
+      secret: TEST_SECRET,
+      publicUrl: 'http://comanda.test',
+      from: 'Comanda <no-reply@comanda.test>',
+    });
+    await worker.runOnce();
+    expect(sent).toHaveLength(4);
+    for (const text of sent) expect(text).toMatch(/Si no la confirmas antes de las \d{2}:\d{2}, la mesa quedará libre de nuevo\./);
   });
 
   it('per e-mail address: 2 open holds, then TOO_MANY_HOLDS; the 4th request in the hour is RATE_LIMITED, whatever the address it comes from', async () => {

@@ -234,9 +234,10 @@ export class EmailWorker {
         language,
       );
     }
-    const { rows } = await this.db.query<{ restaurantName: string; customerName: string; local: string; partySize: number }>(
+    const { rows } = await this.db.query<{ restaurantName: string; customerName: string; local: string; partySize: number; holdUntil: string | null }>(
       `SELECT r.name AS "restaurantName", res."customerName", to_char(res.time AT TIME ZONE r.timezone, 'YYYY-MM-DD HH24:MI') AS local,
-              res."partySize"
+              res."partySize",
+              CASE WHEN res.status = 'PENDING' THEN to_char(res.hold_expires_at AT TIME ZONE r.timezone, 'HH24:MI') END AS "holdUntil"
          FROM restaurante.reservations res JOIN restaurante.restaurants r ON r.id = res."restaurantId" WHERE res.id = $1`,
       [email.reservation_id],
       { readOnly: true },
@@ -252,6 +253,7 @@ export class EmailWorker {
         customerName: row.customerName,
         when: row.local,
         partySize: row.partySize,
+        ...(row.holdUntil && email.email_type === 'reservation_confirmation' ? { holdUntil: row.holdUntil } : {}),
         ...(token ? { links: { view: base + query, confirm: `${base}/confirm${query}`, cancel: `${base}/cancel${query}` } } : {}),
       },
       language,
