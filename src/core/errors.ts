@@ -5,6 +5,7 @@
 export const errorCatalogue = {
   VALIDATION_FAILED: { status: 400, title: 'The request is not valid.' },
   MALFORMED_JSON: { status: 400, title: 'The request body is not valid JSON.' },
+  MALFORMED_URL: { status: 400, title: 'The request URL is not valid (a bad percent-encoding or a NUL character).' },
   UNAUTHENTICATED: { status: 401, title: 'A valid bearer token is required.' },
   TOKEN_INVALID: { status: 401, title: 'This link or token is not valid.' },
   FORBIDDEN: { status: 403, title: 'This token may not do that.' },
@@ -21,14 +22,17 @@ export const errorCatalogue = {
   TOKEN_USED: { status: 409, title: 'This link was already used.' },
   TOKEN_EXPIRED: { status: 410, title: 'This link has expired.' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is too large.' },
+  URI_TOO_LONG: { status: 414, title: 'A part of the request URL is too long.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The request body must be application/json.' },
   CONSTRAINT_VIOLATION: { status: 422, title: 'The data breaks a rule of the database.' },
   REFERENCE_NOT_FOUND: { status: 422, title: 'The request refers to something that does not exist.' },
   UNKNOWN_MENU_ITEM: { status: 422, title: "A menu item in the request is not on this restaurant's menu." },
+  ORDER_TOO_LARGE: { status: 422, title: 'The order total is over the limit an order may have.' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'This Idempotency-Key was used for a different request.' },
   SLOT_UNAVAILABLE: { status: 422, title: 'That time cannot be booked (closed, outside the hours, off the slot grid, or past).' },
   PARTY_TOO_LARGE: { status: 422, title: 'No table or combination of tables seats a party that large.' },
   RATE_LIMITED: { status: 429, title: 'Too many requests; retry after the time given.' },
+  TOO_MANY_HOLDS: { status: 429, title: 'Too many bookings are waiting to be confirmed; confirm one from its e-mail first.' },
   INTERNAL_ERROR: { status: 500, title: 'Something went wrong on our side.' },
   DATABASE_UNAVAILABLE: { status: 503, title: 'The database cannot be reached right now; retry shortly.' },
   DATABASE_BUSY: { status: 503, title: 'The data is busy (a lock or a conflict); retry shortly.' },
@@ -137,6 +141,8 @@ export function fromDatabaseError(err: unknown): AppError | undefined {
       return new AppError('SLOT_UNAVAILABLE', undefined, { cause: err });
     case 'CM006': // Comanda: nothing seats the party (assign_tables)
       return new AppError('PARTY_TOO_LARGE', undefined, { cause: err });
+    case 'CM007': // Comanda: an order total of 10,000 or more (place_order, before the orders CHECK)
+      return new AppError('ORDER_TOO_LARGE', 'The order total must be under 10,000; split it into several orders.', { cause: err });
   }
   const sqlClass = code.slice(0, 2);
   if (sqlClass === '22') {

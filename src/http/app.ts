@@ -6,12 +6,11 @@ import type { Database } from '../core/db/database.js';
 import { AppError } from '../core/errors.js';
 import { checkReadiness, type Readiness } from '../core/health.js';
 import { MenuCache } from '../core/ordering/menu.js';
-import rateLimit from '@fastify/rate-limit';
 import type { OrderingSettings } from '../config.js';
 import { errorHandler, sendProblem } from './problems.js';
 import { loggerOptions } from './logging.js';
 import { registerOpenApi } from './openapi.js';
-import { healthRoutes } from './routes/health.js';
+import { healthRoutes, type Liveness } from './routes/health.js';
 import { staffRoutes } from './routes/staff.js';
 import { menuRoutes } from './routes/menu.js';
 import { adminMenuRoutes } from './routes/admin-menu.js';
@@ -21,6 +20,7 @@ import { reservationRoutes } from './routes/reservations.js';
 import { customerRoutes } from './routes/customers.js';
 import { registerMetrics, type MetricsOptions } from './metrics.js';
 import { Lifecycle } from './lifecycle.js';
+import { RateLimiter } from '../core/rate-limits.js';
 
 export const defaultOrderingSettings: OrderingSettings = {
   sessionTtlMinutes: 240,
@@ -28,6 +28,7 @@ export const defaultOrderingSettings: OrderingSettings = {
   reservationTokenTtlDays: 7,
   menuCacheMaxAgeMs: 1_000,
   rateLimits: { qrScansPerMinute: 30, ordersPerMinute: 30, ordersPerIpPerMinute: 120 },
+  bookings: { holdMinutes: 20, perIpPerHour: 10, perEmailPerHour: 3, maxHoldsPerEmail: 2, maxHoldsPerIp: 4 },
 };
 
 export interface BuildOptions {
@@ -43,46 +44,113 @@ export interface BuildOptions {
   expectedMigrations: number[];
   logLevel?: string;
   bodyLimitBytes?: number;
-  /** Trust X-Forwarded-For from a proxy in front (for client IPs). */
-  trustProxy?: boolean;
+  /**
+   * Which proxies in front to believe about the client's address (X-Forwarded-For): false (none),
+   * a hop count, or their addresses/CIDRs. Never `true`: that would believe any client.
+   */
+  trustProxy?: false | number | string[];
   /** Where log lines go (stdout by default). */
   logStream?: NodeJS.WritableStream;
+  /** GET /healthz: whether the process is still fit to serve (default: always). */
+  liveness?: Liveness;
   /** GET /metrics: METRICS_TOKEN and the collector's intervals (docs/monitoring.md). */
   metrics?: MetricsOptions;
   /** Draining on shutdown (readiness fails first) and the streams to close then; see lifecycle.ts. */
   lifecycle?: Lifecycle;
 }
 
+/** The methods each registered path answers, to tell 405 METHOD_NOT_ALLOWED from 404. */
+function routeMethods(app: FastifyInstance): (path: string) => string[] {
+  const routes: Array<{ pattern: RegExp; methods: string[] }> = [];
+  app.addHook('onRoute', (route) => {
+    const source = route.url
+      .split('/')
+      .map((part) => (part.startsWith(':') ? '[^/]+' : part === '*' ? '.*' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .join('/');
+    const methods = (Array.isArray(route.method) ? route.method : [route.method]).filter((m) => m !== 'HEAD');
+    routes.push({ pattern: new RegExp(`^${source}/?$`), methods });
+  });
+  return (path) => {
+    const methods = new Set(routes.filter((r) => r.pattern.test(path)).flatMap((r) => r.methods));
+    if (methods.has('GET')) methods.add('HEAD');
+    return [...methods].sort();
+  };
+}
+
+/** PostgreSQL text cannot hold NUL: refuse it in the URL or any text of the body, before a query. */
+function rejectNulCharacters(app: FastifyInstance): void {
+  const hasNul = (value: unknown, depth = 0): boolean => {
+    if (typeof value === 'string') return value.includes('\u0000');
+    if (depth > 32 || value === null || typeof value !== 'object') return false;
+    return Object.entries(value as Record<string, unknown>).some(([k, v]) => k.includes('\u0000') || hasNul(v, depth + 1));
+  };
+  app.addHook('onRequest', (request, _reply, done) => {
+    done(/%00/i.test(request.url) ? new AppError('MALFORMED_URL', 'The URL holds a NUL character.') : undefined);
+  });
+  app.addHook('preValidation', (request, _reply, done) => {
+    done(hasNul(request.body) ? new AppError('VALIDATION_FAILED', 'A text in the body holds a NUL character, which cannot be stored.') : undefined);
+  });
+}
+
+/** Fastify's trustProxy: only a hop count or named proxies (an empty list trusts none). */
+function trustProxyOption(value: BuildOptions['trustProxy']): false | string[] | ((address: string, hop: number) => boolean) {
+  if (value === undefined || value === false) return false;
+  if (typeof value === 'number') return (_address, hop) => hop < value;
+  return value.length === 0 ? false : value;
+}
+
 export async function build(options: BuildOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions(options.logLevel ?? 'info', options.logStream),
     bodyLimit: options.bodyLimitBytes ?? 64 * 1024,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: trustProxyOption(options.trustProxy),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     // A request id per request, taken from a proxy's X-Request-Id when it sends a sane one, and
     // echoed back, so a client's report and the service's log line meet.
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
+    // The router's own refusals, in the catalogue too (never echoing the URL back).
+    frameworkErrors: (error, _request, reply) => {
+      const known =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? new AppError('URI_TOO_LONG', 'A path parameter is longer than 100 characters.')
+          : error.code === 'FST_ERR_BAD_URL'
+            ? new AppError('MALFORMED_URL', 'The URL has a bad percent-encoding.')
+            : new AppError('VALIDATION_FAILED', 'The request cannot be routed.');
+      void sendProblem(reply, known);
+    },
   });
+  // JSON only: Fastify would otherwise take text/plain as a string and answer 400 for a JSON body.
+  app.removeContentTypeParser('text/plain');
+  rejectNulCharacters(app);
+  const methodsOf = routeMethods(app);
   app.addHook('onRequest', (request, reply, done) => {
     if (!/^[A-Za-z0-9._-]{1,128}$/.test(request.id)) request.id = randomUUID();
     void reply.header('x-request-id', request.id);
     done();
   });
-  await registerOpenApi(app);
-  // Rate limits are counted per instance, in memory (docs/operations.md says how to size them).
-  await app.register(rateLimit, {
-    global: false,
-    errorResponseBuilder: (_request, context) =>
-      new AppError('RATE_LIMITED', `Too many requests; retry in ${Math.ceil(context.ttl / 1000)} s.`, {
-        retryAfter: Math.max(1, Math.ceil(context.ttl / 1000)),
-      }),
+  // Every answer: no MIME sniffing, no Referer leaking a URL onwards, and not stored by browsers or
+  // proxies unless a route says otherwise (answers carry personal data and tokens; the public menu
+  // sets its own `no-cache` with an ETag).
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    void reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer');
+    if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
+    done(null, payload);
   });
+  await registerOpenApi(app);
+  // Rate limits are counted in PostgreSQL: every instance shares one budget.
+  const limiter = new RateLimiter(options.db, options.secret);
   app.decorateRequest('principal', null);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, new AppError('ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`), request),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const allowed = methodsOf(path);
+    if (allowed.length > 0) {
+      void reply.header('allow', allowed.join(', '));
+      return sendProblem(reply, new AppError('METHOD_NOT_ALLOWED', `${request.method} is not allowed here; use ${allowed.join(' or ')}.`), request);
+    }
+    return sendProblem(reply, new AppError('ROUTE_NOT_FOUND', `No route ${request.method} ${path}.`), request);
+  });
 
   // Before the routes, so its hooks measure every one of them.
   registerMetrics(app, options.db, options.metrics);
@@ -92,7 +160,7 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
     // Shutting down: not ready, whatever the database says, so the balancer stops sending here.
     return lifecycle.draining ? { ...state, ready: false, draining: true } : state;
   };
-  healthRoutes(app, readiness);
+  healthRoutes(app, readiness, options.liveness);
   staffRoutes(app, options.db);
   const ordering = options.ordering ?? defaultOrderingSettings;
   const menus = options.menuCache ?? new MenuCache(options.db, ordering.menuCacheMaxAgeMs);
@@ -103,17 +171,21 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
     publicUrl: options.publicUrl,
     sessionTtlMinutes: ordering.sessionTtlMinutes,
     qrScansPerMinute: ordering.rateLimits.qrScansPerMinute,
+    limiter,
   });
   orderRoutes(app, options.db, {
     idempotencyTtlHours: ordering.idempotencyTtlHours,
     ordersPerMinute: ordering.rateLimits.ordersPerMinute,
     ordersPerIpPerMinute: ordering.rateLimits.ordersPerIpPerMinute,
+    limiter,
   });
   customerRoutes(app, options.db);
   reservationRoutes(app, options.db, {
     secret: options.secret,
     tokenTtlDays: ordering.reservationTokenTtlDays,
     idempotencyTtlHours: ordering.idempotencyTtlHours,
+    limiter,
+    bookings: ordering.bookings,
   });
   return app;
 }

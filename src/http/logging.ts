@@ -1,9 +1,10 @@
 // Request logging: structured (pino, through Fastify), and blind to credentials. Authorization
-// headers and cookies are never logged, and token-looking query parameters in URLs are redacted
-// (reservation links carry their token in the query or fragment).
+// headers and cookies are never logged, and token-looking or personal query parameters in URLs
+// are redacted (reservation links carry their token in the query; an old client may still look
+// customers up with ?email=).
 import type { FastifyRequest, FastifyServerOptions } from 'fastify';
 
-const SECRET_PARAMS = /([?&](?:token|sessionToken|access_token|code)=)[^&#]*/gi;
+const SECRET_PARAMS = /([?&](?:token|sessionToken|access_token|code|email|phone|name)=)[^&#]*/gi;
 const TOKEN_LIKE = /cmd_[a-z]+_[A-Za-z0-9_-]{20,}/g;
 
 /** The URL with token query parameters and anything shaped like a Comanda token replaced. */

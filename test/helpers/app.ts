@@ -24,7 +24,18 @@ export interface TestApp {
   auth(token: string): { authorization: string };
 }
 
-export async function useTestApp(options: { ordering?: Partial<OrderingSettings>; poolSize?: number } = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  ordering?: Partial<Omit<OrderingSettings, 'rateLimits' | 'bookings'>> & {
+    rateLimits?: Partial<OrderingSettings['rateLimits']>;
+    bookings?: Partial<OrderingSettings['bookings']>;
+  };
+  poolSize?: number;
+  trustProxy?: false | number | string[];
+  /** Capture the service's log lines (at info level) instead of silencing them. */
+  logStream?: NodeJS.WritableStream;
+}
+
+export async function useTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const { db, url } = await useTestDatabase({ poolSize: options.poolSize ?? 20 });
   await seedDemo(db);
   const staff = {} as Record<StaffRole, string>;
@@ -35,11 +46,14 @@ export async function useTestApp(options: { ordering?: Partial<OrderingSettings>
     db,
     secret: TEST_SECRET,
     expectedMigrations: (await loadMigrations()).map((m) => m.version),
-    logLevel: 'silent',
+    logLevel: options.logStream ? 'info' : 'silent',
+    logStream: options.logStream,
+    trustProxy: options.trustProxy,
     ordering: {
       ...defaultOrderingSettings,
       ...options.ordering,
       rateLimits: { ...defaultOrderingSettings.rateLimits, qrScansPerMinute: 10_000, ordersPerMinute: 10_000, ordersPerIpPerMinute: 10_000, ...options.ordering?.rateLimits },
+      bookings: { ...defaultOrderingSettings.bookings, perIpPerHour: 10_000, perEmailPerHour: 10_000, maxHoldsPerEmail: 1_000, maxHoldsPerIp: 1_000, ...options.ordering?.bookings },
     },
   });
   afterAll(async () => {

@@ -1,6 +1,8 @@
 // GDPR: find a customer, export all their personal data as JSON, erase it (anonymise, keeping
 // financial records), and the retention job. Every export and erasure is in the audit log.
 // Backups keep erased data until their retention ends (docs/gdpr.md).
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import type { Database, Tx } from '../db/database.js';
 import { AppError } from '../errors.js';
 
@@ -20,14 +22,34 @@ async function audit(tx: Tx, restaurantId: string, actor: string, action: string
   );
 }
 
+/**
+ * The customers with an e-mail address. A guest who only left the address on orders or bookings
+ * made before every address had a customer record gets one now (and those orders and bookings
+ * are linked to it), so they can be exported and erased like anyone.
+ */
 export async function findCustomers(db: Database, restaurantId: string, email: string): Promise<CustomerSummary[]> {
-  const { rows } = await db.query<CustomerSummary>(
-    `SELECT id, name, email, phone, "createdAt", "anonymizedAt" FROM restaurante.customers
-      WHERE "restaurantId" = $1 AND lower(email) = lower($2)`,
-    [restaurantId, email],
-    { readOnly: true },
-  );
-  return rows;
+  return db.transaction(async (tx) => {
+    await tx.query(
+      `WITH adopted AS (
+         INSERT INTO restaurante.customers ("restaurantId", email)
+         SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM restaurante.orders WHERE "restaurantId" = $1 AND lower(customer_email) = lower($2))
+                          OR EXISTS (SELECT 1 FROM restaurante.reservations WHERE "restaurantId" = $1 AND lower("customerEmail") = lower($2))
+         ON CONFLICT ("restaurantId", lower(email)) WHERE email IS NOT NULL DO NOTHING
+         RETURNING id),
+       orders AS (
+         UPDATE restaurante.orders o SET "customerId" = adopted.id FROM adopted
+          WHERE o."restaurantId" = $1 AND lower(o.customer_email) = lower($2) AND o."customerId" IS NULL RETURNING o.id)
+       UPDATE restaurante.reservations r SET "customerId" = adopted.id FROM adopted
+        WHERE r."restaurantId" = $1 AND lower(r."customerEmail") = lower($2) AND r."customerId" IS NULL`,
+      [restaurantId, email],
+    );
+    const { rows } = await tx.query<CustomerSummary>(
+      `SELECT id, name, email, phone, "createdAt", "anonymizedAt" FROM restaurante.customers
+        WHERE "restaurantId" = $1 AND lower(email) = lower($2)`,
+      [restaurantId, email],
+    );
+    return rows;
+  });
 }
 
 /** Everything held about one customer, from every table that holds it. */
@@ -75,28 +97,94 @@ export async function exportCustomer(db: Database, restaurantId: string, custome
   });
 }
 
-/** Anonymises a customer's personal data everywhere; financial records stay. Returns what changed. */
+/**
+ * The copies of e-mails written as files (the outbox of the file transport, `file:<path>`) among
+ * the e-mails `where` selects; their provider ids are cleared. The files are deleted by the caller
+ * once the transaction committed.
+ */
+async function takeOutboxFiles(tx: Tx, where: string, params: unknown[]): Promise<string[]> {
+  const { rows } = await tx.query<{ file: string }>(
+    `WITH taken AS (
+       SELECT id, substr(provider_message_id, 6) AS file FROM restaurante.email_logs e
+        WHERE provider_message_id LIKE 'file:%' AND (${where}) FOR UPDATE)
+     UPDATE restaurante.email_logs e SET provider_message_id = 'file:[erased]' FROM taken WHERE e.id = taken.id
+     RETURNING taken.file`,
+    params,
+  );
+  // Only what the file transport writes: absolute paths of .eml files.
+  return rows.map((r) => r.file).filter((file) => path.isAbsolute(file) && file.endsWith('.eml'));
+}
+
+async function deleteFiles(files: string[]): Promise<void> {
+  await Promise.all(files.map((file) => rm(file, { force: true })));
+}
+
+/** The e-mails of one customer: theirs by id, by address, or about their orders and bookings. */
+const CUSTOMER_EMAILS = `e."restaurantId" = $1 AND (e.customer_id = $2 OR ($3::text IS NOT NULL AND lower(e.recipient_email) = $3)
+  OR e.reservation_id IN (SELECT id FROM restaurante.reservations r WHERE r."restaurantId" = $1
+                           AND (r."customerId" = $2 OR ($3::text IS NOT NULL AND lower(r."customerEmail") = $3)))
+  OR e.order_id IN (SELECT id FROM restaurante.orders o WHERE o."restaurantId" = $1
+                     AND (o."customerId" = $2 OR ($3::text IS NOT NULL AND lower(o.customer_email) = $3))))`;
+
+/** Erasure in a transaction: the database's erase_customer, the person's links, their outbox files. */
+async function eraseIn(tx: Tx, restaurantId: string, customerId: string): Promise<{ counts: Record<string, number>; files: string[] } | undefined> {
+  const { rows: found } = await tx.query<{ email: string | null; anonymized: boolean }>(
+    `SELECT lower(email) AS email, "anonymizedAt" IS NOT NULL AS anonymized FROM restaurante.customers
+      WHERE id = $1 AND "restaurantId" = $2 FOR UPDATE`,
+    [customerId, restaurantId],
+  );
+  if (!found[0]) return undefined;
+  if (found[0].anonymized) {
+    // Erased before: everything that pointed at them was anonymised then (and new orders with
+    // their old address make a new record), so there is nothing left to change.
+    return { counts: { reservations: 0, orders: 0, emails: 0, qrScans: 0, idempotentResponses: 0, links: 0, outboxFiles: 0 }, files: [] };
+  }
+  const params = [restaurantId, customerId, found[0].email];
+  const files = await takeOutboxFiles(tx, CUSTOMER_EMAILS, params);
+  // Links e-mailed to them stop working: a copy of an old e-mail must not open their booking.
+  const { rowCount: links } = await tx.query(
+    `UPDATE restaurante.reservation_tokens t SET "expiresAt" = now()
+      WHERE t."expiresAt" > now() AND t."reservationId" IN (
+            SELECT id FROM restaurante.reservations r WHERE r."restaurantId" = $1
+               AND (r."customerId" = $2 OR ($3::text IS NOT NULL AND lower(r."customerEmail") = $3)))`,
+    params,
+  );
+  const { rows } = await tx.query<{ counts: Record<string, number> | null }>('SELECT restaurante.erase_customer($1, $2) AS counts', [
+    restaurantId,
+    customerId,
+  ]);
+  const counts = rows[0]?.counts;
+  if (!counts) return undefined;
+  return { counts: { ...counts, links: links ?? 0, outboxFiles: files.length }, files };
+}
+
+/**
+ * Anonymises a customer's personal data everywhere the service keeps it: the database (financial
+ * records stay), the guest's live links, and the e-mails it wrote as files. Returns what changed.
+ */
 export async function eraseCustomer(db: Database, restaurantId: string, customerId: string, actor: string): Promise<Record<string, number>> {
-  return db.transaction(
+  const erased = await db.transaction(
     async (tx) => {
-      const { rows } = await tx.query<{ counts: Record<string, number> | null }>('SELECT restaurante.erase_customer($1, $2) AS counts', [
-        restaurantId,
-        customerId,
-      ]);
-      const counts = rows[0]?.counts;
-      if (!counts) throw new AppError('NOT_FOUND', 'No such customer.');
-      await audit(tx, restaurantId, actor, 'customer.erase', customerId, counts);
-      return counts;
+      const result = await eraseIn(tx, restaurantId, customerId);
+      if (!result) throw new AppError('NOT_FOUND', 'No such customer.');
+      await audit(tx, restaurantId, actor, 'customer.erase', customerId, result.counts);
+      return result;
     },
     { settings: { 'comanda.actor': actor } },
   );
+  await deleteFiles(erased.files);
+  return erased.counts;
 }
 
 /**
  * The retention job: customers with no reservation or order for `days` are anonymised, and
  * QR-scan IPs and user agents older than that are cleared. Returns what it did.
  */
-export async function applyRetention(db: Database, days: number, actor = 'retention'): Promise<{ customers: number; qrScans: number }> {
+export async function applyRetention(
+  db: Database,
+  days: number,
+  actor = 'retention',
+): Promise<{ customers: number; qrScans: number; orders: number; emails: number }> {
   const { rows } = await db.query<{ id: string; restaurantId: string }>(
     `SELECT c.id, c."restaurantId" FROM restaurante.customers c
       WHERE c."anonymizedAt" IS NULL AND c."createdAt" < now() - make_interval(days => $1)
@@ -108,18 +196,40 @@ export async function applyRetention(db: Database, days: number, actor = 'retent
     [days],
   );
   for (const row of rows) {
-    await db.transaction(
+    const erased = await db.transaction(
       async (tx) => {
-        const { rows: erased } = await tx.query<{ counts: object }>('SELECT restaurante.erase_customer($1, $2) AS counts', [row.restaurantId, row.id]);
-        await audit(tx, row.restaurantId, actor, 'retention.anonymize', row.id, erased[0]?.counts ?? {});
+        const result = await eraseIn(tx, row.restaurantId, row.id);
+        await audit(tx, row.restaurantId, actor, 'retention.anonymize', row.id, result?.counts ?? {});
+        return result;
       },
       { settings: { 'comanda.actor': actor } },
     );
+    await deleteFiles(erased?.files ?? []);
   }
   const { rowCount } = await db.query(
     `UPDATE restaurante.qr_scans SET client_ip = NULL, user_agent = NULL
       WHERE scanned_at < now() - make_interval(days => $1) AND (client_ip IS NOT NULL OR user_agent IS NOT NULL)`,
     [days],
   );
-  return { customers: rows.length, qrScans: rowCount ?? 0 };
+  // What is old enough is forgotten even when no customer record points at it: e-mail addresses
+  // and notes on orders, and the e-mails themselves (rows and files).
+  const old = await db.transaction(
+    async (tx) => {
+      const { rowCount: orders } = await tx.query(
+        `UPDATE restaurante.orders SET customer_email = NULL, notes = NULL
+          WHERE "orderedAt" < now() - make_interval(days => $1) AND (customer_email IS NOT NULL OR notes IS NOT NULL)`,
+        [days],
+      );
+      const files = await takeOutboxFiles(tx, `e.created_at < now() - make_interval(days => $1)`, [days]);
+      const { rowCount: emails } = await tx.query(
+        `UPDATE restaurante.email_logs SET recipient_email = 'erased@invalid', payload = '{}', error_message = NULL
+          WHERE created_at < now() - make_interval(days => $1) AND recipient_email <> 'erased@invalid' AND status <> 'pending'`,
+        [days],
+      );
+      return { orders: orders ?? 0, emails: emails ?? 0, files };
+    },
+    { settings: { 'comanda.actor': actor } },
+  );
+  await deleteFiles(old.files);
+  return { customers: rows.length, qrScans: rowCount ?? 0, orders: old.orders, emails: old.emails };
 }

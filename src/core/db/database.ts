@@ -1,6 +1,11 @@
 // The database handle every part of Comanda uses. Each unit of work is a transaction that sets
 // statement_timeout and lock_timeout with SET LOCAL, so nothing waits forever and nothing relies
 // on session state: the app works unchanged behind PgBouncer in transaction mode.
+//
+// Whatever the server does, a unit of work is answered within its statement timeout + 1 s
+// (DEADLINE_GRACE_MS): waiting for a connection and every statement count against one client-side
+// deadline, and a connection that missed it is destroyed, never returned to the pool (a hung or
+// stopped server may still answer it later, out of turn). TCP keepalive finds dead peers.
 import pg from 'pg';
 import { AppError, fromDatabaseError } from '../errors.js';
 
@@ -39,6 +44,9 @@ export interface Queryable {
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, params?: unknown[]): Promise<pg.QueryResult<R>>;
 }
 
+/** How far past its statement timeout a unit of work may run before the client gives up on it. */
+export const DEADLINE_GRACE_MS = 1_000;
+
 const SETTING_NAME = /^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/;
 
 function timeoutMs(value: number, name: string): number {
@@ -61,6 +69,9 @@ export class Database {
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
       idleTimeoutMillis: 30_000,
       application_name: options.applicationName ?? 'comanda',
+      // A peer that vanished (host down, network cut) is noticed by the kernel, not by a request.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
     });
     const onIdleError = options.onIdleError ?? (() => undefined);
     // Without a listener an idle client's error (server restart, pooler recycling) would crash
@@ -81,27 +92,16 @@ export class Database {
 
   /** Runs `fn` in a transaction with per-transaction timeouts; commits, or rolls back on error. */
   async transaction<T>(fn: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    const client = await this.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query(this.beginSql(options));
-      const result = await fn(client);
-      await client.query('COMMIT');
+    const statementMs = timeoutMs(options.statementTimeoutMs ?? this.statementTimeoutMs, 'statementTimeoutMs');
+    const begin = this.beginSql(options);
+    const settings = this.settingsQuery(options.settings);
+    return this.withClient(statementMs, async (client, guard) => {
+      await guard(client.query(begin));
+      if (settings) await guard(client.query(settings.text, settings.values));
+      const result = await guard(fn(client));
+      await guard(client.query('COMMIT'));
       return result;
-    } catch (err) {
-      try {
-        await client.query('ROLLBACK');
-      } catch (rollbackError) {
-        // The connection itself failed: make sure the pool discards it.
-        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-      }
-      // A connection lost mid-transaction (the server died, a failover cut it) is the database
-      // being unavailable, not a fault of ours: 503 + Retry-After. If it was lost during COMMIT
-      // the work may have committed; a retry with the same Idempotency-Key then replays it.
-      throw fromDatabaseError(err) ?? (broken ? new AppError('DATABASE_UNAVAILABLE', undefined, { retryAfter: 2, cause: err }) : err);
-    } finally {
-      client.release(broken);
-    }
+    }, true);
   }
 
   /** One statement in its own transaction (with the same timeouts). */
@@ -111,6 +111,76 @@ export class Database {
     options: TransactionOptions = {},
   ): Promise<pg.QueryResult<R>> {
     return this.transaction((tx) => tx.query<R>(text, params), options);
+  }
+
+  /**
+   * One statement on its own, autocommitted, in one round trip (no BEGIN / SET LOCAL): for tiny
+   * statements on the hot path (rate limits). Bounded by the client-side deadline only.
+   */
+  async statement<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
+    return this.withClient(this.statementTimeoutMs, (client, guard) => guard(client.query<R>(text, params)), false);
+  }
+
+  /**
+   * A pooled client for `work`, everything within statementMs + DEADLINE_GRACE_MS (no deadline
+   * when statementMs is 0). `guard` races a promise against the deadline. A failed unit rolls back
+   * (when `transactional`); a client that missed the deadline or broke is destroyed.
+   */
+  private async withClient<T>(
+    statementMs: number,
+    work: (client: pg.PoolClient, guard: <U>(p: Promise<U>) => Promise<U>) => Promise<T>,
+    transactional: boolean,
+  ): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    let expired = false;
+    const deadline =
+      statementMs === 0
+        ? undefined
+        : new Promise<never>((_resolve, reject) => {
+            timer = setTimeout(() => {
+              expired = true;
+              reject(new AppError('DATABASE_TIMEOUT', 'The database did not answer in time; retry shortly.', { retryAfter: 2 }));
+            }, statementMs + DEADLINE_GRACE_MS);
+          });
+    deadline?.catch(() => undefined);
+    const guard = <U>(p: Promise<U>): Promise<U> => (deadline ? Promise.race([p, deadline]) : p);
+    let client: pg.PoolClient;
+    try {
+      const connecting = this.connect();
+      // A connection that arrives after the deadline goes straight back (it is healthy).
+      connecting.then((c) => expired && c.release(), () => undefined);
+      client = await guard(connecting);
+    } catch (err) {
+      clearTimeout(timer);
+      throw expired ? new AppError('DATABASE_UNAVAILABLE', 'No database connection in time; retry shortly.', { retryAfter: 2, cause: err }) : err;
+    }
+    let broken: Error | undefined;
+    try {
+      return await work(client, guard);
+    } catch (err) {
+      if (expired) {
+        // The server may be hung: never reuse this connection, do not wait for a ROLLBACK.
+        broken = err instanceof Error ? err : new Error(String(err));
+        throw err;
+      }
+      if (transactional) {
+        try {
+          await guard(client.query('ROLLBACK'));
+        } catch (rollbackError) {
+          // The connection itself failed: make sure the pool discards it.
+          broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+        }
+      } else if (!(typeof (err as { code?: unknown }).code === 'string' && /^[0-9A-Z]{5}$/.test((err as { code: string }).code))) {
+        broken = err instanceof Error ? err : new Error(String(err));
+      }
+      // A connection lost mid-transaction (the server died, a failover cut it) is the database
+      // being unavailable, not a fault of ours: 503 + Retry-After. If it was lost during COMMIT
+      // the work may have committed; a retry with the same Idempotency-Key then replays it.
+      throw fromDatabaseError(err) ?? (broken ? new AppError('DATABASE_UNAVAILABLE', undefined, { retryAfter: 2, cause: err }) : err);
+    } finally {
+      clearTimeout(timer);
+      client.release(broken);
+    }
   }
 
   async close(): Promise<void> {
@@ -133,19 +203,24 @@ export class Database {
     const modes: string[] = [];
     if (options.isolation) modes.push(`ISOLATION LEVEL ${options.isolation.toUpperCase()}`);
     if (options.readOnly) modes.push('READ ONLY');
-    // One round trip for all of it: the timeouts are integers checked above, setting names are
-    // checked against a strict pattern, and setting values are quoted by the driver's
-    // escapeLiteral (they are ids and labels made by the server, never raw client input).
-    const settings = Object.entries(options.settings ?? {}).map(([name, value]) => {
+    // One round trip: the timeouts are integers checked above; nothing else goes in the text.
+    return [`BEGIN${modes.length ? ' ' + modes.join(' ') : ''}`, `SET LOCAL statement_timeout = ${statementMs}`, `SET LOCAL lock_timeout = ${lockMs}`].join('; ');
+  }
+
+  /**
+   * Transaction-local settings as one statement with bind parameters (values such as a stock
+   * note come from clients: they never enter the SQL text). Names are checked against a pattern.
+   */
+  private settingsQuery(settings: Record<string, string> | undefined): { text: string; values: string[] } | undefined {
+    const entries = Object.entries(settings ?? {});
+    if (entries.length === 0) return undefined;
+    const values: string[] = [];
+    const calls = entries.map(([name, value]) => {
       if (!SETTING_NAME.test(name)) throw new TypeError(`invalid setting name ${name}`);
-      return `SELECT set_config('${name}', ${pg.escapeLiteral(value)}, true)`;
+      values.push(name, value);
+      return `set_config($${values.length - 1}, $${values.length}, true)`;
     });
-    return [
-      `BEGIN${modes.length ? ' ' + modes.join(' ') : ''}`,
-      `SET LOCAL statement_timeout = ${statementMs}`,
-      `SET LOCAL lock_timeout = ${lockMs}`,
-      ...settings,
-    ].join('; ');
+    return { text: `SELECT ${calls.join(', ')}`, values };
   }
 }
 

@@ -6,7 +6,7 @@
 // worker that dies between sending and recording leaves the e-mail pending; it is sent again when
 // the lease ends — at least once, always with the same Message-ID. Failures retry with
 // exponential backoff until `maxAttempts`, then stay 'failed' for the operator (`comanda email retry`).
-import { mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Database, Tx } from '../db/database.js';
@@ -77,9 +77,11 @@ export function fileTransport(dir: string): MailTransport {
   return {
     async send(email) {
       const info = await transporter.sendMail({ ...email });
-      await mkdir(dir, { recursive: true });
+      // Owner-only: the files hold guests' addresses and live link tokens.
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await chmod(dir, 0o700);
       const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${email.messageId.replace(/[^A-Za-z0-9@.-]/g, '')}.eml`);
-      await writeFile(file, info.message as Buffer);
+      await writeFile(file, info.message as Buffer, { mode: 0o600 });
       return `file:${file}`;
     },
     close: () => transporter.close(),
@@ -232,9 +234,10 @@ export class EmailWorker {
         language,
       );
     }
-    const { rows } = await this.db.query<{ restaurantName: string; customerName: string; local: string; partySize: number }>(
+    const { rows } = await this.db.query<{ restaurantName: string; customerName: string; local: string; partySize: number; holdUntil: string | null }>(
       `SELECT r.name AS "restaurantName", res."customerName", to_char(res.time AT TIME ZONE r.timezone, 'YYYY-MM-DD HH24:MI') AS local,
-              res."partySize"
+              res."partySize",
+              CASE WHEN res.status = 'PENDING' THEN to_char(res.hold_expires_at AT TIME ZONE r.timezone, 'HH24:MI') END AS "holdUntil"
          FROM restaurante.reservations res JOIN restaurante.restaurants r ON r.id = res."restaurantId" WHERE res.id = $1`,
       [email.reservation_id],
       { readOnly: true },
@@ -250,6 +253,7 @@ export class EmailWorker {
         customerName: row.customerName,
         when: row.local,
         partySize: row.partySize,
+        ...(row.holdUntil && email.email_type === 'reservation_confirmation' ? { holdUntil: row.holdUntil } : {}),
         ...(token ? { links: { view: base + query, confirm: `${base}/confirm${query}`, cancel: `${base}/cancel${query}` } } : {}),
       },
       language,

@@ -13,6 +13,8 @@ export interface ReservationView {
   /** Local date and time, already formatted for the language. */
   when: string;
   partySize: number;
+  /** A guest's hold: the local time it is released unless confirmed. */
+  holdUntil?: string;
   links?: { view: string; confirm: string; cancel: string };
 }
 
@@ -50,6 +52,9 @@ export function renderReservation(
           '',
           es ? `Hemos recibido tu reserva para ${people} el ${r.when}.` : `We have your booking for ${people} on ${r.when}.`,
           es ? 'Por favor, confírmala con el enlace de abajo.' : 'Please confirm it with the link below.',
+          ...(r.holdUntil
+            ? [es ? `Si no la confirmas antes de las ${r.holdUntil}, la mesa quedará libre de nuevo.` : `Unless you confirm it by ${r.holdUntil}, the table will be released.`]
+            : []),
           ...linksBlock(r, language),
           '',
           es ? `Hasta pronto,\n${r.restaurantName}` : `See you soon,\n${r.restaurantName}`,

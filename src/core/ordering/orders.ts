@@ -4,6 +4,7 @@ import { actorOf, authenticate, idempotencyScopeOf, type Principal } from '../au
 import type { StaffPrincipal } from '../auth/staff-tokens.js';
 import type { Database, Tx } from '../db/database.js';
 import { AppError } from '../errors.js';
+import { assertCan, seesContactDetails } from '../auth/roles.js';
 import { queueEmail } from '../email/outbox.js';
 import { fingerprintOf, withIdempotency } from '../idempotency.js';
 
@@ -95,6 +96,7 @@ async function placeOrderIn(
     sessionId = principal.sessionId;
     source = 'qr';
   } else {
+    assertCan(principal.role, 'orders.place', 'Placing an order');
     tableId = input.tableId ?? null;
     source = input.source ?? 'presencial';
   }
@@ -107,10 +109,13 @@ async function placeOrderIn(
   };
   const orderData = { ...normalized, sessionId, idempotencyKey: options.idempotencyKey ?? null, createdBy: actorOf(principal) };
   const work = async () => {
+    // An e-mail on an order belongs to a customer record (made for a new address, never changed
+    // from here), so the guest can be found, exported and erased, and retention reaches them.
+    const customerId = normalized.customerEmail === null ? null : await customerFor(tx, principal.restaurantId, normalized.customerEmail);
     // place_order also records createdBy as the transaction's comanda.actor.
     const { rows } = await tx.query<{ order: Order }>('SELECT restaurante.place_order($1, $2, $3) AS order', [
       principal.restaurantId,
-      JSON.stringify(orderData),
+      JSON.stringify({ ...orderData, customerId }),
       JSON.stringify(normalized.items),
     ]);
     const order = rows[0]!.order;
@@ -137,6 +142,21 @@ async function placeOrderIn(
   return { ...result, body: { ...result.body, duplicate: result.replayed } };
 }
 
+/** The id of the customer record of an e-mail address, made (with the address only) when missing. */
+async function customerFor(tx: Tx, restaurantId: string, email: string): Promise<string> {
+  const { rows } = await tx.query<{ id: string }>(
+    `WITH created AS (
+       INSERT INTO restaurante.customers ("restaurantId", email) VALUES ($1, $2)
+       ON CONFLICT ("restaurantId", lower(email)) WHERE email IS NOT NULL DO NOTHING RETURNING id)
+     SELECT id FROM created
+     UNION ALL
+     SELECT id FROM restaurante.customers WHERE "restaurantId" = $1 AND lower(email) = lower($2)
+     LIMIT 1`,
+    [restaurantId, email],
+  );
+  return rows[0]!.id;
+}
+
 /** Guests see their own session's orders only; anything else is NOT_FOUND, as if absent. */
 function visibility(principal: Principal, params: unknown[]): string {
   params.push(principal.restaurantId);
@@ -156,7 +176,12 @@ export async function getOrder(db: Database, principal: Principal, orderId: stri
     { readOnly: true },
   );
   if (!rows[0]) throw new AppError('NOT_FOUND', 'No such order.');
-  return rows[0].order;
+  return redactFor(principal, rows[0].order);
+}
+
+/** Least privilege: the kitchen cooks without the guests' e-mail addresses. */
+function redactFor(principal: Principal, order: Order): Order {
+  return principal.kind === 'staff' && !seesContactDetails(principal.role) ? { ...order, customerEmail: null } : order;
 }
 
 export async function listOrders(
@@ -181,7 +206,7 @@ export async function listOrders(
     params,
     { readOnly: true },
   );
-  return rows.map((r) => r.order);
+  return rows.map((r) => redactFor(principal, r.order));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -244,6 +269,9 @@ export async function setOrderStatus(db: Database, staff: StaffPrincipal, orderI
     async (tx) => {
       const from = await lockOrder(tx, staff, orderId);
       assertTransition(from, to, 'The order');
+      if (to === 'CANCELLED') assertCan(staff.role, 'orders.cancel', 'Cancelling an order');
+      else if (to === 'SERVED') assertCan(staff.role, 'orders.serve', 'Serving an order');
+      else assertCan(staff.role, 'orders.advance', 'Moving an order');
       if (to === 'CANCELLED') {
         // The order follows its slowest line, so it can look cancellable while a line is already
         // being cooked: that line (and so the order) cannot be cancelled any more.
@@ -278,6 +306,7 @@ export async function setOrderStatus(db: Database, staff: StaffPrincipal, orderI
 export async function setItemStatus(db: Database, staff: StaffPrincipal, orderId: string, itemId: string, to: OrderStatus): Promise<Order> {
   return db.transaction(
     async (tx) => {
+      assertCan(staff.role, 'order-lines.move', 'Moving an order line');
       await lockOrder(tx, staff, orderId);
       const { rows } = await tx.query<{ status: OrderStatus }>(
         'SELECT status FROM restaurante.order_items WHERE id = $1 AND "orderId" = $2 FOR UPDATE',

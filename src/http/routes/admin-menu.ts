@@ -24,6 +24,7 @@ import {
   type StockChange,
 } from '../../core/ordering/menu-admin.js';
 import { requireStaff, staffOf } from '../auth.js';
+import { permissions } from '../../core/auth/roles.js';
 import { authProblems } from '../openapi.js';
 
 const id = { type: 'string', minLength: 1, maxLength: 100 } as const;
@@ -118,7 +119,7 @@ export function adminMenuRoutes(app: FastifyInstance, db: Database): void {
   app.addSchema(adminCategorySchema);
   app.addSchema(adminMenuItemSchema);
   app.addSchema(stockMovementSchema);
-  const admin = requireStaff(db, 'admin');
+  const admin = requireStaff(db, ...permissions['menu.manage']);
 
   // -------------------------------------------------------------------------------------------
   // Categories

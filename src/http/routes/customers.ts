@@ -4,20 +4,38 @@ import { actorOf } from '../../core/auth/principal.js';
 import { eraseCustomer, exportCustomer, findCustomers } from '../../core/customers/gdpr.js';
 import type { Database } from '../../core/db/database.js';
 import { requireStaff, staffOf } from '../auth.js';
+import { permissions } from '../../core/auth/roles.js';
 import { authProblems } from '../openapi.js';
 
 export function customerRoutes(app: FastifyInstance, db: Database): void {
-  const admin = requireStaff(db, 'admin');
+  const admin = requireStaff(db, ...permissions['customers.gdpr']);
   const tags = ['gdpr'];
   const security = [{ bearer: [] }];
   const params = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 } } } as const;
+
+  // The address goes in the body: URLs end up in logs, histories and proxies.
+  app.post<{ Body: { email: string } }>(
+    '/api/admin/customers/search',
+    {
+      preHandler: admin,
+      schema: {
+        summary: 'Find customers by e-mail address (also guests who only ordered with an e-mail)',
+        tags,
+        security,
+        body: { type: 'object', required: ['email'], additionalProperties: false, properties: { email: { type: 'string', minLength: 3, maxLength: 254 } } },
+        response: { ...authProblems },
+      },
+    },
+    async (request) => ({ customers: await findCustomers(db, staffOf(request).restaurantId, request.body.email) }),
+  );
 
   app.get<{ Querystring: { email: string } }>(
     '/api/admin/customers',
     {
       preHandler: admin,
       schema: {
-        summary: 'Find customers by e-mail address',
+        summary: 'Deprecated: use POST /api/admin/customers/search (the address would be in the URL; logs redact it)',
+        deprecated: true,
         tags,
         security,
         querystring: { type: 'object', required: ['email'], additionalProperties: false, properties: { email: { type: 'string', minLength: 3, maxLength: 254 } } },

@@ -20,19 +20,33 @@ const readinessSchema = {
   },
 } as const;
 
-export function healthRoutes(app: FastifyInstance, readiness: () => Promise<Readiness & { draining?: boolean }>): void {
-  // Liveness: the process is up and serving; it never touches the database.
+/** Whether the process is fit to serve (e.g. its embedded database is still its own). */
+export type Liveness = () => { ok: true } | { ok: false; reason: string };
+
+export function healthRoutes(
+  app: FastifyInstance,
+  readiness: () => Promise<Readiness & { draining?: boolean }>,
+  liveness: Liveness = () => ({ ok: true }),
+): void {
+  // Liveness: the process is up and serving; it never touches the database. 503 when something
+  // only a restart mends (the embedded database it manages died and cannot be started again).
   app.get(
     '/healthz',
     {
       logLevel: 'warn',
       schema: {
-        summary: 'Liveness: 200 while the process is up',
+        summary: 'Liveness: 200 while the process is up and in charge of what it manages',
         tags: ['health'],
-        response: { 200: { type: 'object', properties: { status: { type: 'string', const: 'ok' } } } },
+        response: {
+          200: { type: 'object', properties: { status: { type: 'string', const: 'ok' } } },
+          503: { type: 'object', properties: { status: { type: 'string', const: 'unhealthy' }, reason: { type: 'string' } } },
+        },
       },
     },
-    () => ({ status: 'ok' }),
+    (_request, reply) => {
+      const state = liveness();
+      return state.ok ? { status: 'ok' } : reply.code(503).send({ status: 'unhealthy', reason: state.reason });
+    },
   );
 
   // Readiness: the database answers and the schema holds every migration this code expects, and

@@ -1,8 +1,8 @@
 // Orders (guests and staff) and the kitchen's queue.
-import type {} from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Database } from '../../core/db/database.js';
 import { AppError } from '../../core/errors.js';
+import { rateLimited } from '../../core/rate-limits.js';
 import {
   getOrder,
   kitchenQueue,
@@ -18,12 +18,22 @@ import {
 import { bearerToken, principalOfRequest, requireGuestOrStaff, requireStaff, staffOf } from '../auth.js';
 import { hashToken } from '../../core/auth/tokens.js';
 import { authProblems } from '../openapi.js';
+import { permissions } from '../../core/auth/roles.js';
+import type { RateLimiter } from '../../core/rate-limits.js';
+import { clientIp, MINUTE } from '../rate-limits.js';
 
 export interface OrderRoutesOptions {
   idempotencyTtlHours: number;
   ordersPerMinute: number;
   ordersPerIpPerMinute: number;
+  limiter: RateLimiter;
 }
+
+/** The shape of a Comanda bearer token (staff or guest); anything else is junk at once. */
+/** restaurante.orders' check_email_format (migration 0002), as the API checks it first. */
+export const ORDER_EMAIL = '^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$';
+
+const TOKEN_SHAPE = /^cmd_(staff|guest)_[A-Za-z0-9_-]{43}$/;
 
 const id = { type: 'string', minLength: 1, maxLength: 100 } as const;
 const money = { type: 'number' } as const;
@@ -76,23 +86,30 @@ type OrderBody = OrderInput & { unitPrice?: number; totalPrice?: number; totalAm
 
 export function orderRoutes(app: FastifyInstance, db: Database, options: OrderRoutesOptions): void {
   app.addSchema(orderSchema);
-  // Orders authenticate inside their own transaction (see placeOrder), so the per-caller limit is
-  // counted per bearer token: a guest's scan token or a staff token.
-  const perCaller = (request: FastifyRequest) => {
-    const token = bearerToken(request);
-    return token ? hashToken(token) : request.ip;
+  // Orders authenticate inside their own transaction (see placeOrder). A caller with a token is
+  // counted per token (a guest's table session, a staff token), in its own budget; requests with
+  // no token or a token that turns out unknown are counted per client IP, so junk from an address
+  // never eats the budget of a real guest or staff member behind the same address (a restaurant's
+  // Wi-Fi is one IP). Both budgets are shared by every instance.
+  const perCaller = { name: 'orders:caller', max: options.ordersPerMinute, windowMs: MINUTE };
+  const junkPerIp = { name: 'orders:ip', max: options.ordersPerIpPerMinute, windowMs: MINUTE };
+  const junk = async (request: FastifyRequest, error: AppError): Promise<never> => {
+    const hit = await options.limiter.consume(junkPerIp, clientIp(request));
+    if (!hit.allowed) throw rateLimited(hit, 'requests without a valid token');
+    throw error;
   };
-  const requireBearer = (request: FastifyRequest): Promise<void> =>
-    bearerToken(request) ? Promise.resolve() : Promise.reject(new AppError('UNAUTHENTICATED'));
+  const limitOrders = async (request: FastifyRequest): Promise<void> => {
+    const token = bearerToken(request);
+    if (!token || !TOKEN_SHAPE.test(token)) {
+      await junk(request, new AppError('UNAUTHENTICATED', token ? 'The token is unknown, revoked or expired, or its table session was closed.' : undefined));
+    }
+    await options.limiter.enforce(perCaller, hashToken(token!), 'orders');
+  };
 
   app.post<{ Body: OrderBody; Headers: { 'idempotency-key'?: string } }>(
     '/api/orders',
     {
-      preHandler: [
-        app.rateLimit({ max: options.ordersPerIpPerMinute, timeWindow: 60_000, groupId: 'orders-ip' }),
-        requireBearer,
-        app.rateLimit({ max: options.ordersPerMinute, timeWindow: 60_000, groupId: 'orders-caller', keyGenerator: perCaller }),
-      ],
+      preHandler: limitOrders,
       schema: {
         summary: 'Place an order: stock goes down atomically, all or nothing',
         description:
@@ -114,7 +131,8 @@ export function orderRoutes(app: FastifyInstance, db: Database, options: OrderRo
           properties: {
             tableId: id,
             source: { type: 'string', enum: staffOrderSources, description: 'Staff only (default presencial)' },
-            customerEmail: { type: 'string', format: 'email', maxLength: 254 },
+            // The orders table's check_email_format, so the API and the database agree.
+            customerEmail: { type: 'string', pattern: ORDER_EMAIL, maxLength: 254 },
             notes: { type: 'string', maxLength: 1000 },
             items: {
               type: 'array',
@@ -164,6 +182,10 @@ export function orderRoutes(app: FastifyInstance, db: Database, options: OrderRo
       const result = await placeOrder(db, { token: bearerToken(request)! }, input, {
         idempotencyKey: request.headers['idempotency-key'],
         idempotencyTtlHours: options.idempotencyTtlHours,
+      }).catch((err: unknown) => {
+        // An unknown token is junk: counted against the address it came from.
+        if (err instanceof AppError && err.code === 'UNAUTHENTICATED') return junk(request, err);
+        throw err;
       });
       if (result.replayed) void reply.header('idempotent-replayed', 'true');
       return reply.code(result.status).send(result.body);
@@ -255,7 +277,7 @@ export function orderRoutes(app: FastifyInstance, db: Database, options: OrderRo
   app.get(
     '/api/kitchen/queue',
     {
-      preHandler: requireStaff(db, 'kitchen', 'admin'),
+      preHandler: requireStaff(db, ...permissions['kitchen.queue']),
       schema: {
         summary: 'Open order lines by status, oldest first',
         tags: ['kitchen'],

@@ -14,10 +14,15 @@ import {
   updateReservation,
   viewByToken,
   type BookingInput,
+  type BookingMode,
   type ReservationSettings,
   type ReservationStatus,
 } from '../../core/reservations/reservations.js';
-import { bearerToken, requireStaff, staffOf } from '../auth.js';
+import { bearerToken, optionalPrincipal, requireStaff, staffOf } from '../auth.js';
+import type { BookingLimits } from '../../config.js';
+import { can, permissions } from '../../core/auth/roles.js';
+import type { RateLimiter } from '../../core/rate-limits.js';
+import { clientIp, HOUR } from '../rate-limits.js';
 import { authProblems } from '../openapi.js';
 
 const id = { type: 'string', minLength: 1, maxLength: 100 } as const;
@@ -45,19 +50,51 @@ export const reservationSchema = {
     customerPhone: { type: ['string', 'null'] },
     language: { type: ['string', 'null'] },
     notes: { type: ['string', 'null'] },
+    holdExpiresAt: {
+      type: ['string', 'null'],
+      format: 'date-time',
+      description: 'A booking made without a staff token is released at this time unless the guest confirms it from the e-mail',
+    },
     items: { type: 'array', items: { type: 'object', properties: { menuItemId: { type: 'string' }, quantity: { type: 'integer' } } } },
   },
 } as const;
 const reservationResponse = { type: 'object', properties: { reservation: { $ref: 'Reservation#' } } } as const;
 
-/** The guest's token: `Authorization: Bearer`, or `?token=` as e-mailed links carry it (logs redact it). */
-function linkToken(request: FastifyRequest<{ Querystring: { token?: string } }>): string {
-  const token = bearerToken(request) ?? request.query.token;
-  if (!token) throw new AppError('TOKEN_INVALID', 'Send the link token as Authorization: Bearer <token> or ?token=.');
+/**
+ * The guest's token: `Authorization: Bearer`, or `{"token": …}` in a JSON body; `?token=` (as the
+ * e-mailed links carry it) is still read, and logs redact it, but API clients should not put it in
+ * a URL (URLs end up in histories, proxies' logs and Referer headers).
+ */
+function linkToken(request: FastifyRequest<{ Querystring: { token?: string }; Body?: { token?: string } | null }>): string {
+  const body = request.body;
+  const token = bearerToken(request) ?? (body && typeof body === 'object' ? body.token : undefined) ?? request.query.token;
+  if (!token) throw new AppError('TOKEN_INVALID', 'Send the link token as Authorization: Bearer <token> or {"token": "…"} in the body.');
   return token;
 }
 
-export function reservationRoutes(app: FastifyInstance, db: Database, settings: ReservationSettings): void {
+export interface ReservationRoutesOptions extends ReservationSettings {
+  limiter: RateLimiter;
+  bookings: BookingLimits;
+}
+
+export function reservationRoutes(app: FastifyInstance, db: Database, settings: ReservationRoutesOptions): void {
+  const { limiter, bookings } = settings;
+  const perIp = { name: 'bookings:ip', max: bookings.perIpPerHour, windowMs: HOUR };
+  const perEmail = { name: 'bookings:email', max: bookings.perEmailPerHour, windowMs: HOUR };
+  /** Staff of the restaurant book without limits (and the booking is CONFIRMED); anyone else holds. */
+  const bookingMode = async (request: FastifyRequest<{ Body: BookingInput }>): Promise<BookingMode> => {
+    const principal = request.principal;
+    if (principal?.kind === 'staff' && principal.restaurantId === request.body.restaurantId && can(principal.role, 'reservations.book')) {
+      return { kind: 'staff', actor: actorOf(principal) };
+    }
+    const ip = clientIp(request);
+    await limiter.enforce(perIp, ip, 'bookings from this address');
+    await limiter.enforce(perEmail, request.body.customerEmail.toLowerCase(), 'bookings for this e-mail address');
+    return {
+      kind: 'guest',
+      hold: { minutes: bookings.holdMinutes, client: limiter.clientKey('bookings:hold', ip), maxPerEmail: bookings.maxHoldsPerEmail, maxPerIp: bookings.maxHoldsPerIp },
+    };
+  };
   app.addSchema(reservationSchema);
   const tags = ['reservations'];
 
@@ -86,11 +123,16 @@ export function reservationRoutes(app: FastifyInstance, db: Database, settings: 
   app.post<{ Body: BookingInput; Headers: { 'idempotency-key'?: string } }>(
     '/api/reservations',
     {
+      preHandler: optionalPrincipal(db),
       schema: {
         summary: 'Book a table: the smallest free table or combination that seats the party',
         description:
           'A double booking is impossible: the database refuses overlapping table intervals (buffer included). No free table → 409 ' +
-          'TABLE_ALREADY_RESERVED with `alternatives`. The confirmation e-mail carries the guest\'s link. Idempotency-Key as for orders.',
+          'TABLE_ALREADY_RESERVED with `alternatives`. The confirmation e-mail carries the guest\'s link. Idempotency-Key as for orders. ' +
+          'Without a staff token the booking is a hold: PENDING until the guest confirms it from the e-mail, released after ' +
+          'RESERVATION_HOLD_MINUTES; limited per client IP and per e-mail address (429 RATE_LIMITED) and in open holds (429 ' +
+          'TOO_MANY_HOLDS); it never changes an existing customer\'s data or consents (they are merged when the guest confirms). ' +
+          'With a staff token of the restaurant: no limits, CONFIRMED at once.',
         tags,
         headers: {
           type: 'object',
@@ -126,11 +168,13 @@ export function reservationRoutes(app: FastifyInstance, db: Database, settings: 
           201: reservationResponse,
           409: { description: 'TABLE_ALREADY_RESERVED (with alternatives)', $ref: 'Problem#' },
           422: { description: 'SLOT_UNAVAILABLE, PARTY_TOO_LARGE, REFERENCE_NOT_FOUND (an item not on the menu)', $ref: 'Problem#' },
+          429: { description: 'RATE_LIMITED or TOO_MANY_HOLDS', $ref: 'Problem#' },
         },
       },
     },
     async (request, reply) => {
-      const result = await book(db, request.body, settings, request.headers['idempotency-key']);
+      const mode = await bookingMode(request);
+      const result = await book(db, request.body, settings, request.headers['idempotency-key'], mode);
       if (result.replayed) void reply.header('idempotent-replayed', 'true');
       return reply.code(result.status).send(result.body);
     },
@@ -149,17 +193,33 @@ export function reservationRoutes(app: FastifyInstance, db: Database, settings: 
     async (request) => ({ reservation: await viewByToken(db, settings.secret, linkToken(request)) }),
   );
   for (const [action, to] of [['confirm', 'CONFIRMED'], ['cancel', 'CANCELLED']] as const) {
-    app.post<{ Querystring: { token?: string } }>(
+    app.post<{ Querystring: { token?: string }; Body: { token?: string } | null }>(
       `/api/reservations/by-token/${action}`,
       {
         schema: {
-          summary: `The guest ${action}s their reservation (the link works once)`,
+          summary: `The guest ${action}s their reservation (each link token acts once)`,
+          description:
+            'The token in `Authorization: Bearer`, or as `{"token": "…"}` in a JSON body (or, from e-mailed links, `?token=`). ' +
+            'Confirming answers with a fresh link token (`token`) with which the guest can still view and cancel the booking.',
           tags,
           querystring: tokenQuery,
-          response: { 200: reservationResponse, ...tokenProblems },
+          body: { type: ['object', 'null'], additionalProperties: false, properties: { token: { type: 'string', maxLength: 200 } } },
+          response: {
+            200: {
+              type: 'object',
+              properties: {
+                reservation: { $ref: 'Reservation#' },
+                token: { type: 'string', description: 'After confirming: a new link token (view, cancel)' },
+              },
+            },
+            ...tokenProblems,
+          },
         },
       },
-      async (request) => ({ reservation: await actByToken(db, settings.secret, linkToken(request), to) }),
+      async (request) => {
+        const { token, ...reservation } = await actByToken(db, settings.secret, linkToken(request), to, settings.tokenTtlDays);
+        return token ? { reservation, token } : { reservation };
+      },
     );
   }
 
@@ -181,7 +241,7 @@ export function reservationRoutes(app: FastifyInstance, db: Database, settings: 
   app.patch<{ Params: { id: string }; Body: { status?: ReservationStatus; time?: string; partySize?: number } }>(
     '/api/admin/reservations/:id',
     {
-      preHandler: requireStaff(db),
+      preHandler: requireStaff(db, ...permissions['reservations.edit']),
       schema: {
         summary: 'Confirm, seat, complete, cancel, mark no-show, or move to another time or party size',
         description:
@@ -205,7 +265,7 @@ export function reservationRoutes(app: FastifyInstance, db: Database, settings: 
   app.post<{ Params: { id: string } }>(
     '/api/admin/reservations/:id/token',
     {
-      preHandler: requireStaff(db),
+      preHandler: requireStaff(db, ...permissions['reservations.tokens']),
       schema: {
         summary: "Issue a new link token for the guest (the roadmap's \"Failed to create reservation token\")",
         tags,

@@ -1,5 +1,4 @@
 // QR scans (guests) and table management (staff): closing sessions, printing and rotating codes.
-import type {} from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
 import { actorOf } from '../../core/auth/principal.js';
@@ -14,13 +13,17 @@ import {
   type TableRef,
 } from '../../core/ordering/table-sessions.js';
 import { requireStaff, staffOf } from '../auth.js';
+import { permissions } from '../../core/auth/roles.js';
 import { authProblems } from '../openapi.js';
+import type { RateLimiter } from '../../core/rate-limits.js';
+import { clientIp, limitBy, MINUTE } from '../rate-limits.js';
 
 export interface TableRoutesOptions {
   secret: string;
   publicUrl: string | undefined;
   sessionTtlMinutes: number;
   qrScansPerMinute: number;
+  limiter: RateLimiter;
 }
 
 const tableParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 } } } as const;
@@ -38,10 +41,10 @@ export function tableRoutes(app: FastifyInstance, db: Database, options: TableRo
   app.post<{ Body: { code: string } }>(
     '/api/qr/scan',
     {
-      preHandler: app.rateLimit({ max: options.qrScansPerMinute, timeWindow: 60_000, groupId: 'qr-scan' }),
+      preHandler: limitBy(options.limiter, { name: 'qr-scan:ip', max: options.qrScansPerMinute, windowMs: MINUTE }, clientIp, 'scans'),
       schema: {
         summary: "Scan a table's QR code: opens the table's session, or joins the open one",
-        description: 'Returns a session token for `Authorization: Bearer`. Rate-limited per client IP (429 + Retry-After).',
+        description: 'Returns a session token for `Authorization: Bearer`. Rate-limited per client IP, across all instances (429 + Retry-After).',
         tags: ['guests'],
         body: {
           type: 'object',
@@ -85,7 +88,7 @@ export function tableRoutes(app: FastifyInstance, db: Database, options: TableRo
   app.post<{ Params: { id: string } }>(
     '/api/tables/:id/close',
     {
-      preHandler: requireStaff(db, 'waiter', 'admin'),
+      preHandler: requireStaff(db, ...permissions['tables.close']),
       schema: {
         summary: "End the table's session: its guests' tokens stop working and the next party starts fresh",
         tags: ['tables'],
@@ -117,7 +120,7 @@ export function tableRoutes(app: FastifyInstance, db: Database, options: TableRo
   app.get<{ Params: { id: string } }>(
     '/api/tables/:id/qr',
     {
-      preHandler: requireStaff(db, 'admin'),
+      preHandler: requireStaff(db, ...permissions['tables.qr']),
       schema: {
         summary: "The table's QR code as data: its code and the URL it encodes",
         tags: ['tables'],
@@ -133,7 +136,7 @@ export function tableRoutes(app: FastifyInstance, db: Database, options: TableRo
     app.get<{ Params: { id: string } }>(
       `/api/tables/:id/qr.${format}`,
       {
-        preHandler: requireStaff(db, 'admin'),
+        preHandler: requireStaff(db, ...permissions['tables.qr']),
         schema: {
           summary: `The table's printable QR code (${format.toUpperCase()})`,
           tags: ['tables'],
@@ -157,7 +160,7 @@ export function tableRoutes(app: FastifyInstance, db: Database, options: TableRo
   app.post<{ Params: { id: string } }>(
     '/api/tables/:id/qr/rotate',
     {
-      preHandler: requireStaff(db, 'admin'),
+      preHandler: requireStaff(db, ...permissions['tables.qr']),
       schema: {
         summary: "Invalidate the table's printed QR code (and end its session); returns the new one",
         tags: ['tables'],
