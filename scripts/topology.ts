@@ -507,7 +507,7 @@ export async function up(options: TopologyOptions = {}): Promise<TopologyState> 
       DATABASE_POOL_MIN: '2',
       COMANDA_SECRET: secret,
       HOST: '127.0.0.1',
-      TRUST_PROXY: 'true',
+      TRUST_PROXY: '127.0.0.1', // HAProxy, the one proxy in front
       PUBLIC_URL: `http://127.0.0.1:${ports.http}`,
       SEED_DEMO: 'true',
       LOG_LEVEL: 'warn',
