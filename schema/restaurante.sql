@@ -60,6 +60,13 @@ comanda.backups.verify_checked_at timestamp with time zone
 comanda.backups.copied_at timestamp with time zone
 comanda.backups.copy_error text
 comanda.backups.deleted_at timestamp with time zone
+comanda.maintenance_windows.id bigint NOT NULL IDENTITY a
+comanda.maintenance_windows.started_at timestamp with time zone NOT NULL DEFAULT now()
+comanda.maintenance_windows.ends_at timestamp with time zone NOT NULL
+comanda.maintenance_windows.ended_at timestamp with time zone
+comanda.maintenance_windows.reason text NOT NULL
+comanda.maintenance_windows.db_role text NOT NULL DEFAULT CURRENT_USER
+comanda.maintenance_windows.os_user text
 comanda.rate_limits.key text NOT NULL
 comanda.rate_limits.hits integer NOT NULL
 comanda.rate_limits.window_ends timestamp with time zone NOT NULL
@@ -316,6 +323,9 @@ comanda.backups backups_file_sha256_key UNIQUE (file, sha256)
 comanda.backups backups_pkey PRIMARY KEY (id)
 comanda.backups backups_sha256_check CHECK (sha256 ~ '^[0-9a-f]{64}$'::text)
 comanda.backups backups_size_bytes_check CHECK (size_bytes >= 0)
+comanda.maintenance_windows maintenance_windows_check CHECK (ends_at > started_at)
+comanda.maintenance_windows maintenance_windows_pkey PRIMARY KEY (id)
+comanda.maintenance_windows maintenance_windows_reason_check CHECK (length(reason) >= 1 AND length(reason) <= 500)
 comanda.rate_limits rate_limits_hits_check CHECK (hits > 0)
 comanda.rate_limits rate_limits_pkey PRIMARY KEY (key)
 restaurante.audit_log "audit_log_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE RESTRICT
@@ -465,6 +475,7 @@ CREATE INDEX idx_orders_customer_email_status ON restaurante.orders USING btree 
 CREATE INDEX idx_qr_scans_table_timestamp ON restaurante.qr_scans USING btree (table_id, scanned_at DESC)
 CREATE INDEX idx_reservations_date_status ON restaurante.reservations USING btree ("restaurantId", date, status)
 CREATE INDEX idx_reservations_table_ids ON restaurante.reservations USING gin (table_ids) WHERE (status = ANY (ARRAY['PENDING'::restaurante."ReservationStatus", 'CONFIRMED'::restaurante."ReservationStatus", 'SEATED'::restaurante."ReservationStatus"]))
+CREATE INDEX maintenance_windows_ends_at ON comanda.maintenance_windows USING btree (ends_at DESC)
 CREATE INDEX menu_items_category ON restaurante.menu_items USING btree ("restaurantId", "categoryId")
 CREATE INDEX opening_exceptions_restaurant_date ON restaurante.opening_exceptions USING btree ("restaurantId", date)
 CREATE INDEX opening_hours_restaurant_weekday ON restaurante.opening_hours USING btree ("restaurantId", weekday)
@@ -502,6 +513,7 @@ CREATE UNIQUE INDEX email_logs_one_receipt ON restaurante.email_logs USING btree
 CREATE UNIQUE INDEX email_logs_one_reminder ON restaurante.email_logs USING btree (reservation_id) WHERE (email_type = 'reservation_reminder'::text)
 CREATE UNIQUE INDEX email_logs_pkey ON restaurante.email_logs USING btree (id)
 CREATE UNIQUE INDEX idempotency_keys_pkey ON restaurante.idempotency_keys USING btree ("restaurantId", scope, key)
+CREATE UNIQUE INDEX maintenance_windows_pkey ON comanda.maintenance_windows USING btree (id)
 CREATE UNIQUE INDEX menu_categories_pkey ON restaurante.menu_categories USING btree (id)
 CREATE UNIQUE INDEX menu_categories_restaurant_id_key ON restaurante.menu_categories USING btree ("restaurantId", id)
 CREATE UNIQUE INDEX menu_items_pkey ON restaurante.menu_items USING btree (id)
@@ -1181,6 +1193,7 @@ comanda.actions_log_id_seq bigint
 comanda.alert_deliveries_id_seq bigint
 comanda.alert_events_id_seq bigint
 comanda.backups_id_seq bigint
+comanda.maintenance_windows_id_seq bigint
 restaurante.order_number_seq bigint
 
 -- comments

@@ -125,6 +125,7 @@ export const envSchema = z.object({
   MONITOR_SCHEDULE_SLOW_QUERIES: cronSchedule('0 */4 * * *'),
   MONITOR_SCHEDULE_INTEGRITY: cronSchedule('0 2 * * *'),
   MONITOR_SCHEDULE_BACKUP: cronSchedule('0 3 * * *'),
+  MONITOR_SCHEDULE_QUERY_REPORT: cronSchedule('off'),
   MONITOR_TIMEZONE: z
     .string()
     .trim()
@@ -218,7 +219,7 @@ export interface BackupSettings {
 
 export interface MonitorSettings {
   /** Cron expression per job; null: the job is off. */
-  schedules: { health: string | null; 'slow-queries': string | null; integrity: string | null; backup: string | null };
+  schedules: { health: string | null; 'slow-queries': string | null; integrity: string | null; backup: string | null; 'query-report': string | null };
   timezone: string | undefined;
   /** Per-check threshold overrides. */
   /** A check that stays bad is announced again after this long (0: never). */
@@ -315,6 +316,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         'slow-queries': e.MONITOR_SCHEDULE_SLOW_QUERIES === 'off' ? null : e.MONITOR_SCHEDULE_SLOW_QUERIES,
         integrity: e.MONITOR_SCHEDULE_INTEGRITY === 'off' ? null : e.MONITOR_SCHEDULE_INTEGRITY,
         backup: e.MONITOR_SCHEDULE_BACKUP === 'off' ? null : e.MONITOR_SCHEDULE_BACKUP,
+        'query-report': e.MONITOR_SCHEDULE_QUERY_REPORT === 'off' ? null : e.MONITOR_SCHEDULE_QUERY_REPORT,
       },
       timezone: e.MONITOR_TIMEZONE,
       reminderMinutes: e.ALERT_REMINDER_MINUTES,

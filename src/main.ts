@@ -33,6 +33,7 @@ import { applyRetention } from './core/customers/gdpr.js';
 import { thresholdsFile } from './core/checks/thresholds.js';
 import { JobLeader } from './core/jobs.js';
 import path from 'node:path';
+import { thisMachineConf } from './core/tuning/machine.js';
 
 const say = (message: string) => process.stdout.write(`comanda: ${message}\n`);
 
@@ -87,6 +88,9 @@ async function main(config: Config): Promise<void> {
       password: await loadOrCreateClusterPassword(config.dataDir),
       preferredPort: await readPreviousPort(config.dataDir),
       logFile: paths.postgresLog,
+      // A new cluster starts with `comanda tune`'s settings for this machine, so the doctor's
+      // settings check is ok from the first start.
+      initialConf: () => thisMachineConf(),
     };
   };
   if (!databaseUrl) {

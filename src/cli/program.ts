@@ -15,6 +15,7 @@ import { explainCommand } from './commands/explain.js';
 import { diagnoseCommand } from './commands/diagnose.js';
 import { actionCommands } from './commands/actions.js';
 import { chaosCommand } from './commands/chaos.js';
+import { maintenanceCommand } from './commands/maintenance.js';
 
 export function buildProgram(): Command {
   const program = new Command('comanda')
@@ -36,5 +37,6 @@ export function buildProgram(): Command {
   diagnoseCommand(program);
   actionCommands(program);
   chaosCommand(program);
+  maintenanceCommand(program);
   return program;
 }
