@@ -126,6 +126,10 @@ export const envSchema = z.object({
   MONITOR_SCHEDULE_INTEGRITY: cronSchedule('0 2 * * *'),
   MONITOR_SCHEDULE_BACKUP: cronSchedule('0 3 * * *'),
   MONITOR_SCHEDULE_QUERY_REPORT: cronSchedule('off'),
+  HISTORY_INTERVAL_MINUTES: z.coerce.number().int().min(0).max(1_440).default(5),
+  HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).max(366).default(14),
+  HISTORY_MAX_MB: z.coerce.number().int().min(8).max(100_000).default(256),
+  HISTORY_MAX_STATEMENTS: z.coerce.number().int().min(10).max(5_000).default(200),
   MONITOR_TIMEZONE: z
     .string()
     .trim()
@@ -203,6 +207,17 @@ export interface Config {
   backup: BackupSettings;
   /** JSON file of check thresholds overriding the defaults (comanda doctor, check, monitor, /metrics). */
   checksFile: string | undefined;
+  history: HistorySettings;
+}
+
+export interface HistorySettings {
+  /** Minutes between captures; 0: this instance never captures. */
+  intervalMinutes: number;
+  retentionDays: number;
+  /** Captures are pruned, oldest first, while the history's tables are larger than this. */
+  maxMb: number;
+  /** Statements kept per capture (those with the most time in the interval). */
+  maxStatements: number;
 }
 
 export interface BackupSettings {
@@ -338,6 +353,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pgBinDir: e.PG_BIN_DIR === undefined ? undefined : path.resolve(e.PG_BIN_DIR),
     },
     checksFile: e.COMANDA_CHECKS_FILE === undefined ? undefined : path.resolve(e.COMANDA_CHECKS_FILE),
+    history: {
+      intervalMinutes: e.HISTORY_INTERVAL_MINUTES,
+      retentionDays: e.HISTORY_RETENTION_DAYS,
+      maxMb: e.HISTORY_MAX_MB,
+      maxStatements: e.HISTORY_MAX_STATEMENTS,
+    },
     email: {
       smtpUrl: e.SMTP_URL,
       from: e.MAIL_FROM,

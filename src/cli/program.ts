@@ -16,6 +16,7 @@ import { diagnoseCommand } from './commands/diagnose.js';
 import { actionCommands } from './commands/actions.js';
 import { chaosCommand } from './commands/chaos.js';
 import { maintenanceCommand } from './commands/maintenance.js';
+import { historyCommands } from './commands/history.js';
 
 export function buildProgram(): Command {
   const program = new Command('comanda')
@@ -38,5 +39,6 @@ export function buildProgram(): Command {
   actionCommands(program);
   chaosCommand(program);
   maintenanceCommand(program);
+  historyCommands(program);
   return program;
 }
