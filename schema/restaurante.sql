@@ -60,6 +60,52 @@ comanda.backups.verify_checked_at timestamp with time zone
 comanda.backups.copied_at timestamp with time zone
 comanda.backups.copy_error text
 comanda.backups.deleted_at timestamp with time zone
+comanda.history_captures.id bigint NOT NULL IDENTITY a
+comanda.history_captures.at timestamp with time zone NOT NULL DEFAULT now()
+comanda.history_captures.interval_seconds double precision
+comanda.history_captures.counters_reset boolean NOT NULL DEFAULT false
+comanda.history_captures.statements integer NOT NULL DEFAULT 0
+comanda.history_captures.duration_ms integer NOT NULL DEFAULT 0
+comanda.history_checks.capture_id bigint NOT NULL
+comanda.history_checks."check" text NOT NULL
+comanda.history_checks.status text NOT NULL
+comanda.history_checks.summary text NOT NULL
+comanda.history_counters.queryid bigint NOT NULL
+comanda.history_counters.calls bigint NOT NULL
+comanda.history_counters.total_ms double precision NOT NULL
+comanda.history_counters.rows bigint NOT NULL
+comanda.history_counters.shared_blks_hit bigint NOT NULL
+comanda.history_counters.shared_blks_read bigint NOT NULL
+comanda.history_queries.queryid bigint NOT NULL
+comanda.history_queries.query text NOT NULL
+comanda.history_queries.first_seen timestamp with time zone NOT NULL DEFAULT now()
+comanda.history_queries.last_seen timestamp with time zone NOT NULL DEFAULT now()
+comanda.history_sizes.capture_id bigint NOT NULL
+comanda.history_sizes.kind text NOT NULL
+comanda.history_sizes.name text NOT NULL
+comanda.history_sizes.bytes bigint NOT NULL
+comanda.history_sizes.live_rows bigint
+comanda.history_sizes.dead_rows bigint
+comanda.history_sizes.vacuums bigint
+comanda.history_state.id boolean NOT NULL DEFAULT true
+comanda.history_state.stats_reset timestamp with time zone
+comanda.history_state.server_started timestamp with time zone
+comanda.history_state.last_capture_at timestamp with time zone
+comanda.history_state.last_sizes_at timestamp with time zone
+comanda.history_statements.capture_id bigint NOT NULL
+comanda.history_statements.queryid bigint NOT NULL
+comanda.history_statements.calls bigint NOT NULL
+comanda.history_statements.total_ms double precision NOT NULL
+comanda.history_statements.rows bigint NOT NULL
+comanda.history_statements.shared_blks_hit bigint NOT NULL
+comanda.history_statements.shared_blks_read bigint NOT NULL
+comanda.maintenance_windows.id bigint NOT NULL IDENTITY a
+comanda.maintenance_windows.started_at timestamp with time zone NOT NULL DEFAULT now()
+comanda.maintenance_windows.ends_at timestamp with time zone NOT NULL
+comanda.maintenance_windows.ended_at timestamp with time zone
+comanda.maintenance_windows.reason text NOT NULL
+comanda.maintenance_windows.db_role text NOT NULL DEFAULT CURRENT_USER
+comanda.maintenance_windows.os_user text
 comanda.rate_limits.key text NOT NULL
 comanda.rate_limits.hits integer NOT NULL
 comanda.rate_limits.window_ends timestamp with time zone NOT NULL
@@ -316,6 +362,22 @@ comanda.backups backups_file_sha256_key UNIQUE (file, sha256)
 comanda.backups backups_pkey PRIMARY KEY (id)
 comanda.backups backups_sha256_check CHECK (sha256 ~ '^[0-9a-f]{64}$'::text)
 comanda.backups backups_size_bytes_check CHECK (size_bytes >= 0)
+comanda.history_captures history_captures_duration_ms_check CHECK (duration_ms >= 0)
+comanda.history_captures history_captures_pkey PRIMARY KEY (id)
+comanda.history_checks history_checks_pkey PRIMARY KEY (capture_id, "check")
+comanda.history_checks history_checks_status_check CHECK (status = ANY (ARRAY['ok'::text, 'warning'::text, 'critical'::text, 'unknown'::text]))
+comanda.history_counters history_counters_pkey PRIMARY KEY (queryid)
+comanda.history_queries history_queries_pkey PRIMARY KEY (queryid)
+comanda.history_sizes history_sizes_kind_check CHECK (kind = ANY (ARRAY['database'::text, 'table'::text, 'index'::text]))
+comanda.history_sizes history_sizes_pkey PRIMARY KEY (capture_id, kind, name)
+comanda.history_state history_state_id_check CHECK (id)
+comanda.history_state history_state_pkey PRIMARY KEY (id)
+comanda.history_statements history_statements_calls_check CHECK (calls >= 0)
+comanda.history_statements history_statements_pkey PRIMARY KEY (capture_id, queryid)
+comanda.history_statements history_statements_total_ms_check CHECK (total_ms >= 0::double precision)
+comanda.maintenance_windows maintenance_windows_check CHECK (ends_at > started_at)
+comanda.maintenance_windows maintenance_windows_pkey PRIMARY KEY (id)
+comanda.maintenance_windows maintenance_windows_reason_check CHECK (length(reason) >= 1 AND length(reason) <= 500)
 comanda.rate_limits rate_limits_hits_check CHECK (hits > 0)
 comanda.rate_limits rate_limits_pkey PRIMARY KEY (key)
 restaurante.audit_log "audit_log_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE RESTRICT
@@ -458,6 +520,9 @@ CREATE INDEX backups_verified_at ON comanda.backups USING btree (verified_at DES
 CREATE INDEX customer_consents_customer ON restaurante.customer_consents USING btree ("customerId", "recordedAt")
 CREATE INDEX email_logs_pending_due ON restaurante.email_logs USING btree (next_attempt_at) WHERE (status = 'pending'::text)
 CREATE INDEX email_logs_sent_at ON restaurante.email_logs USING btree (sent_at DESC)
+CREATE INDEX history_captures_at ON comanda.history_captures USING btree (at)
+CREATE INDEX history_sizes_object ON comanda.history_sizes USING btree (kind, name, capture_id)
+CREATE INDEX history_statements_queryid ON comanda.history_statements USING btree (queryid, capture_id)
 CREATE INDEX idempotency_keys_expires ON restaurante.idempotency_keys USING btree ("expiresAt")
 CREATE INDEX idx_email_logs_status_retry ON restaurante.email_logs USING btree (status, retry_count) WHERE (status = 'failed'::text)
 CREATE INDEX idx_order_items_status_created ON restaurante.order_items USING btree ("restaurantId", status, "createdAt")
@@ -465,6 +530,7 @@ CREATE INDEX idx_orders_customer_email_status ON restaurante.orders USING btree 
 CREATE INDEX idx_qr_scans_table_timestamp ON restaurante.qr_scans USING btree (table_id, scanned_at DESC)
 CREATE INDEX idx_reservations_date_status ON restaurante.reservations USING btree ("restaurantId", date, status)
 CREATE INDEX idx_reservations_table_ids ON restaurante.reservations USING gin (table_ids) WHERE (status = ANY (ARRAY['PENDING'::restaurante."ReservationStatus", 'CONFIRMED'::restaurante."ReservationStatus", 'SEATED'::restaurante."ReservationStatus"]))
+CREATE INDEX maintenance_windows_ends_at ON comanda.maintenance_windows USING btree (ends_at DESC)
 CREATE INDEX menu_items_category ON restaurante.menu_items USING btree ("restaurantId", "categoryId")
 CREATE INDEX opening_exceptions_restaurant_date ON restaurante.opening_exceptions USING btree ("restaurantId", date)
 CREATE INDEX opening_hours_restaurant_weekday ON restaurante.opening_hours USING btree ("restaurantId", weekday)
@@ -501,7 +567,15 @@ CREATE UNIQUE INDEX email_logs_message_id_key ON restaurante.email_logs USING bt
 CREATE UNIQUE INDEX email_logs_one_receipt ON restaurante.email_logs USING btree (order_id) WHERE (email_type = 'order_receipt'::text)
 CREATE UNIQUE INDEX email_logs_one_reminder ON restaurante.email_logs USING btree (reservation_id) WHERE (email_type = 'reservation_reminder'::text)
 CREATE UNIQUE INDEX email_logs_pkey ON restaurante.email_logs USING btree (id)
+CREATE UNIQUE INDEX history_captures_pkey ON comanda.history_captures USING btree (id)
+CREATE UNIQUE INDEX history_checks_pkey ON comanda.history_checks USING btree (capture_id, "check")
+CREATE UNIQUE INDEX history_counters_pkey ON comanda.history_counters USING btree (queryid)
+CREATE UNIQUE INDEX history_queries_pkey ON comanda.history_queries USING btree (queryid)
+CREATE UNIQUE INDEX history_sizes_pkey ON comanda.history_sizes USING btree (capture_id, kind, name)
+CREATE UNIQUE INDEX history_state_pkey ON comanda.history_state USING btree (id)
+CREATE UNIQUE INDEX history_statements_pkey ON comanda.history_statements USING btree (capture_id, queryid)
 CREATE UNIQUE INDEX idempotency_keys_pkey ON restaurante.idempotency_keys USING btree ("restaurantId", scope, key)
+CREATE UNIQUE INDEX maintenance_windows_pkey ON comanda.maintenance_windows USING btree (id)
 CREATE UNIQUE INDEX menu_categories_pkey ON restaurante.menu_categories USING btree (id)
 CREATE UNIQUE INDEX menu_categories_restaurant_id_key ON restaurante.menu_categories USING btree ("restaurantId", id)
 CREATE UNIQUE INDEX menu_items_pkey ON restaurante.menu_items USING btree (id)
@@ -1181,6 +1255,8 @@ comanda.actions_log_id_seq bigint
 comanda.alert_deliveries_id_seq bigint
 comanda.alert_events_id_seq bigint
 comanda.backups_id_seq bigint
+comanda.history_captures_id_seq bigint
+comanda.maintenance_windows_id_seq bigint
 restaurante.order_number_seq bigint
 
 -- comments

@@ -125,6 +125,13 @@ export const envSchema = z.object({
   MONITOR_SCHEDULE_SLOW_QUERIES: cronSchedule('0 */4 * * *'),
   MONITOR_SCHEDULE_INTEGRITY: cronSchedule('0 2 * * *'),
   MONITOR_SCHEDULE_BACKUP: cronSchedule('0 3 * * *'),
+  MONITOR_SCHEDULE_QUERY_REPORT: cronSchedule('off'),
+  HISTORY_INTERVAL_MINUTES: z.coerce.number().int().min(0).max(1_440).default(5),
+  HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).max(366).default(14),
+  HISTORY_MAX_MB: z.coerce.number().int().min(8).max(100_000).default(256),
+  HISTORY_MAX_STATEMENTS: z.coerce.number().int().min(10).max(5_000).default(200),
+  // PgBouncer's admin console for the pgbouncer-pools check (read by src/core/checks/pgbouncer.ts).
+  PGBOUNCER_ADMIN_URL: postgresUrl.optional(),
   MONITOR_TIMEZONE: z
     .string()
     .trim()
@@ -202,6 +209,17 @@ export interface Config {
   backup: BackupSettings;
   /** JSON file of check thresholds overriding the defaults (comanda doctor, check, monitor, /metrics). */
   checksFile: string | undefined;
+  history: HistorySettings;
+}
+
+export interface HistorySettings {
+  /** Minutes between captures; 0: this instance never captures. */
+  intervalMinutes: number;
+  retentionDays: number;
+  /** Captures are pruned, oldest first, while the history's tables are larger than this. */
+  maxMb: number;
+  /** Statements kept per capture (those with the most time in the interval). */
+  maxStatements: number;
 }
 
 export interface BackupSettings {
@@ -218,7 +236,7 @@ export interface BackupSettings {
 
 export interface MonitorSettings {
   /** Cron expression per job; null: the job is off. */
-  schedules: { health: string | null; 'slow-queries': string | null; integrity: string | null; backup: string | null };
+  schedules: { health: string | null; 'slow-queries': string | null; integrity: string | null; backup: string | null; 'query-report': string | null };
   timezone: string | undefined;
   /** Per-check threshold overrides. */
   /** A check that stays bad is announced again after this long (0: never). */
@@ -315,6 +333,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         'slow-queries': e.MONITOR_SCHEDULE_SLOW_QUERIES === 'off' ? null : e.MONITOR_SCHEDULE_SLOW_QUERIES,
         integrity: e.MONITOR_SCHEDULE_INTEGRITY === 'off' ? null : e.MONITOR_SCHEDULE_INTEGRITY,
         backup: e.MONITOR_SCHEDULE_BACKUP === 'off' ? null : e.MONITOR_SCHEDULE_BACKUP,
+        'query-report': e.MONITOR_SCHEDULE_QUERY_REPORT === 'off' ? null : e.MONITOR_SCHEDULE_QUERY_REPORT,
       },
       timezone: e.MONITOR_TIMEZONE,
       reminderMinutes: e.ALERT_REMINDER_MINUTES,
@@ -336,6 +355,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pgBinDir: e.PG_BIN_DIR === undefined ? undefined : path.resolve(e.PG_BIN_DIR),
     },
     checksFile: e.COMANDA_CHECKS_FILE === undefined ? undefined : path.resolve(e.COMANDA_CHECKS_FILE),
+    history: {
+      intervalMinutes: e.HISTORY_INTERVAL_MINUTES,
+      retentionDays: e.HISTORY_RETENTION_DAYS,
+      maxMb: e.HISTORY_MAX_MB,
+      maxStatements: e.HISTORY_MAX_STATEMENTS,
+    },
     email: {
       smtpUrl: e.SMTP_URL,
       from: e.MAIL_FROM,

@@ -32,7 +32,10 @@ import { queueReminders, releaseExpiredHolds } from './core/reservations/reserva
 import { applyRetention } from './core/customers/gdpr.js';
 import { thresholdsFile } from './core/checks/thresholds.js';
 import { JobLeader } from './core/jobs.js';
+import { allChecks } from './core/checks/index.js';
+import { HistoryRecorder } from './core/history/index.js';
 import path from 'node:path';
+import { thisMachineConf } from './core/tuning/machine.js';
 
 const say = (message: string) => process.stdout.write(`comanda: ${message}\n`);
 
@@ -87,6 +90,9 @@ async function main(config: Config): Promise<void> {
       password: await loadOrCreateClusterPassword(config.dataDir),
       preferredPort: await readPreviousPort(config.dataDir),
       logFile: paths.postgresLog,
+      // A new cluster starts with `comanda tune`'s settings for this machine, so the doctor's
+      // settings check is ok from the first start.
+      initialConf: () => thisMachineConf(),
     };
   };
   if (!databaseUrl) {
@@ -125,6 +131,7 @@ async function main(config: Config): Promise<void> {
     email?: EmailWorker;
     jobs?: JobLeader;
     replica?: ReplicaReads;
+    history?: HistoryRecorder;
   } = {};
   const lifecycle = new Lifecycle();
   const shutdown = async (signal: string) => {
@@ -146,6 +153,7 @@ async function main(config: Config): Promise<void> {
     }
     await running.listener?.stop();
     await running.email?.stop();
+    await running.history?.stop();
     clearInterval(running.purge);
     clearInterval(running.reminders);
     clearInterval(running.retention);
@@ -292,6 +300,18 @@ async function main(config: Config): Promise<void> {
     releaseExpiredHolds(db).catch((err: unknown) => app.log.warn({ err }, 'releasing expired booking holds failed'));
   }, 60_000);
   running.holds.unref();
+  // History of statements, sizes and check statuses (one instance at a time captures).
+  if (config.history.intervalMinutes > 0) {
+    running.history = new HistoryRecorder(
+      db,
+      { ...config.history, checks: allChecks, thresholds: checkThresholds },
+      (result) => {
+        if (result.captured) app.log.debug({ history: result }, 'history captured');
+      },
+      (err) => app.log.warn({ err }, 'history capture failed'),
+    );
+    running.history.start();
+  }
   // Written before listening: once /readyz answers, the demo admin's token file is there.
   const tokenFile = embedded ? await ensureDemoAdminToken(db, config.dataDir) : undefined;
   const address = await app.listen({ port: config.http.port, host: config.http.host });

@@ -210,7 +210,7 @@ function operatorFile(relative: string): boolean {
 
 describe('docker-compose.yml', () => {
   it('has PostgreSQL 15, PgBouncer, Comanda, its monitor, Prometheus and Grafana, each image pinned to a version', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['comanda', 'grafana', 'monitor', 'pgbouncer', 'postgres', 'prometheus']);
+    expect(Object.keys(compose.services).sort()).toEqual(['alertmanager', 'comanda', 'grafana', 'monitor', 'pgbouncer', 'postgres', 'prometheus']);
     expect(compose.services.monitor!.image).toBe(compose.services.comanda!.image);
     expect(new URL(compose.services.monitor!.environment!.DATABASE_DIRECT_URL!.replace(/\$\{[^}]+\}/g, 'x')).host).toBe('postgres:5432');
     for (const [name, service] of Object.entries(compose.services)) {

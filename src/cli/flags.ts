@@ -1,11 +1,11 @@
 // Flag values the CLI parses itself, refused with a message naming the flag.
 import { CliError } from './connect.js';
 
-/** "5m", "30s", "1h", "1500ms" → milliseconds; anything else is an error saying what to write. */
+/** "5m", "30s", "1h", "7d", "1500ms" → milliseconds; anything else is an error saying what to write. */
 export function parseDuration(value: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|min|h)$/.exec(value.trim());
-  if (!m) throw new TypeError(`"${value}" is not a duration: write it like 30s, 5m or 1h`);
-  const factor = { ms: 1, s: 1_000, m: 60_000, min: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'min' | 'h'];
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|min|h|d)$/.exec(value.trim());
+  if (!m) throw new TypeError(`"${value}" is not a duration: write it like 30s, 5m or 1h (or 7d)`);
+  const factor = { ms: 1, s: 1_000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'min' | 'h' | 'd'];
   return Math.round(Number(m[1]) * factor);
 }
 

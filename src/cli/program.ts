@@ -15,6 +15,8 @@ import { explainCommand } from './commands/explain.js';
 import { diagnoseCommand } from './commands/diagnose.js';
 import { actionCommands } from './commands/actions.js';
 import { chaosCommand } from './commands/chaos.js';
+import { maintenanceCommand } from './commands/maintenance.js';
+import { historyCommands } from './commands/history.js';
 
 export function buildProgram(): Command {
   const program = new Command('comanda')
@@ -36,5 +38,7 @@ export function buildProgram(): Command {
   diagnoseCommand(program);
   actionCommands(program);
   chaosCommand(program);
+  maintenanceCommand(program);
+  historyCommands(program);
   return program;
 }

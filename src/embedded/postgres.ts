@@ -30,6 +30,11 @@ export interface EmbeddedOptions {
   logFile?: string;
   /** Extra `-c name=value` server settings. */
   settings?: Record<string, string>;
+  /**
+   * postgresql.conf lines appended once, when the cluster is created (e.g. `comanda tune`'s advice
+   * for this machine); a cluster that exists keeps what it has.
+   */
+  initialConf?: () => string;
 }
 
 async function portIsFree(port: number): Promise<boolean> {
@@ -192,6 +197,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     // statement text with a refused value (the service validates first; this is the backstop).
     log_error_verbosity: 'terse',
     log_min_error_statement: 'panic',
+    // Distinct statements remembered (default 5000): the application's, the toolkit's and the
+    // history's, with room so that statements are not evicted between two history captures.
+    'pg_stat_statements.max': '10000',
     ...options.settings,
   };
   const server = new EmbeddedPostgresServer({
@@ -211,6 +219,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   });
   if (!(await exists(path.join(options.clusterDir, 'PG_VERSION')))) {
     await server.initialise();
+    if (options.initialConf) await appendFile(path.join(options.clusterDir, 'postgresql.conf'), `\n${options.initialConf()}\n`);
   }
   try {
     await server.start();

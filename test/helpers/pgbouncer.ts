@@ -11,6 +11,8 @@ import { pgbouncerTool } from './tools.js';
 export interface PgBouncer {
   /** `url` with host and port replaced by PgBouncer's. */
   via(url: string): string;
+  /** URL of PgBouncer's admin console (database `pgbouncer`), as the server URL's user (an admin_users entry). */
+  adminUrl: string;
   stop(): Promise<void>;
 }
 
@@ -54,6 +56,7 @@ export async function startPgBouncer(serverUrl: string, options: { poolSize?: nu
       'auth_type = trust',
       `auth_file = ${path.join(dir, 'userlist.txt')}`,
       'pool_mode = transaction',
+      `admin_users = ${user}`,
       'max_client_conn = 500',
       `default_pool_size = ${options.poolSize ?? 5}`,
       'server_reset_query =',
@@ -75,7 +78,12 @@ export async function startPgBouncer(serverUrl: string, options: { poolSize?: nu
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   await waitForPort(port, child, () => output);
+  const admin = new URL(serverUrl);
+  admin.hostname = '127.0.0.1';
+  admin.port = String(port);
+  admin.pathname = '/pgbouncer';
   return {
+    adminUrl: admin.toString(),
     via(url: string) {
       const target = new URL(url);
       target.hostname = '127.0.0.1';

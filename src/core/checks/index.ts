@@ -6,6 +6,11 @@ import { replicationChecks } from './replication.js';
 import { constraintAudit, emailQueue, integrity, integrityFull, qrScans, reservationConflicts, sequences, stockLedger, stockLedgerFull } from './schema-aware.js';
 import { tableChecks } from './tables.js';
 import { settings } from './settings.js';
+import { sizeChecks } from './sizes.js';
+import { analyzeAge, vacuumAge } from './maintenance-age.js';
+import { serverStateChecks } from './server-state.js';
+import { databaseStatsChecks } from './database-stats.js';
+import { pgbouncerPools } from './pgbouncer.js';
 
 export const allChecks: Check[] = [
   ...healthChecks,
@@ -23,6 +28,12 @@ export const allChecks: Check[] = [
   emailQueue,
   qrScans,
   settings,
+  ...sizeChecks,
+  vacuumAge,
+  analyzeAge,
+  ...serverStateChecks,
+  ...databaseStatsChecks,
+  pgbouncerPools,
 ];
 
 /** Checks outside the doctor's time budget, by the name `comanda check NAME --full` runs. */

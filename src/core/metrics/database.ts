@@ -32,6 +32,87 @@ export interface DatabaseMetrics {
   email: { pending: number; retrying: number; failed: number; oldestPendingSeconds: number };
   /** Seconds since the newest verified backup; undefined when there is no backups table or no verified backup. */
   lastVerifiedBackupAgeSeconds: number | undefined;
+  /** The server state the peers watch; undefined when it could not be read (e.g. no pg_monitor). */
+  server?: ServerStateMetrics;
+}
+
+export interface ServerStateMetrics {
+  sizeBytes: number;
+  /** Cumulative counters of pg_stat_database. */
+  deadlocks: number;
+  conflicts: number;
+  tempFiles: number;
+  tempBytes: number;
+  oldestTransactionSeconds: number;
+  preparedTransactions: number;
+  checkpointAgeSeconds: number;
+  /** Locks of this database (and shared objects) by mode, granted or waiting. */
+  locks: Array<{ mode: string; granted: number; waiting: number }>;
+  /** Per table of restaurante: rows, dead rows, size, (auto)vacuum and (auto)analyze counts. */
+  tables: TableStat[];
+}
+
+export interface TableStat {
+  table: string;
+  liveRows: number;
+  deadRows: number;
+  sizeBytes: number;
+  vacuums: number;
+  autovacuums: number;
+  analyzes: number;
+  autoanalyzes: number;
+  lastVacuum: Date | null;
+  lastAutovacuum: Date | null;
+  lastAnalyze: Date | null;
+  lastAutoanalyze: Date | null;
+}
+
+/** Per-table statistics of a schema (the future dashboard's maintenance page, /metrics). */
+export async function tableStats(db: Pick<Database, 'query'>, schema = 'restaurante'): Promise<TableStat[]> {
+  const { rows } = await db.query<Record<string, string | Date | null>>(
+    TOOLKIT_TAG +
+      `SELECT relname AS table, n_live_tup, n_dead_tup, pg_total_relation_size(relid) AS bytes, vacuum_count, autovacuum_count, analyze_count, autoanalyze_count,
+              last_vacuum, last_autovacuum, last_analyze, last_autoanalyze
+         FROM pg_stat_user_tables WHERE schemaname = $1 ORDER BY relname`,
+    [schema],
+  );
+  const date = (v: unknown) => (v instanceof Date ? v : null);
+  return rows.map((r) => ({
+    table: String(r.table), liveRows: num(r.n_live_tup), deadRows: num(r.n_dead_tup), sizeBytes: num(r.bytes),
+    vacuums: num(r.vacuum_count), autovacuums: num(r.autovacuum_count), analyzes: num(r.analyze_count), autoanalyzes: num(r.autoanalyze_count),
+    lastVacuum: date(r.last_vacuum), lastAutovacuum: date(r.last_autovacuum), lastAnalyze: date(r.last_analyze), lastAutoanalyze: date(r.last_autoanalyze),
+  }));
+}
+
+/** Size, pg_stat_database counters, oldest transaction, prepared transactions, checkpoint age, locks by mode, tables. */
+export async function serverState(db: Pick<Database, 'query'>): Promise<ServerStateMetrics> {
+  const { rows } = await db.query<Record<string, string>>(
+    TOOLKIT_TAG +
+      `SELECT pg_database_size(current_database()) AS size, d.deadlocks, d.conflicts, d.temp_files, d.temp_bytes,
+              (SELECT coalesce(max(extract(epoch FROM now() - xact_start)), 0) FROM pg_stat_activity
+                WHERE datname = current_database() AND xact_start IS NOT NULL AND backend_type = 'client backend' AND pid <> pg_backend_pid()) AS oldest,
+              (SELECT count(*) FROM pg_prepared_xacts) AS prepared,
+              (SELECT extract(epoch FROM now() - checkpoint_time) FROM pg_control_checkpoint()) AS checkpoint_age
+         FROM pg_stat_database d WHERE d.datname = current_database()`,
+    [],
+    options,
+  );
+  const { rows: locks } = await db.query<{ mode: string; granted: string; waiting: string }>(
+    TOOLKIT_TAG +
+      `SELECT l.mode, count(*) FILTER (WHERE l.granted) AS granted, count(*) FILTER (WHERE NOT l.granted) AS waiting
+         FROM pg_locks l
+        WHERE l.pid <> pg_backend_pid() AND l.pid IN (SELECT pid FROM pg_stat_activity WHERE datname = current_database())
+        GROUP BY l.mode ORDER BY l.mode`,
+    [],
+    options,
+  );
+  const r = rows[0]!;
+  return {
+    sizeBytes: num(r.size), deadlocks: num(r.deadlocks), conflicts: num(r.conflicts), tempFiles: num(r.temp_files), tempBytes: num(r.temp_bytes),
+    oldestTransactionSeconds: Math.max(0, num(r.oldest)), preparedTransactions: num(r.prepared), checkpointAgeSeconds: Math.max(0, num(r.checkpoint_age)),
+    locks: locks.map((l) => ({ mode: l.mode, granted: num(l.granted), waiting: num(l.waiting) })),
+    tables: await tableStats(db),
+  };
 }
 
 const options = { readOnly: true, statementTimeoutMs: 2_000, lockTimeoutMs: 500 } as const;
@@ -111,6 +192,12 @@ export async function collectDatabaseMetrics(db: Database): Promise<DatabaseMetr
       // Installed but not preloaded ("must be loaded via shared_preload_libraries"), or not readable.
       metrics.statStatementsUnavailable = err instanceof Error ? err.message : String(err);
     }
+  }
+
+  try {
+    metrics.server = await serverState(db);
+  } catch {
+    // Not readable by this role (pg_control_checkpoint needs pg_monitor): those series stay absent.
   }
 
   if (r.backups_table === true) {

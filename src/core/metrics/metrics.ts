@@ -68,6 +68,10 @@ export class ComandaMetrics {
   private readonly outboxRetrying: Gauge;
   private readonly outboxOldestPending: Gauge;
   private readonly backupAge: Gauge;
+  private readonly server: {
+    size: Gauge; deadlocks: Counter; conflicts: Counter; tempFiles: Counter; tempBytes: Counter; oldestXact: Gauge; prepared: Gauge; checkpointAge: Gauge;
+    locks: Gauge<'mode' | 'state'>; tableLive: Gauge<'table'>; tableDead: Gauge<'table'>; tableSize: Gauge<'table'>; tableVacuums: Counter<'table' | 'kind'>;
+  };
   private readonly checkStatus: Gauge<'check'>;
   private readonly checkDuration: Gauge<'check'>;
   private readonly collectorSuccess: Gauge<'collector'>;
@@ -173,6 +177,27 @@ export class ComandaMetrics {
     this.outboxRetrying = gauge('comanda_email_outbox_retrying', 'Pending e-mails whose earlier attempts failed (waiting for a retry).');
     this.outboxOldestPending = gauge('comanda_email_outbox_oldest_pending_seconds', 'Age of the oldest pending e-mail; 0 when none is pending.');
     this.backupAge = gauge('comanda_backup_last_verified_age_seconds', 'Seconds since the newest verified backup (comanda.backups); absent until one exists.');
+    const counter = (name: string, help: string) => new Counter({ name, help, registers });
+    this.server = {
+      size: gauge('comanda_db_size_bytes', 'Size of this database on disk (pg_database_size).'),
+      deadlocks: counter('comanda_db_deadlocks_total', 'Deadlocks detected in this database (pg_stat_database.deadlocks).'),
+      conflicts: counter('comanda_db_recovery_conflicts_total', 'Queries cancelled by recovery conflicts in this database, on a standby (pg_stat_database.conflicts).'),
+      tempFiles: counter('comanda_db_temp_files_total', 'Temporary files written by queries of this database (pg_stat_database.temp_files).'),
+      tempBytes: counter('comanda_db_temp_bytes_total', 'Bytes of temporary files written by queries of this database (pg_stat_database.temp_bytes).'),
+      oldestXact: gauge('comanda_db_oldest_transaction_seconds', 'Age of the oldest open transaction of this database (xact_start); 0 when none.'),
+      prepared: gauge('comanda_db_prepared_transactions', 'Prepared (two-phase) transactions on the server (pg_prepared_xacts).'),
+      checkpointAge: gauge('comanda_db_checkpoint_age_seconds', 'Seconds since the last checkpoint (restartpoint on a standby); an idle server skips checkpoints.'),
+      locks: new Gauge({ name: 'comanda_db_locks', help: 'Locks of this database by mode, granted or waiting (pg_locks).', labelNames: ['mode', 'state'], registers }),
+      tableLive: new Gauge({ name: 'comanda_db_table_live_rows', help: 'Estimated live rows per table of restaurante (n_live_tup).', labelNames: ['table'], registers }),
+      tableDead: new Gauge({ name: 'comanda_db_table_dead_rows', help: 'Dead rows per table of restaurante (n_dead_tup).', labelNames: ['table'], registers }),
+      tableSize: new Gauge({ name: 'comanda_db_table_size_bytes', help: 'Size of each table of restaurante with its indexes and TOAST.', labelNames: ['table'], registers }),
+      tableVacuums: new Counter({
+        name: 'comanda_db_table_maintenance_total',
+        help: 'Vacuums and analyzes per table of restaurante, by kind: vacuum, autovacuum, analyze, autoanalyze.',
+        labelNames: ['table', 'kind'],
+        registers,
+      }),
+    };
     this.checkStatus = new Gauge({
       name: 'comanda_check_status',
       help: "Status of each toolkit check (comanda doctor): 0 ok, 1 warning, 2 critical, 3 unknown.",
@@ -313,6 +338,40 @@ export class ComandaMetrics {
     ];
     for (const metric of series) metric.remove();
     this.outboxDepth.reset();
+    this.removeServerValues();
+  }
+
+  private removeServerValues(): void {
+    const v = this.server;
+    for (const metric of [v.size, v.deadlocks, v.conflicts, v.tempFiles, v.tempBytes, v.oldestXact, v.prepared, v.checkpointAge]) metric.remove();
+    for (const metric of [v.locks, v.tableLive, v.tableDead, v.tableSize, v.tableVacuums]) metric.reset();
+  }
+
+  private applyServer(m: NonNullable<DatabaseMetrics['server']> | undefined): void {
+    this.removeServerValues();
+    if (!m) return;
+    const v = this.server;
+    v.size.set(m.sizeBytes);
+    v.deadlocks.inc(m.deadlocks);
+    v.conflicts.inc(m.conflicts);
+    v.tempFiles.inc(m.tempFiles);
+    v.tempBytes.inc(m.tempBytes);
+    v.oldestXact.set(m.oldestTransactionSeconds);
+    v.prepared.set(m.preparedTransactions);
+    v.checkpointAge.set(m.checkpointAgeSeconds);
+    for (const l of m.locks) {
+      v.locks.set({ mode: l.mode, state: 'granted' }, l.granted);
+      v.locks.set({ mode: l.mode, state: 'waiting' }, l.waiting);
+    }
+    for (const t of m.tables) {
+      v.tableLive.set({ table: t.table }, t.liveRows);
+      v.tableDead.set({ table: t.table }, t.deadRows);
+      v.tableSize.set({ table: t.table }, t.sizeBytes);
+      v.tableVacuums.inc({ table: t.table, kind: 'vacuum' }, t.vacuums);
+      v.tableVacuums.inc({ table: t.table, kind: 'autovacuum' }, t.autovacuums);
+      v.tableVacuums.inc({ table: t.table, kind: 'analyze' }, t.analyzes);
+      v.tableVacuums.inc({ table: t.table, kind: 'autoanalyze' }, t.autoanalyzes);
+    }
   }
 
   /** Stale values are worse than none: when the database cannot be read, its metrics go absent. */
@@ -346,6 +405,7 @@ export class ComandaMetrics {
     this.outboxRetrying.set(m.email.retrying);
     this.outboxOldestPending.set(m.email.oldestPendingSeconds);
     setOrRemove(this.backupAge, m.lastVerifiedBackupAgeSeconds);
+    this.applyServer(m.server);
   }
 
   private collectChecks(): Promise<void> {

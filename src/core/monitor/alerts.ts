@@ -3,7 +3,7 @@
 // feeds them the stored state and a fresh result, and stores what they return.
 import type { CheckStatus } from '../checks/check.js';
 
-export type AlertKind = 'alert' | 'escalation' | 'reminder' | 'resolved';
+export type AlertKind = 'alert' | 'escalation' | 'reminder' | 'resolved' | 'report';
 
 export interface AlertState {
   check: string;

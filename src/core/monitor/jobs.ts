@@ -5,8 +5,10 @@
 import { Cron } from 'croner';
 import type { Check, CheckOutcome } from '../checks/check.js';
 import { allChecks, fullChecks } from '../checks/index.js';
+import type { Database } from '../db/database.js';
+import { topStatementsReport } from '../queries.js';
 
-export type JobName = 'health' | 'slow-queries' | 'integrity' | 'backup';
+export type JobName = 'health' | 'slow-queries' | 'integrity' | 'backup' | 'query-report';
 
 export interface MonitorJob {
   name: JobName | (string & {});
@@ -16,9 +18,11 @@ export interface MonitorJob {
   checks?: Check[];
   /** Or: one task reported as a check of this name (thrown errors become critical). */
   task?: { check: string; run: () => Promise<CheckOutcome> };
+  /** Or: a report sent to every channel as it is (not an alert: no state, not held back by maintenance). */
+  report?: { name: string; build: (db: Database) => Promise<{ summary: string; rows: Array<Record<string, unknown>> }> };
 }
 
-export const DEFAULT_SCHEDULES: Record<JobName, string> = {
+export const DEFAULT_SCHEDULES: Record<Exclude<JobName, 'query-report'>, string> = {
   health: '*/5 * * * *',
   'slow-queries': '0 */4 * * *',
   integrity: '0 2 * * *',
@@ -66,7 +70,9 @@ export interface JobSettings {
 }
 
 export function buildJobs(settings: JobSettings): MonitorJob[] {
-  const schedule = (name: JobName) => (name in settings.schedules ? settings.schedules[name] : DEFAULT_SCHEDULES[name]);
+  // The query report is off unless MONITOR_SCHEDULE_QUERY_REPORT is set: a report nobody asked for is noise.
+  const schedule = (name: JobName) =>
+    name === 'query-report' ? (settings.schedules[name] ?? null) : name in settings.schedules ? settings.schedules[name] : DEFAULT_SCHEDULES[name];
   const jobs: MonitorJob[] = [];
   for (const name of ['health', 'slow-queries', 'integrity'] as const) {
     const s = schedule(name);
@@ -74,6 +80,8 @@ export function buildJobs(settings: JobSettings): MonitorJob[] {
   }
   const s = schedule('backup');
   if (s && settings.backup) jobs.push({ name: 'backup', schedule: s, task: { check: 'backup', run: settings.backup } });
+  const report = schedule('query-report');
+  if (report) jobs.push({ name: 'query-report', schedule: report, report: { name: 'top-statements', build: (db) => topStatementsReport(db) } });
   return jobs;
 }
 

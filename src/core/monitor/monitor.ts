@@ -8,6 +8,7 @@ import type { Database } from '../db/database.js';
 import { transition, type AlertState } from './alerts.js';
 import type { MonitorJob } from './jobs.js';
 import { MonitorLock } from './lock.js';
+import { activeMaintenance, type MaintenanceWindow } from './maintenance.js';
 import { deliver, describeError, truncateRows, type AlertMessage, type Channel } from './notifiers.js';
 import { DatabaseStore, FileStore, type AlertStore } from './store.js';
 
@@ -43,7 +44,9 @@ export interface JobReport {
   /** Where state was kept this run. */
   store: 'database' | 'file';
   results: CheckResult[];
-  notifications: Array<{ check: string; kind: string; status: CheckStatus }>;
+  notifications: Array<{ check: string; kind: string; status: CheckStatus; heldBack?: boolean }>;
+  /** The maintenance window that held this run's alerts back, if one was on. */
+  maintenance?: { window: number; until: string; reason: string };
   deliveries: Array<{ channel: string; check: string; kind: string; ok: boolean; attempts: number; error?: string }>;
   /** 0 ok, 1 warning, 2 critical, 3 unknown (the monitoring-plugin convention). */
   exitCode: number;
@@ -64,6 +67,8 @@ export class Monitor {
   private readonly host: string;
   /** Last state seen per check: the state file starts from it when the database goes away. */
   private readonly lastSeen = new Map<string, AlertState>();
+  /** The maintenance window last read, kept while the database cannot be read (a planned restart). */
+  private maintenance: MaintenanceWindow | undefined;
 
   constructor(private readonly options: MonitorOptions) {
     this.lock = new MonitorLock(options.directUrl);
@@ -112,7 +117,26 @@ export class Monitor {
     }
   }
 
+  /** A report job: built and sent to every channel as it is; nothing to remember, nothing held back. */
+  private async sendReport(job: MonitorJob, report: NonNullable<MonitorJob['report']>): Promise<JobReport> {
+    const built = await report.build(this.options.db);
+    const message: AlertMessage = {
+      kind: 'report', job: job.name, check: report.name, status: 'ok', previous: null, summary: built.summary, advice: null,
+      rows: truncateRows(built.rows), at: new Date().toISOString(), host: this.host,
+    };
+    const result: JobReport = { job: job.name, store: 'database', results: [], notifications: [{ check: report.name, kind: 'report', status: 'ok' }], deliveries: [], exitCode: 0 };
+    const { attempts, backoffMs } = this.options.delivery ?? { attempts: 3, backoffMs: 2_000 };
+    for (const channel of this.options.channels) {
+      const outcome = await deliver(channel, message, { attempts, backoffMs, secrets: this.options.secrets ?? [] });
+      result.deliveries.push({ channel: channel.name, check: report.name, kind: 'report', ok: outcome.ok, attempts: outcome.attempts, error: outcome.error });
+      if (!outcome.ok) this.log({ level: 'error', msg: `could not deliver the ${report.name} report by ${channel.name} (${channel.target})`, error: outcome.error });
+    }
+    this.log({ level: 'info', msg: `job ${job.name} done`, job: job.name, summary: built.summary, channels: this.options.channels.length });
+    return result;
+  }
+
   private async execute(job: MonitorJob): Promise<JobReport> {
+    if (job.report) return this.sendReport(job, job.report);
     const started = Date.now();
     const probe = await this.probe();
     if (!probe.ok && probe.reason === 'schema') {
@@ -123,6 +147,7 @@ export class Monitor {
     if (probe.ok) {
       store = this.dbStore;
       await this.syncFile();
+      await this.readMaintenance();
       results.push({ name: 'database', status: 'ok', summary: `the database answers (${probe.ms} ms)`, rows: [], durationMs: probe.ms });
       if (job.checks) results.push(...(await runChecks(this.options.db, job.checks, this.options.thresholds)));
       if (job.task) results.push(await this.runTask(job.task));
@@ -138,6 +163,8 @@ export class Monitor {
     }
 
     const report: JobReport = { job: job.name, store: store.kind, results, notifications: [], deliveries: [], exitCode: 0 };
+    const window = this.maintenance && this.maintenance.endsAt.getTime() > Date.now() ? this.maintenance : undefined;
+    if (window) report.maintenance = { window: window.id, until: window.endsAt.toISOString(), reason: window.reason };
     try {
       await this.decide(job, results, store, report);
     } catch (err) {
@@ -162,6 +189,16 @@ export class Monitor {
       failedDeliveries: report.deliveries.filter((d) => !d.ok).length,
     });
     return report;
+  }
+
+  /** The window on now; a missing table (migration 0017 not applied) means none. */
+  private async readMaintenance(): Promise<void> {
+    try {
+      this.maintenance = await activeMaintenance(this.options.db);
+    } catch (err) {
+      if ((err as { code?: string }).code === '42P01') this.maintenance = undefined;
+      else this.log({ level: 'warn', msg: 'could not read the maintenance window; keeping the last one known', error: this.describe(err) });
+    }
   }
 
   private async runTask(task: NonNullable<MonitorJob['task']>): Promise<CheckResult> {
@@ -203,11 +240,25 @@ export class Monitor {
           at: now.toISOString(),
           host: this.host,
         };
-        report.notifications.push({ check: result.name, kind: t.kind, status: result.status });
-        this.log({ level: t.kind === 'resolved' ? 'info' : 'warn', msg: `${t.kind}: ${result.name} is ${result.status}`, job: job.name, check: result.name, summary: result.summary });
+        if (report.maintenance) {
+          // Recorded, not delivered; people are told after the window whatever is still wrong.
+          message.heldBack = report.maintenance;
+          message.summary = `${result.summary} [held back: maintenance window until ${report.maintenance.until}: ${report.maintenance.reason}]`;
+        }
+        report.notifications.push({ check: result.name, kind: t.kind, status: result.status, ...(report.maintenance ? { heldBack: true } : {}) });
+        this.log({
+          level: t.kind === 'resolved' || report.maintenance ? 'info' : 'warn',
+          msg: `${t.kind}: ${result.name} is ${result.status}${report.maintenance ? ' (held back by the maintenance window)' : ''}`,
+          job: job.name,
+          check: result.name,
+          summary: result.summary,
+        });
       }
-      await store.record(t.next, message, channels);
-      this.lastSeen.set(result.name, t.next);
+      const held = message?.heldBack !== undefined;
+      // A held-back alert leaves what people were told unchanged, so it is sent after the window.
+      const next = held ? { ...t.next, notifiedStatus: states.get(result.name)?.notifiedStatus, notifiedAt: states.get(result.name)?.notifiedAt } : t.next;
+      await store.record(next, message, held ? [] : channels);
+      this.lastSeen.set(result.name, next);
     }
   }
 

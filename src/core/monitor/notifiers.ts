@@ -22,6 +22,8 @@ export interface AlertMessage {
   /** ISO 8601 time the monitor saw it. */
   at: string;
   host: string;
+  /** Set when a maintenance window held this alert back: recorded, not delivered. */
+  heldBack?: { window: number; until: string; reason: string };
 }
 
 export interface Channel {
@@ -81,11 +83,12 @@ export function describeError(err: unknown, secrets: string[]): string {
   return text.slice(0, 500);
 }
 
-const LABEL: Record<AlertKind, string> = { alert: 'ALERT', escalation: 'ESCALATED', reminder: 'STILL', resolved: 'RESOLVED' };
+const LABEL: Record<AlertKind, string> = { alert: 'ALERT', escalation: 'ESCALATED', reminder: 'STILL', resolved: 'RESOLVED', report: 'REPORT' };
 const EMOJI: Record<CheckStatus, string> = { ok: ':large_green_circle:', warning: ':warning:', critical: ':red_circle:', unknown: ':grey_question:' };
 
 /** One line for people: "CRITICAL idle-in-transaction on db-1: 1 session idle …". */
 export function headline(m: AlertMessage): string {
+  if (m.kind === 'report') return `REPORT ${m.check} on ${m.host}: ${m.summary}`;
   const what = m.kind === 'resolved' ? `RESOLVED ${m.check}` : `${m.kind === 'alert' ? '' : `${LABEL[m.kind]} `}${m.status.toUpperCase()} ${m.check}`;
   return `${what} on ${m.host}: ${m.summary}`;
 }

@@ -1,7 +1,7 @@
 // Which machine to tune for: what the operator says (flags, or COMANDA_TUNE_* for the doctor), or
 // the machine this process runs on — right only when the database runs here too.
 import os from 'node:os';
-import { TuneInputError, type Storage } from './index.js';
+import { recommend, toConf, TuneInputError, type Storage } from './index.js';
 import { parseSize } from './units.js';
 
 export interface MachineHint {
@@ -44,4 +44,15 @@ export function machineFromEnv(env: NodeJS.ProcessEnv = process.env): MachineHin
   if (env.COMANDA_TUNE_CPUS) hint.cpus = parseCpus(env.COMANDA_TUNE_CPUS, 'COMANDA_TUNE_CPUS');
   if (env.COMANDA_TUNE_STORAGE) hint.storage = parseStorage(env.COMANDA_TUNE_STORAGE, 'COMANDA_TUNE_STORAGE');
   return hint;
+}
+
+/**
+ * postgresql.conf lines with `comanda tune`'s advice for this machine (COMANDA_TUNE_* where set)
+ * and PostgreSQL's default 100 connections: what a new embedded cluster starts with.
+ */
+export function thisMachineConf(env: NodeJS.ProcessEnv = process.env): string {
+  const here = localMachine();
+  const hint = machineFromEnv(env);
+  const machine = { ramBytes: hint.ramBytes ?? here.ramBytes, cpus: hint.cpus ?? here.cpus, storage: hint.storage ?? ('ssd' as const), connections: 100 };
+  return toConf(machine, recommend(machine));
 }

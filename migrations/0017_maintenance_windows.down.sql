@@ -1,0 +1,1 @@
+DROP TABLE comanda.maintenance_windows;
