@@ -109,6 +109,12 @@ comanda.maintenance_windows.os_user text
 comanda.rate_limits.key text NOT NULL
 comanda.rate_limits.hits integer NOT NULL
 comanda.rate_limits.window_ends timestamp with time zone NOT NULL
+comanda.staff_sign_in_throttle.key text NOT NULL
+comanda.staff_sign_in_throttle.attempts integer NOT NULL DEFAULT 0
+comanda.staff_sign_in_throttle.window_ends timestamp with time zone NOT NULL
+comanda.staff_sign_in_throttle.failures integer NOT NULL DEFAULT 0
+comanda.staff_sign_in_throttle.locked_until timestamp with time zone
+comanda.staff_sign_in_throttle.updated_at timestamp with time zone NOT NULL DEFAULT now()
 restaurante.audit_log.id text NOT NULL DEFAULT (gen_random_uuid())::text
 restaurante.audit_log."restaurantId" text NOT NULL
 restaurante.audit_log.actor text NOT NULL
@@ -291,6 +297,43 @@ restaurante.restaurants.slot_interval_minutes integer NOT NULL DEFAULT 15
 restaurante.restaurants.buffer_minutes integer NOT NULL DEFAULT 15
 restaurante.restaurants."createdAt" timestamp with time zone NOT NULL DEFAULT now()
 restaurante.restaurants."updatedAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.staff_accounts."restaurantId" text NOT NULL
+restaurante.staff_accounts.id text NOT NULL
+restaurante.staff_accounts.name text NOT NULL
+restaurante.staff_accounts.login text NOT NULL
+restaurante.staff_accounts.role restaurante."StaffRole" NOT NULL
+restaurante.staff_accounts.password_hash text
+restaurante.staff_accounts."createdAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.staff_accounts."updatedAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.staff_accounts."lastSignInAt" timestamp with time zone
+restaurante.staff_accounts."disabledAt" timestamp with time zone
+restaurante.staff_devices."restaurantId" text NOT NULL
+restaurante.staff_devices.id text NOT NULL
+restaurante.staff_devices.role restaurante."StaffRole" NOT NULL
+restaurante.staff_devices.label text
+restaurante.staff_devices.pairing_code_hash text
+restaurante.staff_devices."pairingExpiresAt" timestamp with time zone NOT NULL
+restaurante.staff_devices."createdAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.staff_devices."createdBy" text
+restaurante.staff_devices."pairedAt" timestamp with time zone
+restaurante.staff_devices."revokedAt" timestamp with time zone
+restaurante.staff_sessions."restaurantId" text NOT NULL
+restaurante.staff_sessions.id text NOT NULL
+restaurante.staff_sessions."accountId" text
+restaurante.staff_sessions."deviceId" text
+restaurante.staff_sessions.token_hash text NOT NULL
+restaurante.staff_sessions.idle_timeout interval NOT NULL
+restaurante.staff_sessions."createdAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.staff_sessions."lastSeenAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.staff_sessions."expiresAt" timestamp with time zone NOT NULL
+restaurante.staff_sessions."revokedAt" timestamp with time zone
+restaurante.staff_sign_in_tokens."restaurantId" text NOT NULL
+restaurante.staff_sign_in_tokens.id text NOT NULL
+restaurante.staff_sign_in_tokens."accountId" text NOT NULL
+restaurante.staff_sign_in_tokens.token_hash text NOT NULL
+restaurante.staff_sign_in_tokens."createdAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.staff_sign_in_tokens."expiresAt" timestamp with time zone NOT NULL
+restaurante.staff_sign_in_tokens."usedAt" timestamp with time zone
 restaurante.staff_tokens.id text NOT NULL
 restaurante.staff_tokens."restaurantId" text NOT NULL
 restaurante.staff_tokens.role restaurante."StaffRole" NOT NULL
@@ -380,6 +423,9 @@ comanda.maintenance_windows maintenance_windows_pkey PRIMARY KEY (id)
 comanda.maintenance_windows maintenance_windows_reason_check CHECK (length(reason) >= 1 AND length(reason) <= 500)
 comanda.rate_limits rate_limits_hits_check CHECK (hits > 0)
 comanda.rate_limits rate_limits_pkey PRIMARY KEY (key)
+comanda.staff_sign_in_throttle staff_sign_in_throttle_attempts_check CHECK (attempts >= 0)
+comanda.staff_sign_in_throttle staff_sign_in_throttle_failures_check CHECK (failures >= 0)
+comanda.staff_sign_in_throttle staff_sign_in_throttle_pkey PRIMARY KEY (key)
 restaurante.audit_log "audit_log_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE RESTRICT
 restaurante.audit_log audit_log_action_check CHECK (action = ANY (ARRAY['customer.export'::text, 'customer.erase'::text, 'retention.anonymize'::text]))
 restaurante.audit_log audit_log_pkey PRIMARY KEY (id)
@@ -478,6 +524,33 @@ restaurante.restaurants restaurants_currency_check CHECK (currency ~ '^[A-Z]{3}$
 restaurante.restaurants restaurants_name_check CHECK (length(name) >= 1 AND length(name) <= 200)
 restaurante.restaurants restaurants_pkey PRIMARY KEY (id)
 restaurante.restaurants restaurants_slot_interval_minutes_check CHECK (slot_interval_minutes >= 5 AND slot_interval_minutes <= 240)
+restaurante.staff_accounts "staff_accounts_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE RESTRICT
+restaurante.staff_accounts "staff_accounts_restaurantId_login_key" UNIQUE ("restaurantId", login)
+restaurante.staff_accounts staff_accounts_login_check CHECK (login = lower(login) AND login ~ '^[a-z0-9][a-z0-9._@+-]{2,253}$'::text)
+restaurante.staff_accounts staff_accounts_name_check CHECK (length(name) >= 1 AND length(name) <= 200)
+restaurante.staff_accounts staff_accounts_password_hash_check CHECK (password_hash ~ '^scrypt\$[0-9]+\$[0-9]+\$[0-9]+\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]+$'::text)
+restaurante.staff_accounts staff_accounts_pkey PRIMARY KEY ("restaurantId", id)
+restaurante.staff_devices "staff_devices_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE RESTRICT
+restaurante.staff_devices "staff_devices_restaurantId_pairing_code_hash_key" UNIQUE ("restaurantId", pairing_code_hash)
+restaurante.staff_devices staff_devices_check CHECK ("pairedAt" IS NULL OR pairing_code_hash IS NULL)
+restaurante.staff_devices staff_devices_label_check CHECK (length(label) >= 1 AND length(label) <= 200)
+restaurante.staff_devices staff_devices_pairing_code_hash_check CHECK (pairing_code_hash ~ '^[0-9a-f]{64}$'::text)
+restaurante.staff_devices staff_devices_pkey PRIMARY KEY ("restaurantId", id)
+restaurante.staff_sessions "staff_sessions_restaurantId_accountId_fkey" FOREIGN KEY ("restaurantId", "accountId") REFERENCES restaurante.staff_accounts("restaurantId", id) ON DELETE CASCADE
+restaurante.staff_sessions "staff_sessions_restaurantId_deviceId_fkey" FOREIGN KEY ("restaurantId", "deviceId") REFERENCES restaurante.staff_devices("restaurantId", id) ON DELETE CASCADE
+restaurante.staff_sessions "staff_sessions_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE RESTRICT
+restaurante.staff_sessions "staff_sessions_restaurantId_token_hash_key" UNIQUE ("restaurantId", token_hash)
+restaurante.staff_sessions staff_sessions_check CHECK (num_nonnulls("accountId", "deviceId") = 1)
+restaurante.staff_sessions staff_sessions_check1 CHECK ("expiresAt" > "createdAt")
+restaurante.staff_sessions staff_sessions_idle_timeout_check CHECK (idle_timeout > '00:00:00'::interval)
+restaurante.staff_sessions staff_sessions_pkey PRIMARY KEY ("restaurantId", id)
+restaurante.staff_sessions staff_sessions_token_hash_check CHECK (token_hash ~ '^[0-9a-f]{64}$'::text)
+restaurante.staff_sign_in_tokens "staff_sign_in_tokens_restaurantId_accountId_fkey" FOREIGN KEY ("restaurantId", "accountId") REFERENCES restaurante.staff_accounts("restaurantId", id) ON DELETE CASCADE
+restaurante.staff_sign_in_tokens "staff_sign_in_tokens_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE RESTRICT
+restaurante.staff_sign_in_tokens "staff_sign_in_tokens_restaurantId_token_hash_key" UNIQUE ("restaurantId", token_hash)
+restaurante.staff_sign_in_tokens staff_sign_in_tokens_check CHECK ("expiresAt" > "createdAt")
+restaurante.staff_sign_in_tokens staff_sign_in_tokens_pkey PRIMARY KEY ("restaurantId", id)
+restaurante.staff_sign_in_tokens staff_sign_in_tokens_token_hash_check CHECK (token_hash ~ '^[0-9a-f]{64}$'::text)
 restaurante.staff_tokens "staff_tokens_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE RESTRICT
 restaurante.staff_tokens staff_tokens_pkey PRIMARY KEY (id)
 restaurante.staff_tokens staff_tokens_token_hash_check CHECK (token_hash ~ '^[0-9a-f]{64}$'::text)
@@ -546,11 +619,24 @@ CREATE INDEX reservation_status_history_reservation ON restaurante.reservation_s
 CREATE INDEX reservation_tables_no_overlap ON restaurante.reservation_tables USING gist ("restaurantId", "tableId", occupied) WHERE active
 CREATE INDEX reservation_tokens_reservation ON restaurante.reservation_tokens USING btree ("reservationId", "createdAt" DESC)
 CREATE INDEX reservations_open_holds ON restaurante.reservations USING btree (hold_expires_at) WHERE ((status = 'PENDING'::restaurante."ReservationStatus") AND (hold_expires_at IS NOT NULL))
+CREATE INDEX staff_accounts_login ON restaurante.staff_accounts USING btree (login)
+CREATE INDEX staff_accounts_restaurant ON restaurante.staff_accounts USING btree ("restaurantId", "createdAt")
+CREATE INDEX staff_devices_pairing_code ON restaurante.staff_devices USING btree (pairing_code_hash) WHERE (pairing_code_hash IS NOT NULL)
+CREATE INDEX staff_devices_restaurant ON restaurante.staff_devices USING btree ("restaurantId", "createdAt")
+CREATE INDEX staff_sessions_account ON restaurante.staff_sessions USING btree ("restaurantId", "accountId") WHERE ("accountId" IS NOT NULL)
+CREATE INDEX staff_sessions_device ON restaurante.staff_sessions USING btree ("restaurantId", "deviceId") WHERE ("deviceId" IS NOT NULL)
+CREATE INDEX staff_sessions_expires ON restaurante.staff_sessions USING btree ("expiresAt")
+CREATE INDEX staff_sign_in_throttle_updated ON comanda.staff_sign_in_throttle USING btree (updated_at)
+CREATE INDEX staff_sign_in_tokens_account ON restaurante.staff_sign_in_tokens USING btree ("restaurantId", "accountId")
 CREATE INDEX staff_tokens_restaurant ON restaurante.staff_tokens USING btree ("restaurantId", "createdAt")
 CREATE INDEX stock_movements_item_time ON restaurante.stock_movements USING btree ("menuItemId", "createdAt")
 CREATE INDEX stock_movements_order ON restaurante.stock_movements USING btree ("orderId") WHERE ("orderId" IS NOT NULL)
 CREATE INDEX table_session_tokens_session ON restaurante.table_session_tokens USING btree ("sessionId")
 CREATE UNIQUE INDEX "orders_orderNumber_key" ON restaurante.orders USING btree ("restaurantId", "orderNumber")
+CREATE UNIQUE INDEX "staff_accounts_restaurantId_login_key" ON restaurante.staff_accounts USING btree ("restaurantId", login)
+CREATE UNIQUE INDEX "staff_devices_restaurantId_pairing_code_hash_key" ON restaurante.staff_devices USING btree ("restaurantId", pairing_code_hash)
+CREATE UNIQUE INDEX "staff_sessions_restaurantId_token_hash_key" ON restaurante.staff_sessions USING btree ("restaurantId", token_hash)
+CREATE UNIQUE INDEX "staff_sign_in_tokens_restaurantId_token_hash_key" ON restaurante.staff_sign_in_tokens USING btree ("restaurantId", token_hash)
 CREATE UNIQUE INDEX actions_log_pkey ON comanda.actions_log USING btree (id)
 CREATE UNIQUE INDEX alert_deliveries_event_id_channel_key ON comanda.alert_deliveries USING btree (event_id, channel)
 CREATE UNIQUE INDEX alert_deliveries_pkey ON comanda.alert_deliveries USING btree (id)
@@ -598,6 +684,11 @@ CREATE UNIQUE INDEX reservation_tokens_token_hash_key ON restaurante.reservation
 CREATE UNIQUE INDEX reservations_pkey ON restaurante.reservations USING btree (id)
 CREATE UNIQUE INDEX reservations_restaurant_id_key ON restaurante.reservations USING btree ("restaurantId", id)
 CREATE UNIQUE INDEX restaurants_pkey ON restaurante.restaurants USING btree (id)
+CREATE UNIQUE INDEX staff_accounts_pkey ON restaurante.staff_accounts USING btree ("restaurantId", id)
+CREATE UNIQUE INDEX staff_devices_pkey ON restaurante.staff_devices USING btree ("restaurantId", id)
+CREATE UNIQUE INDEX staff_sessions_pkey ON restaurante.staff_sessions USING btree ("restaurantId", id)
+CREATE UNIQUE INDEX staff_sign_in_throttle_pkey ON comanda.staff_sign_in_throttle USING btree (key)
+CREATE UNIQUE INDEX staff_sign_in_tokens_pkey ON restaurante.staff_sign_in_tokens USING btree ("restaurantId", id)
 CREATE UNIQUE INDEX staff_tokens_pkey ON restaurante.staff_tokens USING btree (id)
 CREATE UNIQUE INDEX staff_tokens_token_hash_key ON restaurante.staff_tokens USING btree (token_hash)
 CREATE UNIQUE INDEX stock_movements_pkey ON restaurante.stock_movements USING btree (id)

@@ -162,6 +162,15 @@ export const envSchema = z.object({
   RESERVATION_HOLD_MINUTES: z.coerce.number().int().min(1).max(1_440).default(20),
   RESERVATION_MAX_HOLDS_PER_EMAIL: z.coerce.number().int().min(1).max(1_000).default(2),
   RESERVATION_MAX_HOLDS_PER_IP: z.coerce.number().int().min(1).max(1_000).default(4),
+  STAFF_COOKIE_SECURE: z.enum(['auto', 'true', 'false'], { message: 'must be auto, true or false' }).default('auto'),
+  STAFF_SESSION_IDLE_MINUTES: z.coerce.number().int().min(5).max(43_200).default(480),
+  STAFF_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(8_760).default(168),
+  STAFF_DEVICE_SESSION_IDLE_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  STAFF_DEVICE_SESSION_MAX_DAYS: z.coerce.number().int().min(1).max(3_650).default(365),
+  STAFF_SIGN_IN_PER_IP_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  STAFF_SIGN_IN_PER_NAME_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(5),
+  STAFF_SIGN_IN_LOCKOUT_AFTER: z.coerce.number().int().min(1).max(1_000).default(10),
+  STAFF_SIGN_IN_LOCKOUT_MINUTES: z.coerce.number().int().min(1).max(1_440).default(15),
   COMANDA_BACKUP_DIR: z.string().trim().min(1).optional(),
   BACKUP_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(30),
   BACKUP_RETENTION_KEEP: z.coerce.number().int().min(1).max(100_000).optional(),
@@ -210,6 +219,7 @@ export interface Config {
   /** JSON file of check thresholds overriding the defaults (comanda doctor, check, monitor, /metrics). */
   checksFile: string | undefined;
   history: HistorySettings;
+  staff: StaffSettings;
 }
 
 export interface HistorySettings {
@@ -220,6 +230,13 @@ export interface HistorySettings {
   maxMb: number;
   /** Statements kept per capture (those with the most time in the interval). */
   maxStatements: number;
+}
+
+/** Staff sign-in (docs/staff-sign-in.md): the cookie, session lifetimes and sign-in limits. */
+export interface StaffSettings {
+  cookieSecure: 'auto' | boolean;
+  lifetimes: { account: { idleMinutes: number; maxHours: number }; device: { idleDays: number; maxDays: number } };
+  limits: { perIpPerMinute: number; perLoginPerMinute: number; lockoutAfter: number; lockoutSeconds: number };
 }
 
 export interface BackupSettings {
@@ -360,6 +377,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retentionDays: e.HISTORY_RETENTION_DAYS,
       maxMb: e.HISTORY_MAX_MB,
       maxStatements: e.HISTORY_MAX_STATEMENTS,
+    },
+    staff: {
+      cookieSecure: e.STAFF_COOKIE_SECURE === 'auto' ? 'auto' : e.STAFF_COOKIE_SECURE === 'true',
+      lifetimes: {
+        account: { idleMinutes: e.STAFF_SESSION_IDLE_MINUTES, maxHours: e.STAFF_SESSION_MAX_HOURS },
+        device: { idleDays: e.STAFF_DEVICE_SESSION_IDLE_DAYS, maxDays: e.STAFF_DEVICE_SESSION_MAX_DAYS },
+      },
+      limits: {
+        perIpPerMinute: e.STAFF_SIGN_IN_PER_IP_PER_MINUTE,
+        perLoginPerMinute: e.STAFF_SIGN_IN_PER_NAME_PER_MINUTE,
+        lockoutAfter: e.STAFF_SIGN_IN_LOCKOUT_AFTER,
+        lockoutSeconds: e.STAFF_SIGN_IN_LOCKOUT_MINUTES * 60,
+      },
     },
     email: {
       smtpUrl: e.SMTP_URL,

@@ -5,6 +5,9 @@ import { readFile } from 'node:fs/promises';
 import { ConfigError, loadConfig, requireSecret, type Config } from './config.js';
 import { bootstrap } from './core/bootstrap.js';
 import { authenticateStaff, createStaffToken } from './core/auth/staff-tokens.js';
+import { ensureFirstAdmin, issueSignInToken } from './core/auth/staff-accounts.js';
+import { purgeStaffSessions } from './core/auth/staff-sessions.js';
+import { purgeSignInThrottle } from './core/auth/sign-in-throttle.js';
 import { Database } from './core/db/database.js';
 import { ReplicaReads } from './core/db/replica.js';
 import { DEMO_RESTAURANT_ID } from './core/seed.js';
@@ -60,6 +63,18 @@ async function ensureDemoAdminToken(db: Database, dataDir: string): Promise<stri
 
 /** A start refused for a reason the operator can act on (exit 1, the message says what to do). */
 class StartError extends Error {}
+/**
+ * The demo's first admin (account `admin`): while it has no password, each start issues a
+ * one-time sign-in token (valid 1 h, stored only as a hash) to print as a link; the token is in
+ * the URL's fragment, which browsers never send to a server or a log.
+ */
+async function demoAdminSignIn(db: Database): Promise<((base: string) => string) | undefined> {
+  const account = await ensureFirstAdmin(db, DEMO_RESTAURANT_ID);
+  if (!account) return undefined;
+  if (account.hasPassword || account.disabledAt) return (base) => `${base}/staff/sign-in  (as "${account.login}")`;
+  const { token } = await issueSignInToken(db, account.id);
+  return (base) => `${base}/staff/sign-in#token=${token}  (one-time link for "${account.login}", valid 1 h; docs/staff-sign-in.md)`;
+}
 
 /** Stopped on a failed start too, so no orphaned server keeps the data directory locked. */
 let embedded: EmbeddedPostgres | undefined;
@@ -257,6 +272,7 @@ async function main(config: Config): Promise<void> {
     bodyLimitBytes: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     lifecycle,
+    staff: config.staff,
     // /metrics grades the checks with the same thresholds file as the doctor and the monitor.
     metrics: {
       ...config.metrics,
@@ -284,6 +300,9 @@ async function main(config: Config): Promise<void> {
       .run(async () => {
         await purgeExpiredIdempotencyKeys(db).catch((err: unknown) => app.log.warn({ err }, 'purging expired idempotency keys failed'));
         await purgeRateLimits(db).catch((err: unknown) => app.log.warn({ err }, 'purging ended rate-limit windows failed'));
+        await Promise.all([purgeStaffSessions(db), purgeSignInThrottle(db)]).catch((err: unknown) =>
+          app.log.warn({ err }, 'purging ended staff sessions and sign-in counters failed'),
+        );
       })
       .catch((err: unknown) => app.log.warn({ err }, 'the hourly purge could not take the jobs lock'));
   }, 3_600_000);
@@ -314,6 +333,7 @@ async function main(config: Config): Promise<void> {
   }
   // Written before listening: once /readyz answers, the demo admin's token file is there.
   const tokenFile = embedded ? await ensureDemoAdminToken(db, config.dataDir) : undefined;
+  const signInLink = embedded && config.seedDemo ? await demoAdminSignIn(db) : undefined;
   const address = await app.listen({ port: config.http.port, host: config.http.host });
   const base = address.replace('://0.0.0.0', '://localhost').replace('://[::]', '://localhost');
 
@@ -350,6 +370,7 @@ async function main(config: Config): Promise<void> {
   if (embedded && tokenFile) {
     say(`  database       embedded PostgreSQL on 127.0.0.1:${embedded.port} (data in ${config.dataDir})`);
     say(`  admin token    in ${tokenFile} — try: curl -H "Authorization: Bearer $(cat ${tokenFile})" ${base}/api/staff/me`);
+    if (signInLink) say(`  staff sign-in  ${signInLink(config.publicUrl?.replace(/\/$/, '') ?? base)}`);
   }
   say(`  menu           ${base}/api/menu?restaurantId=${DEMO_RESTAURANT_ID}`);
   say(`  API docs       ${base}/openapi.json`);

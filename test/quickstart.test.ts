@@ -58,6 +58,16 @@ async function stop(child: ChildProcess): Promise<number | null> {
 const cli = (...args: string[]) =>
   runCliSync(args, { ...env, DATABASE_URL: undefined, DATABASE_DIRECT_URL: undefined, COMANDA_SECRET: undefined });
 
+/** The one-time sign-in link `npm start` prints for the demo admin (it follows the ready line). */
+async function printedSignInLink(started: Started): Promise<{ url: string; token: string }> {
+  for (let i = 0; i < 100; i++) {
+    const match = /staff sign-in {2}(\S+\/staff\/sign-in#token=(cmd_signin_[A-Za-z0-9_-]{43}\.rest_enigma_001))/.exec(started.output());
+    if (match) return { url: match[1]!, token: match[2]! };
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`no sign-in link printed:\n${started.output()}`);
+}
+
 const exists = (file: string) => access(file).then(() => true, () => false);
 
 describe('npm start with the embedded PostgreSQL', () => {
@@ -75,6 +85,18 @@ describe('npm start with the embedded PostgreSQL', () => {
     const me = await fetch(`http://127.0.0.1:${port}/api/staff/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(me.status).toBe(200);
     expect(await me.json()).toMatchObject({ role: 'admin', restaurantId: 'rest_enigma_001' });
+
+    // The demo admin signs in with the one-time link printed at start (the token, in the URL's
+    // fragment, is stored only as a hash and works once).
+    const link = await printedSignInLink(first);
+    const signIn = () =>
+      fetch(`http://127.0.0.1:${port}/api/staff/sign-in/link`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: link.token }) });
+    const signedIn = await signIn();
+    expect(signedIn.status).toBe(200);
+    const cookie = signedIn.headers.get('set-cookie')!.split(';')[0]!;
+    const session = await fetch(`http://127.0.0.1:${port}/api/staff/me`, { headers: { cookie } });
+    expect(await session.json()).toMatchObject({ role: 'admin', restaurantId: 'rest_enigma_001' });
+    expect((await signIn()).status).toBe(401);
 
     // `comanda` beside it finds the embedded database through server.json.
     const status = cli('migrate', 'status', '--json');
@@ -97,6 +119,8 @@ describe('npm start with the embedded PostgreSQL', () => {
     const second = await start();
     console.log(`quick start: ready in ${second.readyMs} ms (warm restart)`);
     expect(second.output()).not.toContain('seeded the demo restaurant');
+    // Still no password set: a new link (the used one stays used).
+    expect((await printedSignInLink(second)).token).not.toBe(link.token);
     for (const bearer of [token, waiter.token]) {
       const again = await fetch(`http://127.0.0.1:${port}/api/staff/me`, { headers: { authorization: `Bearer ${bearer}` } });
       expect(again.status).toBe(200);

@@ -18,6 +18,7 @@ import { orderRoutes } from './routes/orders.js';
 import { tableRoutes } from './routes/tables.js';
 import { reservationRoutes } from './routes/reservations.js';
 import { customerRoutes } from './routes/customers.js';
+import { registerStaffCookies, staffSignInRoutes, type StaffSignInSettings } from './routes/staff-sign-in.js';
 import { registerMetrics, type MetricsOptions } from './metrics.js';
 import { Lifecycle } from './lifecycle.js';
 import { RateLimiter } from '../core/rate-limits.js';
@@ -38,6 +39,8 @@ export interface BuildOptions {
   /** Base URL for QR codes; by default the URL the request came in on. */
   publicUrl?: string;
   ordering?: OrderingSettings;
+  /** Staff sign-in: the cookie's Secure flag, session lifetimes, sign-in limits (docs/staff-sign-in.md). */
+  staff?: StaffSignInSettings;
   /** The menu cache (the service shares it with its LISTEN connection); one is made otherwise. */
   menuCache?: MenuCache;
   /** Migration versions this code expects to find applied (readiness). */
@@ -152,6 +155,8 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
     return sendProblem(reply, new AppError('ROUTE_NOT_FOUND', `No route ${request.method} ${path}.`), request);
   });
 
+  // The staff session cookie, read by the route guards (auth.ts) of every route below.
+  await registerStaffCookies(app, options);
   // Before the routes, so its hooks measure every one of them.
   registerMetrics(app, options.db, options.metrics);
   const lifecycle = options.lifecycle ?? new Lifecycle();
@@ -162,6 +167,7 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   };
   healthRoutes(app, readiness, options.liveness);
   staffRoutes(app, options.db);
+  staffSignInRoutes(app, options);
   const ordering = options.ordering ?? defaultOrderingSettings;
   const menus = options.menuCache ?? new MenuCache(options.db, ordering.menuCacheMaxAgeMs);
   menuRoutes(app, options.db, menus);

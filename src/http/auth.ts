@@ -1,11 +1,16 @@
-// Bearer-token authentication for the HTTP API: `Authorization: Bearer <token>`, a staff token
-// (cmd_staff_…) or a guest's table-session token (cmd_guest_…).
+// Authentication for the HTTP API: `Authorization: Bearer <token>`, a staff token (cmd_staff_…)
+// or a guest's table-session token (cmd_guest_…); or, with no Authorization header, the staff
+// session cookie of a signed-in account or a paired device (docs/staff-sign-in.md). A session
+// becomes the same staff principal a token does, so every route guard applies the same role rules
+// to both; requests it authenticates that change state must pass the CSRF checks.
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { Principal } from '../core/auth/principal.js';
 import { authenticateStaff, type StaffPrincipal, type StaffRole } from '../core/auth/staff-tokens.js';
+import { principalOfSession, sessionOf } from '../core/auth/staff-sessions.js';
 import type { Database } from '../core/db/database.js';
 import { AppError } from '../core/errors.js';
 import { authenticateGuest } from '../core/ordering/table-sessions.js';
+import { assertCsrf, isStateChanging, sessionCookie } from './staff-cookies.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -24,10 +29,20 @@ export function bearerToken(request: FastifyRequest): string | undefined {
 
 async function principalOf(db: Database, request: FastifyRequest): Promise<Principal | undefined> {
   const token = bearerToken(request);
-  if (!token) return undefined;
+  if (!token) return principalOfCookie(db, request);
   const principal = (await authenticateStaff(db, token)) ?? (await authenticateGuest(db, token));
   if (!principal) throw new AppError('UNAUTHENTICATED', 'The token is unknown, revoked or expired, or its table session was closed.');
   return principal;
+}
+
+/** The staff session of the request's cookie (none, or not live: undefined); CSRF-checked when it changes state. */
+async function principalOfCookie(db: Database, request: FastifyRequest): Promise<StaffPrincipal | undefined> {
+  const cookie = sessionCookie(request);
+  if (!cookie) return undefined;
+  const session = await sessionOf(db, cookie);
+  if (!session) return undefined;
+  if (isStateChanging(request)) assertCsrf(request, cookie);
+  return principalOfSession(session);
 }
 
 /** Admits staff tokens with one of `roles` (any role when none is given). */

@@ -40,6 +40,14 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', description: 'A staff token (cmd_staff_…) or a guest session token.' },
+          staffSession: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'comanda_staff',
+            description:
+              'The staff session cookie set by sign-in or pairing (`__Host-comanda_staff` over HTTPS). Accepted wherever a staff token is, ' +
+              'with the same role rules; a state-changing request made with it needs the session\'s X-CSRF-Token (docs/staff-sign-in.md).',
+          },
         },
       },
     },

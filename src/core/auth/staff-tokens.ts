@@ -19,9 +19,14 @@ export interface StaffTokenInfo {
 
 export interface StaffPrincipal {
   kind: 'staff';
+  /** Who acts: the staff token's id, or the signed-in account's or paired device's id. */
   tokenId: string;
   restaurantId: string;
   role: StaffRole;
+  /** How the caller authenticated: a bearer token (the default), or a session cookie of an account or a device. */
+  via?: 'token' | 'account' | 'device';
+  /** The session behind a cookie. */
+  sessionId?: string;
 }
 
 const COLUMNS = `id, "restaurantId", role, label, "createdAt", "lastUsedAt", "expiresAt", "revokedAt"`;

@@ -16,3 +16,22 @@ export function hashToken(token: string): string {
 export function newId(prefix: string): string {
   return `${prefix}_${randomBytes(8).toString('base64url').replace(/[-_]/g, '').slice(0, 10).toLowerCase()}`;
 }
+
+const RANDOM_PART = 43; // base64url characters of newToken's 32 bytes
+
+/**
+ * A token that names its restaurant after the random part, `cmd_<kind>_<random>.<restaurantId>`
+ * (the hash covers all of it), so it is found by ("restaurantId", token_hash) without knowing the
+ * restaurant first (the keys of a table sharded by restaurant include it).
+ */
+export function newRestaurantToken(kind: string, restaurantId: string): string {
+  return `${newToken(kind)}.${restaurantId}`;
+}
+
+/** The restaurant a token from newRestaurantToken names, or undefined when it is not one. */
+export function restaurantOfToken(token: string, kind: string): string | undefined {
+  const prefix = `cmd_${kind}_`;
+  if (!token.startsWith(prefix) || token.length > 300) return undefined;
+  const rest = token.slice(prefix.length + RANDOM_PART);
+  return rest.length > 1 && rest.startsWith('.') ? rest.slice(1) : undefined;
+}
