@@ -63,6 +63,7 @@ const tries: Record<Permission, (role: StaffRole) => Promise<LightMyRequestRespo
   'reservations.edit': async (role) => call(role, 'PATCH', `/api/admin/reservations/${(await reservation()).id}`, { status: 'CONFIRMED' }),
   'reservations.tokens': async (role) => call(role, 'POST', `/api/admin/reservations/${(await reservation()).id}/token`),
   'customers.gdpr': (role) => call(role, 'GET', '/api/admin/customers?email=marta1@example.com'),
+  'staff.manage': (role) => call(role, 'GET', '/api/staff/accounts'),
 };
 
 describe('the role matrix (item 13)', () => {

@@ -30,6 +30,8 @@ export const permissions = {
   'reservations.tokens': ['admin', 'waiter'],
   /** Find, export and erase customers (GDPR). */
   'customers.gdpr': ['admin'],
+  /** Staff accounts and devices: create, change, disable, reset passwords, pair and revoke devices. */
+  'staff.manage': ['admin'],
 } as const satisfies Record<string, readonly StaffRole[]>;
 
 export type Permission = keyof typeof permissions;

@@ -30,6 +30,7 @@ import {
 import { staffRoles, type StaffPrincipal, type StaffRole } from '../../core/auth/staff-tokens.js';
 import type { Database } from '../../core/db/database.js';
 import { AppError } from '../../core/errors.js';
+import { permissions } from '../../core/auth/roles.js';
 import { requireStaff, staffOf } from '../auth.js';
 import { authProblems } from '../openapi.js';
 import { assertCsrf, assertSameSite, clearSessionCookie, sessionCookie, setSessionCookie } from '../staff-cookies.js';
@@ -307,7 +308,7 @@ export function staffSignInRoutes(app: FastifyInstance, options: AppOptions): vo
   // -------------------------------------------------------------------------------------------
   // Admins: accounts and devices of their own restaurant (bearer token or session cookie)
   // -------------------------------------------------------------------------------------------
-  const admin = requireStaff(db, 'admin');
+  const admin = requireStaff(db, ...permissions['staff.manage']);
   const tags = ['staff admin'];
   const accountResponse = { type: 'object', properties: { account: { $ref: 'StaffAccount#' } } } as const;
   const notFound = problem('NOT_FOUND (not in this restaurant)');
