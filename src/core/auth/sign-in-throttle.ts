@@ -1,5 +1,5 @@
 // Sign-in rate limits and lockouts, shared by every instance (comanda.staff_sign_in_throttle,
-// migration 0026): per client address, every sign-in attempt (password, link, pairing code)
+// migration 0020): per client address, every sign-in attempt (password, link, pairing code)
 // within a one-minute window; per sign-in name, attempts within the window, consecutive failures,
 // and a lockout once they reach the limit. A name is counted whether or not an account has it, so
 // neither the limits nor the lockout tell an attacker which names exist. Keys are HMACs under the

@@ -1,4 +1,4 @@
--- 0026 — Sign-in for staff: accounts (people with a password), devices (a kitchen tablet paired
+-- 0020 — Sign-in for staff: accounts (people with a password), devices (a kitchen tablet paired
 -- with a one-time code), the sessions both get (a cookie), one-time sign-in links, and the
 -- counters behind login rate limits and lockouts. Every secret is stored as a hash only:
 -- passwords as scrypt (`scrypt$N$r$p$salt$key`), session tokens, pairing codes and sign-in links
