@@ -233,6 +233,7 @@ restaurante.orders.idempotency_key text
 restaurante.orders."createdBy" text
 restaurante.orders."orderedAt" timestamp with time zone NOT NULL DEFAULT now()
 restaurante.orders."updatedAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.orders."guestPhone" integer
 restaurante.qr_scans.id text NOT NULL DEFAULT (gen_random_uuid())::text
 restaurante.qr_scans."restaurantId" text NOT NULL
 restaurante.qr_scans.table_id text NOT NULL
@@ -358,11 +359,26 @@ restaurante.table_combinations."restaurantId" text NOT NULL
 restaurante.table_combinations.name text NOT NULL
 restaurante.table_combinations.table_ids text[] NOT NULL
 restaurante.table_combinations."isActive" boolean NOT NULL DEFAULT true
+restaurante.table_requests.id text NOT NULL DEFAULT (gen_random_uuid())::text
+restaurante.table_requests."restaurantId" text NOT NULL
+restaurante.table_requests."tableId" text NOT NULL
+restaurante.table_requests."sessionId" text NOT NULL
+restaurante.table_requests.kind text NOT NULL
+restaurante.table_requests.status text NOT NULL DEFAULT 'open'::text
+restaurante.table_requests.phone integer
+restaurante.table_requests."createdAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.table_requests."resolvedAt" timestamp with time zone
+restaurante.table_requests."resolvedBy" text
 restaurante.table_session_tokens.id text NOT NULL DEFAULT (gen_random_uuid())::text
 restaurante.table_session_tokens."restaurantId" text NOT NULL
 restaurante.table_session_tokens."sessionId" text NOT NULL
 restaurante.table_session_tokens.token_hash text NOT NULL
 restaurante.table_session_tokens."createdAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.table_session_tokens.phone integer NOT NULL
+restaurante.table_session_tokens."approvedAt" timestamp with time zone
+restaurante.table_session_tokens."approvedBy" text
+restaurante.table_session_tokens."deniedAt" timestamp with time zone
+restaurante.table_session_tokens."deniedBy" text
 restaurante.table_sessions.id text NOT NULL DEFAULT (gen_random_uuid())::text
 restaurante.table_sessions."restaurantId" text NOT NULL
 restaurante.table_sessions."tableId" text NOT NULL
@@ -482,6 +498,7 @@ restaurante.order_status_history "order_status_history_orderId_fkey" FOREIGN KEY
 restaurante.order_status_history "order_status_history_orderItemId_fkey" FOREIGN KEY ("restaurantId", "orderItemId") REFERENCES restaurante.order_items("restaurantId", id) ON DELETE RESTRICT
 restaurante.order_status_history order_status_history_pkey PRIMARY KEY (id)
 restaurante.orders "orders_customerId_fkey" FOREIGN KEY ("restaurantId", "customerId") REFERENCES restaurante.customers("restaurantId", id) ON DELETE RESTRICT
+restaurante.orders "orders_guestPhone_check" CHECK ("guestPhone" > 0)
 restaurante.orders "orders_orderNumber_key" UNIQUE ("restaurantId", "orderNumber")
 restaurante.orders "orders_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE RESTRICT
 restaurante.orders "orders_sessionId_fkey" FOREIGN KEY ("restaurantId", "sessionId") REFERENCES restaurante.table_sessions("restaurantId", id) ON DELETE RESTRICT
@@ -562,8 +579,18 @@ restaurante.stock_movements stock_movements_reason_check CHECK (reason = ANY (AR
 restaurante.table_combinations "table_combinations_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE CASCADE
 restaurante.table_combinations table_combinations_pkey PRIMARY KEY (id)
 restaurante.table_combinations table_combinations_table_ids_check CHECK (cardinality(table_ids) >= 2)
+restaurante.table_requests "table_requests_sessionId_fkey" FOREIGN KEY ("restaurantId", "sessionId") REFERENCES restaurante.table_sessions("restaurantId", id) ON DELETE CASCADE
+restaurante.table_requests "table_requests_tableId_fkey" FOREIGN KEY ("restaurantId", "tableId") REFERENCES restaurante.tables("restaurantId", id) ON DELETE RESTRICT
+restaurante.table_requests table_requests_kind_check CHECK (kind = ANY (ARRAY['waiter'::text, 'bill'::text]))
+restaurante.table_requests table_requests_phone_check CHECK (phone > 0)
+restaurante.table_requests table_requests_pkey PRIMARY KEY (id)
+restaurante.table_requests table_requests_resolved CHECK ((status = 'resolved'::text) = ("resolvedAt" IS NOT NULL))
+restaurante.table_requests table_requests_status_check CHECK (status = ANY (ARRAY['open'::text, 'resolved'::text]))
 restaurante.table_session_tokens "table_session_tokens_sessionId_fkey" FOREIGN KEY ("restaurantId", "sessionId") REFERENCES restaurante.table_sessions("restaurantId", id) ON DELETE CASCADE
+restaurante.table_session_tokens table_session_tokens_decided_once CHECK ("approvedAt" IS NULL OR "deniedAt" IS NULL)
+restaurante.table_session_tokens table_session_tokens_phone_check CHECK (phone > 0)
 restaurante.table_session_tokens table_session_tokens_pkey PRIMARY KEY (id)
+restaurante.table_session_tokens table_session_tokens_session_phone_key UNIQUE ("sessionId", phone)
 restaurante.table_session_tokens table_session_tokens_token_hash_check CHECK (token_hash ~ '^[0-9a-f]{64}$'::text)
 restaurante.table_session_tokens table_session_tokens_token_hash_key UNIQUE (token_hash)
 restaurante.table_sessions "table_sessions_tableId_fkey" FOREIGN KEY ("restaurantId", "tableId") REFERENCES restaurante.tables("restaurantId", id) ON DELETE RESTRICT
@@ -631,6 +658,8 @@ CREATE INDEX staff_sign_in_tokens_account ON restaurante.staff_sign_in_tokens US
 CREATE INDEX staff_tokens_restaurant ON restaurante.staff_tokens USING btree ("restaurantId", "createdAt")
 CREATE INDEX stock_movements_item_time ON restaurante.stock_movements USING btree ("menuItemId", "createdAt")
 CREATE INDEX stock_movements_order ON restaurante.stock_movements USING btree ("orderId") WHERE ("orderId" IS NOT NULL)
+CREATE INDEX table_requests_restaurant_open ON restaurante.table_requests USING btree ("restaurantId", "createdAt") WHERE (status = 'open'::text)
+CREATE INDEX table_requests_table ON restaurante.table_requests USING btree ("restaurantId", "tableId")
 CREATE INDEX table_session_tokens_session ON restaurante.table_session_tokens USING btree ("sessionId")
 CREATE UNIQUE INDEX "orders_orderNumber_key" ON restaurante.orders USING btree ("restaurantId", "orderNumber")
 CREATE UNIQUE INDEX "staff_accounts_restaurantId_login_key" ON restaurante.staff_accounts USING btree ("restaurantId", login)
@@ -693,7 +722,10 @@ CREATE UNIQUE INDEX staff_tokens_pkey ON restaurante.staff_tokens USING btree (i
 CREATE UNIQUE INDEX staff_tokens_token_hash_key ON restaurante.staff_tokens USING btree (token_hash)
 CREATE UNIQUE INDEX stock_movements_pkey ON restaurante.stock_movements USING btree (id)
 CREATE UNIQUE INDEX table_combinations_pkey ON restaurante.table_combinations USING btree (id)
+CREATE UNIQUE INDEX table_requests_one_open ON restaurante.table_requests USING btree ("sessionId", kind) WHERE (status = 'open'::text)
+CREATE UNIQUE INDEX table_requests_pkey ON restaurante.table_requests USING btree (id)
 CREATE UNIQUE INDEX table_session_tokens_pkey ON restaurante.table_session_tokens USING btree (id)
+CREATE UNIQUE INDEX table_session_tokens_session_phone_key ON restaurante.table_session_tokens USING btree ("sessionId", phone)
 CREATE UNIQUE INDEX table_session_tokens_token_hash_key ON restaurante.table_session_tokens USING btree (token_hash)
 CREATE UNIQUE INDEX table_sessions_one_open ON restaurante.table_sessions USING btree ("tableId") WHERE ("closedAt" IS NULL)
 CREATE UNIQUE INDEX table_sessions_pkey ON restaurante.table_sessions USING btree (id)
@@ -713,9 +745,11 @@ CREATE TRIGGER menu_items_menu_version_update AFTER UPDATE ON restaurante.menu_i
 CREATE TRIGGER menu_items_stock_ledger_insert AFTER INSERT ON restaurante.menu_items FOR EACH ROW EXECUTE FUNCTION restaurante.record_stock_movement()
 CREATE TRIGGER menu_items_stock_ledger_update AFTER UPDATE OF stock ON restaurante.menu_items FOR EACH ROW WHEN (old.stock IS DISTINCT FROM new.stock) EXECUTE FUNCTION restaurante.record_stock_movement()
 CREATE TRIGGER menu_items_touch BEFORE UPDATE ON restaurante.menu_items FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
+CREATE TRIGGER order_items_notify_session AFTER UPDATE OF status ON restaurante.order_items FOR EACH ROW EXECUTE FUNCTION restaurante.notify_session_change()
 CREATE TRIGGER order_items_status_changed AFTER UPDATE OF status ON restaurante.order_items FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status) EXECUTE FUNCTION restaurante.record_order_status()
 CREATE TRIGGER order_items_status_created AFTER INSERT ON restaurante.order_items FOR EACH ROW EXECUTE FUNCTION restaurante.record_order_status()
 CREATE TRIGGER order_items_touch BEFORE UPDATE ON restaurante.order_items FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
+CREATE TRIGGER orders_notify_session AFTER INSERT OR UPDATE ON restaurante.orders FOR EACH ROW WHEN (new."sessionId" IS NOT NULL) EXECUTE FUNCTION restaurante.notify_session_change()
 CREATE TRIGGER orders_status_changed AFTER UPDATE OF status ON restaurante.orders FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status) EXECUTE FUNCTION restaurante.record_order_status()
 CREATE TRIGGER orders_status_created AFTER INSERT ON restaurante.orders FOR EACH ROW EXECUTE FUNCTION restaurante.record_order_status()
 CREATE TRIGGER orders_touch BEFORE UPDATE ON restaurante.orders FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
@@ -733,6 +767,9 @@ CREATE TRIGGER restaurants_touch BEFORE UPDATE ON restaurante.restaurants FOR EA
 CREATE TRIGGER stock_movements_append_only BEFORE DELETE OR UPDATE ON restaurante.stock_movements FOR EACH ROW EXECUTE FUNCTION restaurante.refuse_ledger_change()
 CREATE TRIGGER stock_movements_no_truncate BEFORE TRUNCATE ON restaurante.stock_movements FOR EACH STATEMENT EXECUTE FUNCTION restaurante.refuse_ledger_change()
 CREATE TRIGGER table_combinations_check BEFORE INSERT OR UPDATE OF table_ids ON restaurante.table_combinations FOR EACH ROW EXECUTE FUNCTION restaurante.check_table_combination()
+CREATE TRIGGER table_requests_notify AFTER INSERT OR UPDATE ON restaurante.table_requests FOR EACH ROW EXECUTE FUNCTION restaurante.notify_table_request()
+CREATE TRIGGER table_session_tokens_notify AFTER INSERT OR UPDATE ON restaurante.table_session_tokens FOR EACH ROW EXECUTE FUNCTION restaurante.notify_session_change()
+CREATE TRIGGER table_sessions_notify AFTER UPDATE ON restaurante.table_sessions FOR EACH ROW EXECUTE FUNCTION restaurante.notify_session_change()
 CREATE TRIGGER tables_touch BEFORE UPDATE ON restaurante.tables FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
 
 -- functions
@@ -1012,6 +1049,38 @@ AS $function$
          || to_char(abs(extract(epoch FROM o))::integer / 3600, 'FM00') || ':'
          || to_char(abs(extract(epoch FROM o))::integer % 3600 / 60, 'FM00')
     FROM (SELECT (p_at AT TIME ZONE p_zone) - (p_at AT TIME ZONE 'UTC') AS o) x
+$function$
+CREATE OR REPLACE FUNCTION restaurante.notify_session_change()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  v_session text;
+BEGIN
+  IF TG_TABLE_NAME = 'orders' THEN
+    v_session := NEW."sessionId";
+  ELSIF TG_TABLE_NAME = 'order_items' THEN
+    SELECT "sessionId" INTO v_session FROM restaurante.orders WHERE id = NEW."orderId";
+  ELSIF TG_TABLE_NAME = 'table_sessions' THEN
+    v_session := NEW.id;
+  ELSE
+    v_session := NEW."sessionId";
+  END IF;
+  IF v_session IS NOT NULL THEN
+    PERFORM pg_notify('comanda_session', v_session);
+  END IF;
+  RETURN NULL;
+END;
+$function$
+CREATE OR REPLACE FUNCTION restaurante.notify_table_request()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  PERFORM pg_notify('comanda_session', NEW."sessionId");
+  PERFORM pg_notify('comanda_table_requests', NEW."restaurantId");
+  RETURN NULL;
+END;
 $function$
 CREATE OR REPLACE FUNCTION restaurante.order_json(p_order_id text)
  RETURNS jsonb

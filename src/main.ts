@@ -39,6 +39,7 @@ import { allChecks } from './core/checks/index.js';
 import { HistoryRecorder } from './core/history/index.js';
 import path from 'node:path';
 import { thisMachineConf } from './core/tuning/machine.js';
+import { qrUrlOf, tableOf } from './core/ordering/table-sessions.js';
 
 const say = (message: string) => process.stdout.write(`comanda: ${message}\n`);
 
@@ -267,6 +268,7 @@ async function main(config: Config): Promise<void> {
     publicUrl: config.publicUrl,
     ordering: config.ordering,
     menuCache,
+    directUrl: directUrl ?? databaseUrl,
     expectedMigrations: boot.expectedMigrations,
     logLevel: config.logLevel,
     bodyLimitBytes: config.bodyLimitBytes,
@@ -373,6 +375,12 @@ async function main(config: Config): Promise<void> {
     if (signInLink) say(`  staff sign-in  ${signInLink(config.publicUrl?.replace(/\/$/, '') ?? base)}`);
   }
   say(`  menu           ${base}/api/menu?restaurantId=${DEMO_RESTAURANT_ID}`);
+  if (embedded) {
+    // The demo's table 1, as its printed QR code encodes it (a key to that table: not logged).
+    const table = await tableOf(db, DEMO_RESTAURANT_ID, 'table_01').catch(() => undefined);
+    if (table) say(`  guest page     ${qrUrlOf(config.publicUrl ?? base, secret, table)}  (table 1's QR code)`);
+    say(`  book a table   ${base}/r/${DEMO_RESTAURANT_ID}`);
+  }
   say(`  API docs       ${base}/openapi.json`);
   say('  CLI            npx comanda --help  (e.g. npx comanda migrate status)');
 }

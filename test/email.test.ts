@@ -116,7 +116,7 @@ describe('the e-mail outbox', () => {
     expect(mail.to).toEqual(['lucia@example.com']);
     expect(mail.messageId).toBe(row.message_id);
     expect(mail.subject).toContain('Tu reserva en Enigma');
-    const token = /token=([A-Za-z0-9_.%-]+)/.exec(mail.body)?.[1];
+    const token = /\/reservations\/([A-Za-z0-9_.%-]+)/.exec(mail.body)?.[1];
     expect(token).toBeDefined();
     const viewed = await viewByToken(db, SECRET, decodeURIComponent(token!));
     expect(viewed.id).toBe(body.reservation.id);
@@ -208,7 +208,7 @@ describe('the e-mail outbox', () => {
     expect(received).toHaveLength(1);
     expect(received[0]!.to).toEqual(['marta@example.com']);
     expect(received[0]!.subject).toContain('Recordatorio');
-    const token = decodeURIComponent(/token=([A-Za-z0-9_.%-]+)/.exec(received[0]!.body)![1]!);
+    const token = decodeURIComponent(/\/reservations\/([A-Za-z0-9_.%-]+)/.exec(received[0]!.body)![1]!);
     expect((await viewByToken(db, SECRET, token)).id).toBe(rows[0]!.id);
     await w.stop();
   });

@@ -22,6 +22,10 @@ import { registerStaffCookies, staffSignInRoutes, type StaffSignInSettings } fro
 import { registerMetrics, type MetricsOptions } from './metrics.js';
 import { Lifecycle } from './lifecycle.js';
 import { RateLimiter } from '../core/rate-limits.js';
+import { tableSessionRoutes } from './routes/table-session.js';
+import { LiveHub } from '../core/live.js';
+import { Assets } from '../web/assets.js';
+import { notFoundPage, wantsHtml, webRoutes } from '../web/routes.js';
 
 export const defaultOrderingSettings: OrderingSettings = {
   sessionTtlMinutes: 240,
@@ -60,6 +64,15 @@ export interface BuildOptions {
   metrics?: MetricsOptions;
   /** Draining on shutdown (readiness fails first) and the streams to close then; see lifecycle.ts. */
   lifecycle?: Lifecycle;
+  /**
+   * Live updates for pages (LISTEN/NOTIFY). Given a hub, the caller owns it; else one is made over
+   * `directUrl` (DATABASE_DIRECT_URL) and closed with the app; with neither, event streams re-read
+   * every 2 s instead.
+   */
+  live?: LiveHub;
+  directUrl?: string;
+  /** The pages' built assets (by default read from dist/web/public). */
+  assets?: Assets;
 }
 
 /** The methods each registered path answers, to tell 405 METHOD_NOT_ALLOWED from 404. */
@@ -101,6 +114,9 @@ function trustProxyOption(value: BuildOptions['trustProxy']): false | string[] |
   if (typeof value === 'number') return (_address, hop) => hop < value;
   return value.length === 0 ? false : value;
 }
+
+/** "Call a waiter" / "Ask for the bill" requests per phone per minute. */
+export const TABLE_REQUESTS_PER_MINUTE = 6;
 
 export async function build(options: BuildOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -145,6 +161,7 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   const limiter = new RateLimiter(options.db, options.secret);
   app.decorateRequest('principal', null);
   app.setErrorHandler(errorHandler);
+  const assets = options.assets ?? new Assets();
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!;
     const allowed = methodsOf(path);
@@ -152,6 +169,8 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
       void reply.header('allow', allowed.join(', '));
       return sendProblem(reply, new AppError('METHOD_NOT_ALLOWED', `${request.method} is not allowed here; use ${allowed.join(' or ')}.`), request);
     }
+    // A browser gets a page; API clients the problem document.
+    if (wantsHtml(request) && request.method === 'GET') return notFoundPage(request, reply, assets);
     return sendProblem(reply, new AppError('ROUTE_NOT_FOUND', `No route ${request.method} ${path}.`), request);
   });
 
@@ -186,6 +205,14 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
     limiter,
   });
   customerRoutes(app, options.db);
+  let live = options.live;
+  if (!live) {
+    const own = (live = new LiveHub(options.directUrl, (err) => app.log.warn({ err: err.message }, 'live updates listener: reconnecting')));
+    own.start();
+    app.addHook('onClose', async () => own.stop());
+  }
+  tableSessionRoutes(app, options.db, { live, limiter, tableRequestsPerMinute: TABLE_REQUESTS_PER_MINUTE });
+  await webRoutes(app, { db: options.db, secret: options.secret, menus, assets });
   reservationRoutes(app, options.db, {
     secret: options.secret,
     tokenTtlDays: ordering.reservationTokenTtlDays,

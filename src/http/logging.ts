@@ -6,10 +6,12 @@ import type { FastifyRequest, FastifyServerOptions } from 'fastify';
 
 const SECRET_PARAMS = /([?&](?:token|sessionToken|access_token|code|email|phone|name)=)[^&#]*/gi;
 const TOKEN_LIKE = /cmd_[a-z]+_[A-Za-z0-9_-]{20,}/g;
+// Pages whose path is a key: a table's QR code (/t/<code>) and a booking's link (/reservations/<token>).
+const SECRET_PATHS = /^(\/(?:t|reservations)\/)[^/?#]+/;
 
-/** The URL with token query parameters and anything shaped like a Comanda token replaced. */
+/** The URL with token query parameters, secret path segments and anything shaped like a Comanda token replaced. */
 export function redactUrl(url: string): string {
-  return url.replace(SECRET_PARAMS, '$1[REDACTED]').replace(TOKEN_LIKE, '[REDACTED]');
+  return url.replace(SECRET_PATHS, '$1[REDACTED]').replace(SECRET_PARAMS, '$1[REDACTED]').replace(TOKEN_LIKE, '[REDACTED]');
 }
 
 export const REDACT_PATHS = [

@@ -70,7 +70,15 @@ export async function useTestApp(options: TestAppOptions = {}): Promise<TestApp>
       const table = await tableOf(db, DEMO_RESTAURANT_ID, tableId);
       const res = await app.inject({ method: 'POST', url: '/api/qr/scan', payload: { code: qrCodeOf(TEST_SECRET, table) } });
       if (res.statusCode !== 201) throw new Error(`scan failed: ${res.statusCode} ${res.body}`);
-      return res.json<{ sessionToken: string }>().sessionToken;
+      const scanned = res.json<{ sessionToken: string; pending: boolean }>();
+      if (scanned.pending) {
+        // A phone joining an open session waits to be let in: the staff let it in here.
+        const me = await app.inject({ url: '/api/table-session', headers: auth(scanned.sessionToken) });
+        const phoneId = me.json<{ me: { id: string } }>().me.id;
+        const approved = await app.inject({ method: 'POST', url: `/api/table-session/phones/${phoneId}/approve`, headers: auth(staff.waiter) });
+        if (approved.statusCode !== 200) throw new Error(`approval failed: ${approved.statusCode} ${approved.body}`);
+      }
+      return scanned.sessionToken;
     },
   };
 }

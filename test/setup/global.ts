@@ -10,6 +10,7 @@ import type { TestProject } from 'vitest/node';
 import { ident } from '../../src/core/db/database.js';
 import { MigrationRunner } from '../../src/core/migrations/runner.js';
 import { startEmbeddedPostgres } from '../../src/embedded/postgres.js';
+import { buildWebAssets } from '../../src/web/build.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -29,6 +30,9 @@ export function databaseUrl(adminUrl: string, database: string): string {
 }
 
 export default async function setup(project: TestProject) {
+  // The pages' scripts and styles, built from src/web as `npm run build` does, so tests never
+  // serve a stale build.
+  await buildWebAssets();
   let adminUrl = process.env.TEST_DATABASE_URL;
   let stopCluster: (() => Promise<void>) | undefined;
   let clusterRoot: string | undefined;

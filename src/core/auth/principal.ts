@@ -9,6 +9,9 @@ export interface GuestPrincipal {
   sessionId: string;
   tableId: string;
   restaurantId: string;
+  /** The phone's own token row, and its number within the session (shown to the table). */
+  tokenId: string;
+  phone: number;
 }
 
 export type Principal = StaffPrincipal | GuestPrincipal;

@@ -5,8 +5,9 @@ import pg from 'pg';
 
 export interface ListenerOptions {
   connectionString: string;
-  channel: string;
-  onNotify: (payload: string) => void;
+  /** One channel or several on the same connection. */
+  channel: string | string[];
+  onNotify: (payload: string, channel: string) => void;
   /** Called after (re)connecting, so the caller can drop what it may have missed. */
   onConnect?: () => void;
   onError?: (err: Error) => void;
@@ -18,7 +19,11 @@ export class NotificationListener {
   private retryMs = 500;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly options: ListenerOptions) {}
+  private readonly channels: string[];
+
+  constructor(private readonly options: ListenerOptions) {
+    this.channels = Array.isArray(options.channel) ? options.channel : [options.channel];
+  }
 
   start(): void {
     void this.connect();
@@ -34,13 +39,13 @@ export class NotificationListener {
     if (this.stopped) return;
     const client = new pg.Client({ connectionString: this.options.connectionString, application_name: 'comanda-listen' });
     client.on('notification', (message) => {
-      if (message.channel === this.options.channel && message.payload !== undefined) this.options.onNotify(message.payload);
+      if (this.channels.includes(message.channel) && message.payload !== undefined) this.options.onNotify(message.payload, message.channel);
     });
     client.on('error', (err) => this.retry(client, err));
     client.on('end', () => this.retry(client));
     try {
       await client.connect();
-      await client.query(`LISTEN ${pg.escapeIdentifier(this.options.channel)}`);
+      for (const channel of this.channels) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
       this.client = client;
       this.retryMs = 500;
       this.options.onConnect?.();

@@ -244,8 +244,9 @@ export class EmailWorker {
     );
     const row = rows[0]!;
     const token = email.payload.tokenId ? reservationTokenFor(this.options.secret, email.payload.tokenId) : undefined;
-    const base = `${this.options.publicUrl.replace(/\/$/, '')}/api/reservations/by-token`;
-    const query = token ? `?token=${encodeURIComponent(token)}` : '';
+    // The guest's page for the booking (src/web/pages/reservation.ts): opening it changes nothing;
+    // Confirm and Cancel are buttons on it that POST.
+    const page = token ? `${this.options.publicUrl.replace(/\/$/, '')}/reservations/${encodeURIComponent(token)}` : undefined;
     return renderReservation(
       email.email_type as 'reservation_confirmation' | 'reservation_reminder' | 'reservation_cancellation',
       {
@@ -254,7 +255,7 @@ export class EmailWorker {
         when: row.local,
         partySize: row.partySize,
         ...(row.holdUntil && email.email_type === 'reservation_confirmation' ? { holdUntil: row.holdUntil } : {}),
-        ...(token ? { links: { view: base + query, confirm: `${base}/confirm${query}`, cancel: `${base}/cancel${query}` } } : {}),
+        ...(page ? { link: page } : {}),
       },
       language,
     );

@@ -15,7 +15,8 @@ export interface ReservationView {
   partySize: number;
   /** A guest's hold: the local time it is released unless confirmed. */
   holdUntil?: string;
-  links?: { view: string; confirm: string; cancel: string };
+  /** The booking's page, where the guest sees it and can confirm or cancel it. */
+  link?: string;
 }
 
 export interface ReceiptView {
@@ -29,11 +30,11 @@ export interface ReceiptView {
 const money = (amount: number, currency: string, language: Language) =>
   new Intl.NumberFormat(language === 'es' ? 'es-ES' : 'en-GB', { style: 'currency', currency }).format(amount);
 
-function linksBlock(r: ReservationView, language: Language): string[] {
-  if (!r.links) return [];
-  return language === 'es'
-    ? ['', `Ver la reserva:      ${r.links.view}`, `Confirmarla (POST):  ${r.links.confirm}`, `Cancelarla (POST):   ${r.links.cancel}`]
-    : ['', `View the booking:    ${r.links.view}`, `Confirm it (POST):   ${r.links.confirm}`, `Cancel it (POST):    ${r.links.cancel}`];
+function linksBlock(r: ReservationView, language: Language, what: 'confirm' | 'cancel'): string[] {
+  if (!r.link) return [];
+  const es = language === 'es';
+  const label = what === 'confirm' ? (es ? 'Ver, confirmar o cancelar la reserva:' : 'See, confirm or cancel the booking:') : es ? 'Ver o cancelar la reserva:' : 'See or cancel the booking:';
+  return ['', label, r.link];
 }
 
 export function renderReservation(
@@ -55,7 +56,7 @@ export function renderReservation(
           ...(r.holdUntil
             ? [es ? `Si no la confirmas antes de las ${r.holdUntil}, la mesa quedará libre de nuevo.` : `Unless you confirm it by ${r.holdUntil}, the table will be released.`]
             : []),
-          ...linksBlock(r, language),
+          ...linksBlock(r, language, 'confirm'),
           '',
           es ? `Hasta pronto,\n${r.restaurantName}` : `See you soon,\n${r.restaurantName}`,
         ].join('\n'),
@@ -68,7 +69,7 @@ export function renderReservation(
           '',
           es ? `Te esperamos el ${r.when} (${people}).` : `We look forward to seeing you on ${r.when} (${people}).`,
           es ? 'Si no puedes venir, cancela la reserva con el enlace de abajo.' : 'If you cannot come, please cancel with the link below.',
-          ...linksBlock(r, language),
+          ...linksBlock(r, language, 'cancel'),
           '',
           r.restaurantName,
         ].join('\n'),

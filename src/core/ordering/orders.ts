@@ -119,6 +119,10 @@ async function placeOrderIn(
       JSON.stringify(normalized.items),
     ]);
     const order = rows[0]!.order;
+    if (principal.kind === 'guest') {
+      // Which phone of the table sent it: the table sees "phone 2", never another guest's e-mail.
+      await tx.query('UPDATE restaurante.orders SET "guestPhone" = $2 WHERE id = $1', [order.id, principal.phone]);
+    }
     if (order.customerEmail) {
       // The receipt goes through the e-mail outbox, committed with the order or not at all.
       await queueEmail(tx, { restaurantId: principal.restaurantId, type: 'order_receipt', recipient: order.customerEmail, orderId: order.id });
@@ -168,20 +172,24 @@ function visibility(principal: Principal, params: unknown[]): string {
   return where;
 }
 
+/**
+ * Least privilege: the kitchen cooks without the guests' e-mail addresses, and a guest sees the
+ * address of the orders their own phone sent, never another guest's.
+ */
+function redactFor(principal: Principal, row: { order: Order; guestPhone: number | null }): Order {
+  const sees = principal.kind === 'staff' ? seesContactDetails(principal.role) : row.guestPhone === principal.phone;
+  return sees ? row.order : { ...row.order, customerEmail: null };
+}
+
 export async function getOrder(db: Database, principal: Principal, orderId: string): Promise<Order> {
   const params: unknown[] = [orderId];
-  const { rows } = await db.query<{ order: Order }>(
-    `SELECT restaurante.order_json(o.id) AS order FROM restaurante.orders o WHERE o.id = $1 AND ${visibility(principal, params)}`,
+  const { rows } = await db.query<{ order: Order; guestPhone: number | null }>(
+    `SELECT restaurante.order_json(o.id) AS order, o."guestPhone" FROM restaurante.orders o WHERE o.id = $1 AND ${visibility(principal, params)}`,
     params,
     { readOnly: true },
   );
   if (!rows[0]) throw new AppError('NOT_FOUND', 'No such order.');
-  return redactFor(principal, rows[0].order);
-}
-
-/** Least privilege: the kitchen cooks without the guests' e-mail addresses. */
-function redactFor(principal: Principal, order: Order): Order {
-  return principal.kind === 'staff' && !seesContactDetails(principal.role) ? { ...order, customerEmail: null } : order;
+  return redactFor(principal, rows[0]);
 }
 
 export async function listOrders(
@@ -200,13 +208,13 @@ export async function listOrders(
     where += ` AND o."tableId" = $${params.length}`;
   }
   params.push(filter.limit ?? 50);
-  const { rows } = await db.query<{ order: Order }>(
-    `SELECT restaurante.order_json(o.id) AS order FROM restaurante.orders o
+  const { rows } = await db.query<{ order: Order; guestPhone: number | null }>(
+    `SELECT restaurante.order_json(o.id) AS order, o."guestPhone" FROM restaurante.orders o
       WHERE ${where} ORDER BY o."orderedAt" DESC, o.id LIMIT $${params.length}`,
     params,
     { readOnly: true },
   );
-  return rows.map((r) => redactFor(principal, r.order));
+  return rows.map((r) => redactFor(principal, r));
 }
 
 // ---------------------------------------------------------------------------------------------

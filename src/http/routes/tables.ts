@@ -43,8 +43,10 @@ export function tableRoutes(app: FastifyInstance, db: Database, options: TableRo
     {
       preHandler: limitBy(options.limiter, { name: 'qr-scan:ip', max: options.qrScansPerMinute, windowMs: MINUTE }, clientIp, 'scans'),
       schema: {
-        summary: "Scan a table's QR code: opens the table's session, or joins the open one",
-        description: 'Returns a session token for `Authorization: Bearer`. Rate-limited per client IP, across all instances (429 + Retry-After).',
+        summary: "Scan a table's QR code: opens the table's session, or asks to join the open one",
+        description:
+          'Returns a session token for `Authorization: Bearer`. The first phone of a session is let in at once; a later one is ' +
+          '`pending` until a phone at the table or staff lets it in. Rate-limited per client IP, across all instances (429 + Retry-After).',
         tags: ['guests'],
         body: {
           type: 'object',
@@ -62,6 +64,13 @@ export function tableRoutes(app: FastifyInstance, db: Database, options: TableRo
               tableId: { type: 'string' },
               restaurantId: { type: 'string' },
               joined: { type: 'boolean', description: 'true when the table already had an open session' },
+              phone: { type: 'integer', description: "This phone's number within the session (1 opened it)" },
+              pending: {
+                type: 'boolean',
+                description:
+                  'true when the session was already open: this phone must be let in by a phone already at the table, or by staff ' +
+                  '(POST /api/table-session/phones/{id}/approve), before its token can order; meanwhile GET /api/table-session shows its state',
+              },
             },
           },
           404: { description: 'INVALID_QR_CODE', $ref: 'Problem#' },
@@ -81,6 +90,8 @@ export function tableRoutes(app: FastifyInstance, db: Database, options: TableRo
         tableId: result.tableId,
         restaurantId: result.restaurantId,
         joined: result.joined,
+        phone: result.phone,
+        pending: result.pending,
       });
     },
   );
