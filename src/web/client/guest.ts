@@ -410,8 +410,16 @@ function renderRequests(v: View): void {
 function render(v: View): void {
   view = v;
   const closed = !v.session.open;
+  const wasHidden = $('#closed').hidden;
   $('#closed').hidden = !closed;
-  $('#main').classList.toggle('inactive', closed);
+  if (closed && wasHidden) {
+    // Nothing more can be ordered: say so where the guest is looking.
+    const dialog = $<HTMLDialogElement>('#cart');
+    if (dialog.open) dialog.close();
+    $('#closed').scrollIntoView({ block: 'start' });
+    announce(`${tr('closed.title')}. ${tr('closed.text')}`);
+  }
+  $('#main').inert = closed;
   renderJoin(v);
   renderOrders(v);
   renderRequests(v);

@@ -37,11 +37,16 @@ ${d.allergens.length > 0
 export function guestPage(assets: Assets, lang: Lang, table: TableLookup, menu: PageMenu): string {
   const format = money(table);
   const title = `${table.restaurantName} · ${t(lang, 'menu.table', { n: table.number })}`;
-  const body = html`<nav class="cats" aria-label="${t(lang, 'menu.categories')}"><ul>${menu.categories.map(
+  const body = html`<nav class="cats" aria-label="${t(lang, 'menu.categories')}"><ul><li><a class="to-table" href="#orders">${t(lang, 'nav.table')}</a></li>${menu.categories.map(
     (c) => html`<li><a href="#c-${c.id}">${c.name}</a></li>`,
   )}</ul></nav>
 <div id="announce" class="sr-only" role="status" aria-live="polite"></div>
 <div id="join" class="panel" hidden></div>
+<section id="closed" class="panel closed" hidden aria-labelledby="closed-title">
+<h2 id="closed-title">${t(lang, 'closed.title')}</h2>
+<p>${t(lang, 'closed.text')}</p>
+<button type="button" id="rescan">${t(lang, 'closed.again')}</button>
+</section>
 <main id="main">
 <details class="filter">
 <summary>${t(lang, 'menu.filter')}</summary>
@@ -60,6 +65,11 @@ ${c.description ? html`<p class="cat-desc">${c.description}</p>` : ''}
 <ul class="dishes">${c.items.map((d) => dish(lang, format, d))}</ul>
 </section>`,
   )}
+<section id="orders" class="panel" aria-labelledby="orders-title">
+<h2 id="orders-title">${t(lang, 'orders.title')}</h2>
+<p id="live" class="live" hidden></p>
+<div id="orders-list" aria-live="polite"><p class="note">${t(lang, 'orders.none')}</p></div>
+</section>
 <section id="help" class="panel" aria-labelledby="help-title">
 <h2 id="help-title">${t(lang, 'help.title')}</h2>
 <div class="row">
@@ -68,18 +78,8 @@ ${c.description ? html`<p class="cat-desc">${c.description}</p>` : ''}
 </div>
 <p id="help-status" class="note" role="status" aria-live="polite"></p>
 </section>
-<section id="orders" class="panel" aria-labelledby="orders-title">
-<h2 id="orders-title">${t(lang, 'orders.title')}</h2>
-<p id="live" class="live" hidden></p>
-<div id="orders-list" aria-live="polite"><p class="note">${t(lang, 'orders.none')}</p></div>
-</section>
 <noscript><p class="panel">${t(lang, 'page.noscript')}</p></noscript>
 </main>
-<section id="closed" class="panel closed" hidden aria-labelledby="closed-title">
-<h2 id="closed-title">${t(lang, 'closed.title')}</h2>
-<p>${t(lang, 'closed.text')}</p>
-<button type="button" id="rescan">${t(lang, 'closed.again')}</button>
-</section>
 <div class="cartbar" id="cartbar" hidden><button type="button" id="open-cart" aria-haspopup="dialog"></button></div>
 <dialog id="cart" aria-labelledby="cart-title">
 <div class="cart-head"><h2 id="cart-title">${t(lang, 'cart.title')}</h2><button type="button" class="secondary" id="close-cart">${t(lang, 'cart.close')}</button></div>
@@ -101,7 +101,7 @@ ${c.description ? html`<p class="cat-desc">${c.description}</p>` : ''}
       locale: localeOf(table.language),
       currency: table.currency,
       menuVersion: menu.version,
-      strings: stringsFor(lang, ['menu.', 'cart.', 'orders.', 'status.', 'join.', 'help.', 'live.', 'error.']),
+      strings: stringsFor(lang, ['menu.', 'cart.', 'orders.', 'status.', 'join.', 'help.', 'live.', 'error.', 'closed.']),
     },
   });
 }
