@@ -179,7 +179,8 @@ describeWith([chromiumTool], "the guests' pages in Chromium", () => {
       expect.poll(() => line(phoneB).textContent(), { timeout: 2_000, interval: 50 }).toBe('Ready'),
     ]);
     expect(Date.now() - started).toBeLessThan(2_000);
-    expect(await phoneA.locator('#announce').textContent()).toContain('Listo');
+    // …and screen readers hear it (the live region is refilled a moment after it is cleared).
+    await expect.poll(() => phoneA.locator('#announce').textContent(), { timeout: 2_000 }).toContain('Listo');
     await phoneB.locator(`[data-line="${itemId}"]`).scrollIntoViewIfNeeded();
     await screenshot(phoneB, '07-line-ready');
   });

@@ -72,6 +72,13 @@ export class Assets {
     return this.byUrl.get(url);
   }
 
+  /** A built file's text (the stylesheet pages inline). */
+  text(file: string): string {
+    const asset = this.byName.get(file);
+    if (!asset) throw new Error(`web asset ${file} is missing: run npm run build`);
+    return asset.body.toString('utf8');
+  }
+
   /** Transfer size of files as a browser that accepts brotli gets them (the page budget). */
   compressedBytes(files: string[]): number {
     return files.reduce((sum, f) => sum + (this.byName.get(f)?.br.length ?? 0), 0);

@@ -1,7 +1,8 @@
-// The page shell every page shares: language, title, the one stylesheet, the page's script
-// (deferred, same origin), a language switch, and the skip link. No inline script or style.
+// The page shell every page shares: language, title, the stylesheet (inlined, allowed by its
+// hash in the CSP: no round trip before the first paint), the page's script (a deferred module
+// from the same origin), a language switch, and the skip link. No inline script.
 import type { Assets } from './assets.js';
-import { html, jsonData, type SafeHtml } from './html.js';
+import { html, jsonData, raw, type SafeHtml } from './html.js';
 import { t, type Lang } from './i18n.js';
 
 export interface PageOptions {
@@ -30,7 +31,7 @@ export function layout(assets: Assets, page: PageOptions): string {
 <meta name="color-scheme" content="light">
 <title>${page.title}</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="${assets.url('web.css')}">
+<style>${raw(assets.text('web.css'))}</style>
 ${page.script ? html`<script type="module" src="${assets.url(page.script)}"></script>` : ''}
 </head>
 <body class="${page.className ?? ''}">

@@ -13,7 +13,7 @@ import { bookingPage } from './pages/booking.js';
 import { GuestPageData } from './pages/guest-data.js';
 import { guestPage } from './pages/guest.js';
 import { reservationPage } from './pages/reservation.js';
-import { pageHeaders } from './security.js';
+import { allowInlineStyle, pageHeaders } from './security.js';
 
 export interface WebOptions {
   db: Database;
@@ -65,6 +65,7 @@ function sendPage(request: FastifyRequest, reply: FastifyReply, page: string | R
 
 export async function webRoutes(app: FastifyInstance, options: WebOptions): Promise<void> {
   const assets = options.assets ?? new Assets();
+  if (assets.has('web.css')) allowInlineStyle(assets.text('web.css'));
   const data = new GuestPageData(options.db, options.secret, options.menus);
   const cache = new PageCache();
   const hide = { schema: { hide: true } };

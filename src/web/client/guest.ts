@@ -564,6 +564,8 @@ window.addEventListener('online', () => void loadState());
 
 applyFilter();
 renderCart();
+// "Add" works from here on: the time since navigation is the benchmark's "usable" mark.
+document.documentElement.dataset.ready = String(Math.round(performance.now()));
 void (async () => {
   if (!token && !(await scan())) return;
   await loadState();
