@@ -81,10 +81,16 @@ describe('guests: scan, order, share the table, lose access when it closes', () 
     expect(await stockOf(t.db, 'item_pan_tomate')).toBe(panStock - 1);
   });
 
-  it('a second scan of the same table joins the session and sees the same orders', async () => {
+  it('a second scan of the same table joins the session once the first phone lets it in, and sees the same orders', async () => {
     second = await scan(t, 'table_03');
     expect(second.joined).toBe(true);
     expect(second.sessionToken).not.toBe(first.sessionToken);
+    // A phone joining an open session waits until a phone at the table lets it in.
+    expectProblem(await get(second.sessionToken, '/api/orders'), 401, 'UNAUTHENTICATED');
+    const me = (await get(second.sessionToken, '/api/table-session')).json<{ me: { id: string; state: string } }>().me;
+    expect(me.state).toBe('pending');
+    const letIn = await t.app.inject({ method: 'POST', url: `/api/table-session/phones/${me.id}/approve`, headers: t.auth(first.sessionToken) });
+    expect(letIn.statusCode).toBe(200);
 
     const list = await get(second.sessionToken, '/api/orders');
     expect(list.statusCode).toBe(200);
