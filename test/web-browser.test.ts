@@ -334,6 +334,35 @@ describeWith([chromiumTool], "the guests' pages in Chromium", () => {
     await expectAccessible(page, '20-reservation-link-used');
   });
 
+  it('booking a time taken meanwhile shows the alternatives the API offers', async () => {
+    const page = await newPhone('en-GB');
+    await page.goto(`${base}/r/${DEMO_RESTAURANT_ID}`);
+    const when = futureTuesday(1);
+    await page.locator('#date').fill(when.slice(0, 10));
+    await page.locator('#date').dispatchEvent('change');
+    await page.getByRole('radio', { name: '20:00' }).waitFor();
+    await page.getByRole('radio', { name: '20:00' }).check({ force: true });
+    // Meanwhile others book every table at 20:00.
+    for (let i = 0; i < 40; i++) {
+      const res = await fetch(`${base}/api/reservations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ restaurantId: DEMO_RESTAURANT_ID, partySize: 2, time: when, customerName: `Guest ${i}`, customerEmail: `guest${i}@example.com` }),
+      });
+      if (res.status === 409) break;
+      expect(res.status).toBe(201);
+    }
+    await page.getByLabel('Name').fill('Tom');
+    await page.getByLabel('E-mail').fill('tom@example.com');
+    await page.getByLabel('I agree that the restaurant keeps my data to handle the booking.').check();
+    await page.getByRole('button', { name: 'Book' }).click();
+    await page.locator('#book-message').getByText('That time was just taken. Free times nearby:').waitFor();
+    const offered = (await page.locator('#times label.time').allTextContents()).map((text) => text.trim());
+    expect(offered.length).toBeGreaterThan(0);
+    expect(offered).not.toContain('20:00');
+    await expectAccessible(page, '21-booking-alternatives');
+  });
+
   it('the strict CSP held on every page (no violation reported)', () => {
     expect(cspErrors).toEqual([]);
     expect(dialogs).toEqual([]);

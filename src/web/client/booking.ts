@@ -95,10 +95,13 @@ async function submit(): Promise<void> {
       const p = err.problem;
       result.className = 'note warn';
       if (p.code === 'TABLE_ALREADY_RESERVED') {
-        const alternatives = (p.alternatives as string[] | undefined) ?? [];
+        const alternatives = [...((p.alternatives as string[] | undefined) ?? [])].sort();
         result.textContent = alternatives.length ? tr('book.taken') : tr('book.noTimes');
         showTimes(alternatives);
-        timesStatus.textContent = alternatives.length ? tr('book.pickTime') : '';
+        timesStatus.textContent = alternatives.length ? `${tr('book.taken')} ${tr('book.pickTime')}` : '';
+        // The alternatives replace the times above: take the guest there.
+        times.scrollIntoView({ block: 'center' });
+        times.querySelector<HTMLInputElement>('input')?.focus();
       } else {
         result.textContent = tr('book.failed', { detail: p.detail ?? String(p.status) });
       }
