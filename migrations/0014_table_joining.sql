@@ -24,6 +24,8 @@ ALTER TABLE restaurante.table_session_tokens
   ADD CONSTRAINT table_session_tokens_phone_check CHECK (phone > 0),
   ADD CONSTRAINT table_session_tokens_session_phone_key UNIQUE ("sessionId", phone),
   ADD CONSTRAINT table_session_tokens_decided_once CHECK ("approvedAt" IS NULL OR "deniedAt" IS NULL);
+-- The unique ("sessionId", phone) index serves lookups by session: the old one would duplicate it.
+DROP INDEX restaurante.table_session_tokens_session;
 
 -- Which phone of the session sent a guest's order (NULL for staff orders).
 ALTER TABLE restaurante.orders ADD COLUMN "guestPhone" integer CHECK ("guestPhone" > 0);

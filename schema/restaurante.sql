@@ -660,7 +660,6 @@ CREATE INDEX stock_movements_item_time ON restaurante.stock_movements USING btre
 CREATE INDEX stock_movements_order ON restaurante.stock_movements USING btree ("orderId") WHERE ("orderId" IS NOT NULL)
 CREATE INDEX table_requests_restaurant_open ON restaurante.table_requests USING btree ("restaurantId", "createdAt") WHERE (status = 'open'::text)
 CREATE INDEX table_requests_table ON restaurante.table_requests USING btree ("restaurantId", "tableId")
-CREATE INDEX table_session_tokens_session ON restaurante.table_session_tokens USING btree ("sessionId")
 CREATE UNIQUE INDEX "orders_orderNumber_key" ON restaurante.orders USING btree ("restaurantId", "orderNumber")
 CREATE UNIQUE INDEX "staff_accounts_restaurantId_login_key" ON restaurante.staff_accounts USING btree ("restaurantId", login)
 CREATE UNIQUE INDEX "staff_devices_restaurantId_pairing_code_hash_key" ON restaurante.staff_devices USING btree ("restaurantId", pairing_code_hash)
