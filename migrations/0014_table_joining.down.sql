@@ -4,10 +4,8 @@ DROP TRIGGER order_items_notify_session ON restaurante.order_items;
 DROP TRIGGER orders_notify_session ON restaurante.orders;
 DROP FUNCTION restaurante.notify_session_change();
 ALTER TABLE restaurante.orders DROP COLUMN "guestPhone";
-CREATE INDEX table_session_tokens_session ON restaurante.table_session_tokens ("sessionId");
 ALTER TABLE restaurante.table_session_tokens
   DROP CONSTRAINT table_session_tokens_decided_once,
-  DROP CONSTRAINT table_session_tokens_session_phone_key,
   DROP CONSTRAINT table_session_tokens_phone_check,
   DROP COLUMN "deniedBy",
   DROP COLUMN "deniedAt",

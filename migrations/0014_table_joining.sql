@@ -19,13 +19,15 @@ UPDATE restaurante.table_session_tokens t
           FROM restaurante.table_session_tokens) n
  WHERE n.id = t.id;
 
+-- Constraints added NOT VALID, then validated. The unique (restaurantId, sessionId, phone) index is
+-- built concurrently by 0015.
 ALTER TABLE restaurante.table_session_tokens
-  ALTER COLUMN phone SET NOT NULL,
-  ADD CONSTRAINT table_session_tokens_phone_check CHECK (phone > 0),
-  ADD CONSTRAINT table_session_tokens_session_phone_key UNIQUE ("sessionId", phone),
-  ADD CONSTRAINT table_session_tokens_decided_once CHECK ("approvedAt" IS NULL OR "deniedAt" IS NULL);
--- The unique ("sessionId", phone) index serves lookups by session: the old one would duplicate it.
-DROP INDEX restaurante.table_session_tokens_session;
+  ADD CONSTRAINT table_session_tokens_phone_check CHECK (phone IS NOT NULL AND phone > 0) NOT VALID,
+  ADD CONSTRAINT table_session_tokens_decided_once CHECK ("approvedAt" IS NULL OR "deniedAt" IS NULL) NOT VALID;
+-- comanda:lint-ignore constraint-missing-not-valid this transaction already holds the table's ACCESS EXCLUSIVE lock (ADD COLUMN, the backfill above), so validating here adds one scan of the tokens, not a new block
+ALTER TABLE restaurante.table_session_tokens VALIDATE CONSTRAINT table_session_tokens_phone_check;
+-- comanda:lint-ignore constraint-missing-not-valid same lock as above: one more scan of the tokens
+ALTER TABLE restaurante.table_session_tokens VALIDATE CONSTRAINT table_session_tokens_decided_once;
 
 -- Which phone of the session sent a guest's order (NULL for staff orders).
 ALTER TABLE restaurante.orders ADD COLUMN "guestPhone" integer CHECK ("guestPhone" > 0);

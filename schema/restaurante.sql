@@ -374,7 +374,7 @@ restaurante.table_session_tokens."restaurantId" text NOT NULL
 restaurante.table_session_tokens."sessionId" text NOT NULL
 restaurante.table_session_tokens.token_hash text NOT NULL
 restaurante.table_session_tokens."createdAt" timestamp with time zone NOT NULL DEFAULT now()
-restaurante.table_session_tokens.phone integer NOT NULL
+restaurante.table_session_tokens.phone integer
 restaurante.table_session_tokens."approvedAt" timestamp with time zone
 restaurante.table_session_tokens."approvedBy" text
 restaurante.table_session_tokens."deniedAt" timestamp with time zone
@@ -579,18 +579,18 @@ restaurante.stock_movements stock_movements_reason_check CHECK (reason = ANY (AR
 restaurante.table_combinations "table_combinations_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE CASCADE
 restaurante.table_combinations table_combinations_pkey PRIMARY KEY (id)
 restaurante.table_combinations table_combinations_table_ids_check CHECK (cardinality(table_ids) >= 2)
+restaurante.table_requests "table_requests_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE RESTRICT
 restaurante.table_requests "table_requests_sessionId_fkey" FOREIGN KEY ("restaurantId", "sessionId") REFERENCES restaurante.table_sessions("restaurantId", id) ON DELETE CASCADE
 restaurante.table_requests "table_requests_tableId_fkey" FOREIGN KEY ("restaurantId", "tableId") REFERENCES restaurante.tables("restaurantId", id) ON DELETE RESTRICT
 restaurante.table_requests table_requests_kind_check CHECK (kind = ANY (ARRAY['waiter'::text, 'bill'::text]))
 restaurante.table_requests table_requests_phone_check CHECK (phone > 0)
-restaurante.table_requests table_requests_pkey PRIMARY KEY (id)
+restaurante.table_requests table_requests_pkey PRIMARY KEY ("restaurantId", id)
 restaurante.table_requests table_requests_resolved CHECK ((status = 'resolved'::text) = ("resolvedAt" IS NOT NULL))
 restaurante.table_requests table_requests_status_check CHECK (status = ANY (ARRAY['open'::text, 'resolved'::text]))
 restaurante.table_session_tokens "table_session_tokens_sessionId_fkey" FOREIGN KEY ("restaurantId", "sessionId") REFERENCES restaurante.table_sessions("restaurantId", id) ON DELETE CASCADE
 restaurante.table_session_tokens table_session_tokens_decided_once CHECK ("approvedAt" IS NULL OR "deniedAt" IS NULL)
-restaurante.table_session_tokens table_session_tokens_phone_check CHECK (phone > 0)
+restaurante.table_session_tokens table_session_tokens_phone_check CHECK (phone IS NOT NULL AND phone > 0)
 restaurante.table_session_tokens table_session_tokens_pkey PRIMARY KEY (id)
-restaurante.table_session_tokens table_session_tokens_session_phone_key UNIQUE ("sessionId", phone)
 restaurante.table_session_tokens table_session_tokens_token_hash_check CHECK (token_hash ~ '^[0-9a-f]{64}$'::text)
 restaurante.table_session_tokens table_session_tokens_token_hash_key UNIQUE (token_hash)
 restaurante.table_sessions "table_sessions_tableId_fkey" FOREIGN KEY ("restaurantId", "tableId") REFERENCES restaurante.tables("restaurantId", id) ON DELETE RESTRICT
@@ -660,6 +660,7 @@ CREATE INDEX stock_movements_item_time ON restaurante.stock_movements USING btre
 CREATE INDEX stock_movements_order ON restaurante.stock_movements USING btree ("orderId") WHERE ("orderId" IS NOT NULL)
 CREATE INDEX table_requests_restaurant_open ON restaurante.table_requests USING btree ("restaurantId", "createdAt") WHERE (status = 'open'::text)
 CREATE INDEX table_requests_table ON restaurante.table_requests USING btree ("restaurantId", "tableId")
+CREATE INDEX table_session_tokens_session ON restaurante.table_session_tokens USING btree ("sessionId")
 CREATE UNIQUE INDEX "orders_orderNumber_key" ON restaurante.orders USING btree ("restaurantId", "orderNumber")
 CREATE UNIQUE INDEX "staff_accounts_restaurantId_login_key" ON restaurante.staff_accounts USING btree ("restaurantId", login)
 CREATE UNIQUE INDEX "staff_devices_restaurantId_pairing_code_hash_key" ON restaurante.staff_devices USING btree ("restaurantId", pairing_code_hash)
@@ -721,10 +722,10 @@ CREATE UNIQUE INDEX staff_tokens_pkey ON restaurante.staff_tokens USING btree (i
 CREATE UNIQUE INDEX staff_tokens_token_hash_key ON restaurante.staff_tokens USING btree (token_hash)
 CREATE UNIQUE INDEX stock_movements_pkey ON restaurante.stock_movements USING btree (id)
 CREATE UNIQUE INDEX table_combinations_pkey ON restaurante.table_combinations USING btree (id)
-CREATE UNIQUE INDEX table_requests_one_open ON restaurante.table_requests USING btree ("sessionId", kind) WHERE (status = 'open'::text)
-CREATE UNIQUE INDEX table_requests_pkey ON restaurante.table_requests USING btree (id)
+CREATE UNIQUE INDEX table_requests_one_open ON restaurante.table_requests USING btree ("restaurantId", "sessionId", kind) WHERE (status = 'open'::text)
+CREATE UNIQUE INDEX table_requests_pkey ON restaurante.table_requests USING btree ("restaurantId", id)
 CREATE UNIQUE INDEX table_session_tokens_pkey ON restaurante.table_session_tokens USING btree (id)
-CREATE UNIQUE INDEX table_session_tokens_session_phone_key ON restaurante.table_session_tokens USING btree ("sessionId", phone)
+CREATE UNIQUE INDEX table_session_tokens_session_phone_key ON restaurante.table_session_tokens USING btree ("restaurantId", "sessionId", phone)
 CREATE UNIQUE INDEX table_session_tokens_token_hash_key ON restaurante.table_session_tokens USING btree (token_hash)
 CREATE UNIQUE INDEX table_sessions_one_open ON restaurante.table_sessions USING btree ("tableId") WHERE ("closedAt" IS NULL)
 CREATE UNIQUE INDEX table_sessions_pkey ON restaurante.table_sessions USING btree (id)

@@ -211,7 +211,7 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
     own.start();
     app.addHook('onClose', async () => own.stop());
   }
-  tableSessionRoutes(app, options.db, { live, limiter, tableRequestsPerMinute: TABLE_REQUESTS_PER_MINUTE });
+  tableSessionRoutes(app, options.db, { live, limiter, lifecycle, tableRequestsPerMinute: TABLE_REQUESTS_PER_MINUTE });
   await webRoutes(app, { db: options.db, secret: options.secret, menus, assets });
   reservationRoutes(app, options.db, {
     secret: options.secret,

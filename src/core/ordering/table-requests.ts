@@ -31,7 +31,7 @@ export async function requestFromTable(db: Database, guest: GuestPrincipal, kind
   return db.transaction(async (tx) => {
     const inserted = await tx.query<{ id: string }>(
       `INSERT INTO restaurante.table_requests ("restaurantId", "tableId", "sessionId", kind, phone)
-       VALUES ($1, $2, $3, $4, $5) ON CONFLICT ("sessionId", kind) WHERE status = 'open' DO NOTHING RETURNING id`,
+       VALUES ($1, $2, $3, $4, $5) ON CONFLICT ("restaurantId", "sessionId", kind) WHERE status = 'open' DO NOTHING RETURNING id`,
       [guest.restaurantId, guest.tableId, guest.sessionId, kind, guest.phone],
     );
     const { rows } = await tx.query<TableRequest>(

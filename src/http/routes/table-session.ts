@@ -28,10 +28,13 @@ import { bearerToken, requireStaff, staffOf } from '../auth.js';
 import { authProblems } from '../openapi.js';
 import type { RateLimiter } from '../../core/rate-limits.js';
 import { limitBy, MINUTE } from '../rate-limits.js';
+import { sseStream, type Lifecycle } from '../lifecycle.js';
 
 export interface TableSessionRoutesOptions {
   live: LiveHub;
   limiter: RateLimiter;
+  /** On shutdown the streams are closed with a retry hint, so phones reconnect to another instance. */
+  lifecycle?: Lifecycle;
   tableRequestsPerMinute: number;
 }
 
@@ -192,9 +195,17 @@ export function tableSessionRoutes(app: FastifyInstance, db: Database, options: 
         socket.destroy();
       };
       streams.add(stop);
+      const graceful = sseStream(res);
+      const untrack = options.lifecycle?.track({
+        close(retryMs) {
+          end();
+          graceful.close(retryMs);
+        },
+      });
       socket.on('close', () => {
         end();
         streams.delete(stop);
+        untrack?.();
       });
       await push();
     },

@@ -2,8 +2,8 @@
 -- One open request of each kind per session (asking twice does not ring twice); staff resolve it,
 -- and who did is recorded.
 CREATE TABLE restaurante.table_requests (
-  id             text PRIMARY KEY DEFAULT gen_random_uuid()::text,
-  "restaurantId" text NOT NULL,
+  id             text NOT NULL DEFAULT gen_random_uuid()::text,
+  "restaurantId" text NOT NULL REFERENCES restaurante.restaurants (id) ON DELETE RESTRICT,
   "tableId"      text NOT NULL,
   "sessionId"    text NOT NULL,
   kind           text NOT NULL CHECK (kind IN ('waiter', 'bill')),
@@ -12,13 +12,14 @@ CREATE TABLE restaurante.table_requests (
   "createdAt"    timestamptz NOT NULL DEFAULT now(),
   "resolvedAt"   timestamptz,
   "resolvedBy"   text,
+  CONSTRAINT table_requests_pkey PRIMARY KEY ("restaurantId", id),
   CONSTRAINT table_requests_resolved CHECK ((status = 'resolved') = ("resolvedAt" IS NOT NULL)),
   CONSTRAINT "table_requests_tableId_fkey" FOREIGN KEY ("restaurantId", "tableId")
     REFERENCES restaurante.tables ("restaurantId", id) ON DELETE RESTRICT,
   CONSTRAINT "table_requests_sessionId_fkey" FOREIGN KEY ("restaurantId", "sessionId")
     REFERENCES restaurante.table_sessions ("restaurantId", id) ON DELETE CASCADE
 );
-CREATE UNIQUE INDEX table_requests_one_open ON restaurante.table_requests ("sessionId", kind) WHERE status = 'open';
+CREATE UNIQUE INDEX table_requests_one_open ON restaurante.table_requests ("restaurantId", "sessionId", kind) WHERE status = 'open';
 CREATE INDEX table_requests_restaurant_open ON restaurante.table_requests ("restaurantId", "createdAt") WHERE status = 'open';
 CREATE INDEX table_requests_table ON restaurante.table_requests ("restaurantId", "tableId");
 
