@@ -20,7 +20,7 @@ UPDATE restaurante.table_session_tokens t
  WHERE n.id = t.id;
 
 -- Constraints added NOT VALID, then validated. The unique (restaurantId, sessionId, phone) index is
--- built concurrently by 0015.
+-- built concurrently by 0016.
 ALTER TABLE restaurante.table_session_tokens
   ADD CONSTRAINT table_session_tokens_phone_check CHECK (phone IS NOT NULL AND phone > 0) NOT VALID,
   ADD CONSTRAINT table_session_tokens_decided_once CHECK ("approvedAt" IS NULL OR "deniedAt" IS NULL) NOT VALID;
