@@ -1,6 +1,6 @@
 // Live updates for guests' (and later staff) pages: one LISTEN connection per instance, through
 // DATABASE_DIRECT_URL (a transaction-mode pooler cannot deliver notifications), fanned out in
-// memory to the pages' event streams. The database announces changes (migrations 0015, 0017):
+// memory to the pages' event streams. The database announces changes (migrations 0015, 0019):
 // `comanda_session` with a table session's id, `comanda_menu` with a restaurant's id and version,
 // `comanda_table_requests` with a restaurant's id. Whichever instance made a change, every
 // instance hears it. Subscribers re-read what they show, so a notification is only a nudge: a
