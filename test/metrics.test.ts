@@ -86,7 +86,7 @@ describe('GET /metrics', () => {
     expect(checked.output).toBe('');
     expect(checked.code).toBe(0);
 
-    // Roadmap §4.1, in base units.
+    // The six database metrics of docs/monitoring.md, in base units.
     const utilization = valueOf(samples, 'comanda_db_connection_utilization_ratio')!;
     expect(utilization).toBeGreaterThan(0);
     expect(utilization).toBeLessThanOrEqual(1);

@@ -1,4 +1,4 @@
-// `comanda diagnose stock|reservation|token`: the roadmap's §3.1 diagnostics. Exit codes follow
+// `comanda diagnose stock|reservation|token`: the spec's diagnostics. Exit codes follow
 // the checks' monitoring-plugin convention: 0 ok, 1 warning, 2 critical, 3 unknown (including
 // "could not find what to diagnose").
 import { readFile } from 'node:fs/promises';
@@ -67,7 +67,7 @@ async function serviceSecret(target: Target): Promise<string | undefined> {
 export function diagnoseCommand(program: Command): void {
   const diagnose = program
     .command('diagnose')
-    .description("the roadmap's §3.1 diagnostics: why a dish is out of stock, a table taken, a guest's link failing; exit 0 ok, 1 warning, 2 critical, 3 unknown");
+    .description("the spec's diagnostics: why a dish is out of stock, a table taken, a guest's link failing; exit 0 ok, 1 warning, 2 critical, 3 unknown");
 
   diagnose
     .command('stock')

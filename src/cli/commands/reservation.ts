@@ -8,7 +8,7 @@ export function reservationCommand(program: Command): void {
   const reservation = program.command('reservation').description('reservations');
   reservation
     .command('token')
-    .description("issue a new link token for a reservation's guest (the roadmap's \"Failed to create reservation token\")")
+    .description("issue a new link token for a reservation's guest (the spec's \"Failed to create reservation token\")")
     .argument('<id>', 'reservation id')
     .option('--days <n>', 'days the link works', '7')
     .option('--json', 'print {reservationId, token, expiresAt} as JSON')

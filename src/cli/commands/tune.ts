@@ -1,4 +1,4 @@
-// `comanda tune`: the roadmap's §6.2 settings for a machine, each with its reason.
+// `comanda tune`: the reference settings (docs/design.md#tuning) for a machine, each with its reason.
 import type { Command } from 'commander';
 import {
   describeMachine,
@@ -43,7 +43,7 @@ function machineOf(options: TuneOptions): { machine: Machine; local: boolean } {
 export function tuneCommand(program: Command): void {
   program
     .command('tune')
-    .description("recommended PostgreSQL settings for a machine, each with its reason (roadmap §6.2)")
+    .description("recommended PostgreSQL settings for a machine, each with its reason")
     .option('--ram <size>', "the database server's RAM, e.g. 32GB (default: this machine's)")
     .option('--cpus <n>', "the database server's CPUs (default: this machine's)")
     .option('--storage <kind>', 'ssd or hdd', 'ssd')

@@ -1,5 +1,5 @@
 // `comanda terminate <pid>` and `comanda terminate --idle-in-transaction --older-than 5m`. The
-// roadmap's §9 runbook terminates every non-idle backend older than 5 minutes, which also kills
+// the spec's runbook terminates every non-idle backend older than 5 minutes, which also kills
 // autovacuum workers, walsenders (replication) and other databases' sessions. Here only client
 // sessions of this database qualify (backend_type = 'client backend' AND datname =
 // current_database()), never this command's own; a pid that does not qualify is refused with

@@ -1,4 +1,4 @@
-// Retention (roadmap §4.3: 30 days): archives older than `days` go, and beyond the newest `keep`
+// Retention (30 days): archives older than `days` go, and beyond the newest `keep`
 // when a count is set. The newest verified backup is never deleted, however old: a broken backup
 // job must not end with no backup at all.
 import { rm } from 'node:fs/promises';

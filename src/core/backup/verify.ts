@@ -2,7 +2,7 @@
 // against the manifest (a truncated or altered file stops here), then a real restore into a
 // scratch database that fails on any pg_restore error, the row counts against the manifest and
 // the integrity checks on the restored copy; the scratch database is dropped whatever happens.
-// (`pg_restore --list`, the roadmap's §4.3 check, reads only the table of contents.)
+// (`pg_restore --list` check, reads only the table of contents.)
 import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';

@@ -1,4 +1,4 @@
-// Operators' checks: each a module with default thresholds (the roadmap's where it gives them)
+// Operators' checks: each a module with default thresholds (the spec's where it gives them)
 // that returns ok | warning | critical | unknown, a summary sentence, the rows behind it and what
 // to do. The CLI (`comanda doctor`, `comanda check`), and later /metrics and the monitor, render
 // the same results. Checks run read-only with short timeouts, so they never wait behind a

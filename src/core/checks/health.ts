@@ -1,4 +1,4 @@
-// Health checks of the server and this database (roadmap §1.1, §1.4, §4.1).
+// Health checks of the server and this database.
 import type { Check } from './check.js';
 import { grade, num, TOOLKIT_TAG, worst, type CheckStatus } from './check.js';
 
@@ -25,11 +25,11 @@ export const WORKLOAD = {
 
 export const connections: Check = {
   name: 'connections',
-  description: 'Connections in use against max_connections, by state (roadmap §1.1: warning 60 %, critical 80 %)',
+  description: 'Connections in use against max_connections, by state (warning 60 %, critical 80 %)',
   unit: '% of max_connections',
   defaults: { warning: 60, critical: 80 },
   async run(tx, t) {
-    // The roadmap's query fails (max_conn must be grouped); the setting is read once here.
+    // The spec's query fails (max_conn must be grouped); the setting is read once here.
     const { rows } = await tx.query<{ state: string | null; n: string; max: string }>(
       `SELECT state, count(*) AS n, current_setting('max_connections') AS max
          FROM pg_stat_activity WHERE backend_type = 'client backend' GROUP BY state ORDER BY 2 DESC`,
@@ -50,7 +50,7 @@ export const connections: Check = {
 export const applicationConnections: Check = {
   name: 'application-connections',
   description:
-    'Connections to this database by application_name (roadmap §1.1 leak detection): the largest share of max_connections one application holds, and how many of its connections sit idle',
+    'Connections to this database by application_name (leak detection): the largest share of max_connections one application holds, and how many of its connections sit idle',
   unit: '% of max_connections held by one application',
   defaults: { warning: 30, critical: 50 },
   async run(tx, t) {
@@ -130,7 +130,7 @@ function sessionAgeCheck(spec: {
 
 export const longQueries = sessionAgeCheck({
   name: 'long-queries',
-  description: 'Queries of this database running longer than the threshold (roadmap §1.1: 30 s)',
+  description: 'Queries of this database running longer than the threshold (30 s)',
   defaults: { warning: 30, critical: 300 },
   where: "state = 'active'",
   since: 'query_start',
@@ -141,7 +141,7 @@ export const longQueries = sessionAgeCheck({
 
 export const idleInTransaction = sessionAgeCheck({
   name: 'idle-in-transaction',
-  description: 'Sessions idle in a transaction longer than the threshold (roadmap §1.1: 5 minutes); they hold locks and block vacuum',
+  description: 'Sessions idle in a transaction longer than the threshold (5 minutes); they hold locks and block vacuum',
   defaults: { warning: 300, critical: 900 },
   where: "state IN ('idle in transaction', 'idle in transaction (aborted)')",
   since: 'state_change',
@@ -152,7 +152,7 @@ export const idleInTransaction = sessionAgeCheck({
 
 export const cacheHitRatio: Check = {
   name: 'cache-hit-ratio',
-  description: 'Share of block reads served from shared buffers in this database (roadmap §4.1: below 90 % is worth a look)',
+  description: 'Share of block reads served from shared buffers in this database (below 90 % is worth a look)',
   unit: '%',
   defaults: { warning: 90, critical: 80 },
   lowerIsWorse: true,
@@ -176,7 +176,7 @@ export const cacheHitRatio: Check = {
 
 export const deadTuples: Check = {
   name: 'dead-tuples',
-  description: 'Tables of restaurante whose dead rows exceed the threshold share of their rows (roadmap §1.4: 20 %), with at least 100 dead rows',
+  description: 'Tables of restaurante whose dead rows exceed the threshold share of their rows (20 %), with at least 100 dead rows',
   unit: '% dead rows',
   defaults: { warning: 20, critical: 50 },
   async run(tx, t) {
@@ -222,7 +222,7 @@ export const wraparound: Check = {
 export const statStatements: Check = {
   name: 'pg-stat-statements',
   description:
-    'pg_stat_statements is loaded and installed, and each statement of the workload graded by its mean execution time (roadmap §4.1: above 500 ms is a warning); one run slower than the critical threshold (max_exec_time) is a warning',
+    'pg_stat_statements is loaded and installed, and each statement of the workload graded by its mean execution time (above 500 ms is a warning); one run slower than the critical threshold (max_exec_time) is a warning',
   unit: 'ms mean execution time of a statement',
   defaults: { warning: 500, critical: 2000 },
   async run(tx, t) {

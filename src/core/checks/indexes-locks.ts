@@ -1,4 +1,4 @@
-// Locks and indexes (roadmap §1.3, §9 P1): who blocks whom, invalid, duplicate and unused
+// Locks and indexes (P1 of docs/runbook.md): who blocks whom, invalid, duplicate and unused
 // indexes, each with the SQL to fix it.
 import type { Check } from './check.js';
 import { grade, num } from './check.js';
@@ -92,11 +92,11 @@ export const duplicateIndexes: Check = {
 
 export const unusedIndexes: Check = {
   name: 'unused-indexes',
-  description: 'Indexes of restaurante never scanned since statistics were reset, not backing a constraint, by total size (roadmap §1.3, corrected)',
+  description: 'Indexes of restaurante never scanned since statistics were reset, not backing a constraint, by total size',
   unit: 'MB of unused indexes',
   defaults: { warning: 100, critical: 1000 },
   async run(tx, t) {
-    // The roadmap's query selects tablename/indexname, which pg_stat_user_indexes does not have.
+    // The spec's query selects tablename/indexname, which pg_stat_user_indexes does not have.
     const { rows } = await tx.query<{ index: string; table: string; bytes: string; fix: string }>(
       `SELECT format('%I.%I', s.schemaname, s.indexrelname) AS index, s.relname AS table, pg_relation_size(s.indexrelid) AS bytes,
               format('DROP INDEX CONCURRENTLY %I.%I;', s.schemaname, s.indexrelname) AS fix

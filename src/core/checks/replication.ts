@@ -5,7 +5,7 @@ import type { Check } from './check.js';
 import { grade, num } from './check.js';
 
 /**
- * Seconds a standby's replay trails what it received. The roadmap's now() -
+ * Seconds a standby's replay trails what it received. The spec's now() -
  * pg_last_xact_replay_timestamp() grows while the primary is idle: a standby that has replayed all
  * it received is not behind, whatever the clock says. Shared with /metrics.
  */

@@ -1,4 +1,4 @@
-// Checks that know this schema (roadmap §2.2, §3.2) and sequences (pghero-style: against the
+// Checks that know this schema and sequences (pghero-style: against the
 // column's type, not the sequence's own maximum).
 import type { Check } from './check.js';
 import { grade, num } from './check.js';
@@ -38,7 +38,7 @@ export const sequences: Check = {
   },
 };
 
-/** The roadmap's §2.1 rules and §2.2 "strong constraints", by table and name. */
+/** The spec's rules and "strong constraints", by table and name. */
 const EXPECTED_CONSTRAINTS: Array<[table: string, name: string]> = [
   ['orders', 'check_total_amount_positive'],
   ['orders', 'check_email_format'],
@@ -56,7 +56,7 @@ const EXPECTED_CONSTRAINTS: Array<[table: string, name: string]> = [
 
 export const constraintAudit: Check = {
   name: 'constraint-audit',
-  description: "The roadmap's constraints (§2.1, §2.2) and the no-double-booking rule: present and validated; any NOT VALID foreign key",
+  description: "The spec's constraints and the no-double-booking rule: present and validated; any NOT VALID foreign key",
   unit: 'constraints missing (critical) or not validated (warning)',
   defaults: { warning: 0, critical: 0 },
   async run(tx) {
@@ -87,7 +87,7 @@ export const constraintAudit: Check = {
 };
 
 /**
- * Stock against the ledger (the roadmap §3.2 reconciliation, without an assumed initial stock).
+ * Stock against the ledger (reconciliation, without an assumed initial stock).
  * The quick check compares each dish's stock with the stockAfter of its latest movement (one index
  * probe per dish: a stock changed behind the ledger's trigger no longer matches it); the full
  * check sums every movement, which also proves the movements add up.
@@ -97,7 +97,7 @@ function stockLedgerCheck(full: boolean): Check {
     name: full ? 'stock-ledger-full' : 'stock-ledger',
     description: full
       ? 'Every dish: stock equals the sum of all its stock-ledger movements (comanda check stock-ledger --full; outside the doctor)'
-      : "Every dish: stock equals the stock its latest stock-ledger movement left (the roadmap §3.2 reconciliation, without an assumed initial stock)",
+      : "Every dish: stock equals the stock its latest stock-ledger movement left (reconciliation, without an assumed initial stock)",
     unit: 'dishes that do not reconcile',
     defaults: { warning: 0, critical: 0 },
     timeoutMs: full ? 600_000 : undefined,
@@ -149,7 +149,7 @@ function orphanQuery(fk: ForeignKey): string {
 }
 
 /**
- * Integrity (roadmap §3.2, done right): a validated, enforced foreign key cannot have orphans, so
+ * Integrity (done right: docs/design.md#orphaned-table-ids): a validated, enforced foreign key cannot have orphans, so
  * the quick check scans only the keys that are NOT VALID or whose triggers are disabled, plus
  * reservations.table_ids (an array: no foreign key can guard it). The full check scans every key.
  */
@@ -158,7 +158,7 @@ function integrityCheck(full: boolean): Check {
     name: full ? 'integrity-full' : 'integrity',
     description: full
       ? 'Every foreign key of restaurante scanned for orphans, and reservations.table_ids (comanda check integrity --full; outside the doctor)'
-      : 'Orphaned rows where nothing enforces the link: NOT VALID or disabled foreign keys, and reservations.table_ids (the roadmap §3.2 queries, without scanning what a validated key guarantees)',
+      : 'Orphaned rows where nothing enforces the link: NOT VALID or disabled foreign keys, and reservations.table_ids (queries, without scanning what a validated key guarantees)',
     unit: 'orphaned rows (critical); unenforced keys (warning)',
     defaults: { warning: 0, critical: 0 },
     timeoutMs: full ? 600_000 : undefined,
@@ -221,7 +221,7 @@ export const integrityFull = integrityCheck(true);
 export const qrScans: Check = {
   name: 'qr-scans',
   description:
-    'QR scan patterns of the last hour (roadmap §3.3): scans per table (over 10 an hour is suspicious), and one address scanning several tables (codes photographed and used from elsewhere)',
+    'QR scan patterns of the last hour: scans per table (over 10 an hour is suspicious), and one address scanning several tables (codes photographed and used from elsewhere)',
   unit: 'scans of one table in the last hour',
   defaults: { warning: 10, critical: 50 },
   async run(tx, t) {
@@ -261,7 +261,7 @@ export const qrScans: Check = {
 export const emailQueue: Check = {
   name: 'email-queue',
   description:
-    'The e-mail outbox (roadmap §3.3): how long the oldest due e-mail has waited (worker stopped or SMTP down), e-mails that failed for good in the last 24 h, and the day’s delivery summary',
+    'The e-mail outbox: how long the oldest due e-mail has waited (worker stopped or SMTP down), e-mails that failed for good in the last 24 h, and the day’s delivery summary',
   unit: 'minutes the oldest due e-mail has waited',
   defaults: { warning: 15, critical: 60 },
   async run(tx, t) {

@@ -1,5 +1,5 @@
 // The doctor's settings check: the live server's settings against `comanda tune`'s advice for the
-// machine it runs on (roadmap §6.2). Which machine: COMANDA_TUNE_RAM / COMANDA_TUNE_CPUS /
+// machine it runs on. Which machine: COMANDA_TUNE_RAM / COMANDA_TUNE_CPUS /
 // COMANDA_TUNE_STORAGE when set; otherwise, when the server answers on a loopback address or a
 // Unix socket (so it runs here), this machine's RAM and CPUs; otherwise `unknown`, saying what to
 // set. Connections are the server's own max_connections (tune's advice is sized for them, and the
@@ -89,7 +89,7 @@ const sizeFlag = (bytes: number) => {
 export function settingsCheck(options: { machine?: MachineHint } = {}): Check {
   return {
     name: 'settings',
-    description: "Live server settings against `comanda tune`'s advice for its machine (roadmap §6.2); advice, so never critical by default",
+    description: "Live server settings against `comanda tune`'s advice for its machine; advice, so never critical by default",
     unit: 'settings off the advice',
     defaults: { warning: 0, critical: 1000 },
     async run(tx, t): Promise<CheckOutcome> {

@@ -1,4 +1,4 @@
-// Tables (roadmap §1.3, §1.4): estimated bloat, vacuum and analyze upkeep, and tables read by
+// Tables: estimated bloat, vacuum and analyze upkeep, and tables read by
 // sequential scans that an index would serve. User tables of every schema, not only restaurante:
 // an operator's own tables bloat too.
 import type { Check } from './check.js';

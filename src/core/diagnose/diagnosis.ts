@@ -1,4 +1,4 @@
-// The roadmap's §3.1 diagnostics ("Stock insuficiente o item no encontrado", "Table already
+// The spec's diagnostics ("Stock insuficiente o item no encontrado", "Table already
 // reserved", "Failed to create reservation token"), done against what this schema really holds:
 // the stock ledger, the reservation_tables rows under their exclusion constraint, the hashed link
 // tokens and the e-mail outbox. Each diagnosis is a list of findings shaped like the checks'

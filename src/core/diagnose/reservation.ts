@@ -1,5 +1,5 @@
 // `comanda diagnose reservation <id>` and `comanda diagnose reservation --table T --time ISO`:
-// the roadmap's "Table already reserved" (§3.1). Its query looks at reservations.table_ids and
+// the spec's "Table already reserved". Its query looks at reservations.table_ids and
 // "tableId" on the same date; what guards bookings here is the reservation_tables rows (the
 // occupied interval, buffer included, under an exclusion constraint), so the diagnosis reads
 // those, the service windows and turn times availability is computed from

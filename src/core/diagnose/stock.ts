@@ -1,5 +1,5 @@
-// `comanda diagnose stock <item>`: why a guest sees "out of stock" (the roadmap's "Stock
-// insuficiente o item no encontrado", §3.1). The roadmap estimates the original stock as
+// `comanda diagnose stock <item>`: why a guest sees "out of stock" (the spec's "Stock
+// insuficiente o item no encontrado"). The spec estimates the original stock as
 // `stock + ordered in the last 24 h`, which ignores restocks, cancellations and corrections; here
 // every change of stock is a stock-ledger row (written by a trigger, whoever changes the stock),
 // so the diagnosis reconciles stock with the ledger and points at the moment a change bypassed it.

@@ -1,5 +1,5 @@
 // `comanda diagnose token <reservation>`: why a guest's view / confirm / cancel link fails (the
-// roadmap's "Failed to create reservation token", §3.1). The roadmap's query selects a `token`
+// spec's "Failed to create reservation token"). The spec's query selects a `token`
 // column and its fix inserts a raw token; here only the token's SHA-256 hash is stored (the
 // `token` column is a short fingerprint of the hash), so the diagnosis reports each token's state
 // — live, used, expired — which e-mail carried which token, and, when it is given the server
@@ -70,7 +70,7 @@ export async function diagnoseToken(db: Database, reservationId: string, options
       rows,
       advice: mismatched.length
         ? 'the service now runs with another COMANDA_SECRET than the one these links were made with: restore the old secret on every instance, or issue new links (comanda reservation token ID) and e-mail them'
-        : `issue a fresh link for the guest: comanda reservation token ${reservationId} (or POST /api/admin/reservations/${reservationId}/token); never insert a raw token as the roadmap's fix does — only hashes are stored`,
+        : `issue a fresh link for the guest: comanda reservation token ${reservationId} (or POST /api/admin/reservations/${reservationId}/token); never insert a raw token as the spec's fix does — only hashes are stored`,
     });
 
     findings.push({

@@ -1,4 +1,4 @@
-// The database's side of /metrics (roadmap §4.1): read by the background collector every
+// The database's side of /metrics: read by the background collector every
 // METRICS_COLLECT_INTERVAL_SECONDS, never on the scrape path. Plain SQL over the statistics views;
 // each optional source (pg_stat_statements, the backups table) in a statement of its own, so its
 // absence leaves that value out instead of failing the rest.
@@ -11,9 +11,9 @@ export interface DatabaseMetrics {
   /** Client backends on the whole server, and max_connections. */
   connections: number;
   maxConnections: number;
-  /** Active queries of this database running longer than 30 s (roadmap §1.1, §4.2). */
+  /** Active queries of this database running longer than 30 s. */
   longRunningQueries: number;
-  /** Sessions of this database idle in a transaction for longer than 5 minutes (roadmap §1.1). */
+  /** Sessions of this database idle in a transaction for longer than 5 minutes. */
   idleInTransaction: number;
   /** Dead rows / (live + dead) rows over the restaurante schema's tables; 0 with no rows. */
   deadTupleRatio: number;

@@ -1,6 +1,6 @@
 // Comanda's Prometheus metrics: one prom-client Registry per instance (build() runs many times in
 // the tests, so nothing goes to the library's global registry), the application's counters and
-// histograms, and a background collector that reads the database (roadmap §4.1) and runs the
+// histograms, and a background collector that reads the database and runs the
 // toolkit's checks on timers. A scrape only renders cached values: it never queries the database.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Database } from '../db/database.js';
@@ -148,24 +148,24 @@ export class ComandaMetrics {
     this.up = gauge('comanda_db_up', '1 when the last collection of database metrics succeeded, 0 when the database could not be read.');
     this.connectionsUsed = gauge('comanda_db_connections', 'Client connections to the PostgreSQL server (all databases).');
     this.connectionsMax = gauge('comanda_db_max_connections', 'max_connections of the PostgreSQL server.');
-    this.connectionUtilization = gauge('comanda_db_connection_utilization_ratio', 'Client connections / max_connections (roadmap §4.1: critical above 0.8).');
-    this.longRunning = gauge('comanda_db_long_running_queries', 'Active queries of this database running for more than 30 seconds (roadmap §4.2).');
-    this.idleInTransaction = gauge('comanda_db_idle_in_transaction_sessions', 'Sessions of this database idle in a transaction for more than 5 minutes (roadmap §1.1).');
+    this.connectionUtilization = gauge('comanda_db_connection_utilization_ratio', 'Client connections / max_connections (critical above 0.8).');
+    this.longRunning = gauge('comanda_db_long_running_queries', 'Active queries of this database running for more than 30 seconds.');
+    this.idleInTransaction = gauge('comanda_db_idle_in_transaction_sessions', 'Sessions of this database idle in a transaction for more than 5 minutes.');
     this.meanQuery = gauge(
       'comanda_db_query_mean_seconds',
-      "Mean execution time of this database's statements, from pg_stat_statements (roadmap §4.1: warning above 0.5); absent without pg_stat_statements.",
+      "Mean execution time of this database's statements, from pg_stat_statements (warning above 0.5); absent without pg_stat_statements.",
     );
     this.statStatementsAvailable = gauge('comanda_db_pg_stat_statements_available', '1 when pg_stat_statements can be read in this database, else 0 (and comanda_db_query_mean_seconds is absent).');
-    this.deadTupleRatio = gauge('comanda_db_dead_tuple_ratio', 'Dead rows / all rows of the restaurante schema (roadmap §4.1: above 0.2 wants a vacuum).');
+    this.deadTupleRatio = gauge('comanda_db_dead_tuple_ratio', 'Dead rows / all rows of the restaurante schema (above 0.2 wants a vacuum).');
     this.replicationLagBytes = gauge('comanda_db_replication_lag_bytes', "Replication lag in bytes of WAL: a standby's own, or a primary's worst replica; 0 when caught up.");
-    this.replicationLagSeconds = gauge('comanda_db_replication_lag_seconds', 'Replication lag in seconds (roadmap §4.1: warning above 60); 0 when caught up or without replicas.');
+    this.replicationLagSeconds = gauge('comanda_db_replication_lag_seconds', 'Replication lag in seconds (warning above 60); 0 when caught up or without replicas.');
     this.replicas = gauge('comanda_db_replicas', 'Standbys streaming from this server (pg_stat_replication).');
     this.inRecovery = gauge('comanda_db_in_recovery', '1 when the database is a standby (in recovery).');
-    this.cacheHitRatio = gauge('comanda_db_cache_hit_ratio', 'Share of block reads of this database served from shared buffers (roadmap §4.1: below 0.9 is worth a look).');
+    this.cacheHitRatio = gauge('comanda_db_cache_hit_ratio', 'Share of block reads of this database served from shared buffers (below 0.9 is worth a look).');
     this.committed = new Counter({ name: 'comanda_db_transactions_committed_total', help: 'Transactions committed in this database (pg_stat_database.xact_commit).', registers });
     this.rolledBack = new Counter({
       name: 'comanda_db_transactions_rolled_back_total',
-      help: 'Transactions rolled back in this database (pg_stat_database.xact_rollback; roadmap §4.1: warning above 100/min).',
+      help: 'Transactions rolled back in this database (pg_stat_database.xact_rollback; the spec: warning above 100/min).',
       registers,
     });
     this.outboxDepth = new Gauge({

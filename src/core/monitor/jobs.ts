@@ -1,4 +1,4 @@
-// The monitor's jobs and their default schedules (roadmap §4.2–4.3): health every 5 minutes,
+// The monitor's jobs and their default schedules: health every 5 minutes,
 // the slow-query report every 4 hours, integrity daily at 02:00, backup + verify daily at 03:00.
 // A job either runs toolkit checks or calls a function (the backup job calls the backup module's
 // backup-and-verify, injected by the caller so the monitor does not depend on it).
@@ -30,7 +30,7 @@ export const DEFAULT_SCHEDULES: Record<Exclude<JobName, 'query-report'>, string>
 };
 
 /**
- * The daily integrity job (roadmap §3.2, §1.3): the schema and the data, which change slowly and
+ * The daily integrity job: the schema and the data, which change slowly and
  * may take whole-table scans, rather than the server's load. It runs the full variant of a check
  * where there is one (e.g. integrity's whole-table orphan search).
  */

@@ -391,7 +391,7 @@ export async function updateReservation(
   );
 }
 
-/** The roadmap's "Failed to create reservation token": staff issue a fresh link token. */
+/** The spec's "Failed to create reservation token": staff issue a fresh link token. */
 export async function regenerateToken(
   db: Database,
   restaurantId: string | undefined,

@@ -1,10 +1,10 @@
-// The roadmap's §6.2 configuration tuning as a recommendation engine: a machine (RAM, CPUs,
+// The reference configuration (docs/design.md#tuning) configuration tuning as a recommendation engine: a machine (RAM, CPUs,
 // storage, connections) in, PostgreSQL settings out, each with a one-line reason. Pure functions:
 // `comanda tune` prints them, and the doctor's settings check compares a live server with them.
 //
-// The reference case is the roadmap's own machine, 32 GB / 8 CPUs / SSD / 200 connections, for
-// which every value below reproduces §6.2 (test/tune.test.ts asserts it). The formulas are chosen
-// so that they land on the roadmap's numbers there and scale by the usual rules (pgtune, the
+// The reference case is the spec's own machine, 32 GB / 8 CPUs / SSD / 200 connections, for
+// which every value below reproduces (test/tune.test.ts asserts it). The formulas are chosen
+// so that they land on the spec's numbers there and scale by the usual rules (pgtune, the
 // PostgreSQL wiki "Tuning Your PostgreSQL Server") elsewhere.
 import { GB, MB, floorMb, formatSize } from './units.js';
 
@@ -76,7 +76,7 @@ const clamp = (n: number, min: number, max: number) => Math.min(max, Math.max(mi
 /** The power of two (in MB) nearest to `bytes`, at least `min`. */
 const nearestPowerOfTwoMb = (bytes: number, min: number) => Math.max(min, 2 ** Math.round(Math.log2(Math.max(bytes, MB) / MB)) * MB);
 
-/** The recommended settings for a machine, in the roadmap's order, each with its reason. */
+/** The recommended settings for a machine, in the spec's order, each with its reason. */
 export function recommend(input: Machine): Recommendation[] {
   const m = validateMachine(input);
   const ram = m.ramBytes;
@@ -86,7 +86,7 @@ export function recommend(input: Machine): Recommendation[] {
   const maintenance = Math.min(2 * GB, floorMb(ram / 16));
   // Each sort or hash step of a query may use work_mem; with two such steps in every allowed
   // connection at once, what shared_buffers leaves must still suffice: 24GB / (2 × 200) = 61MB,
-  // rounded to the nearest power of two → the roadmap's 64MB.
+  // rounded to the nearest power of two → the spec's 64MB.
   const workMem = nearestPowerOfTwoMb((ram - sharedBuffers) / (2 * m.connections), 4 * MB);
   const walBuffers = clamp(floorMb(sharedBuffers / 32), MB, 16 * MB);
   const maxWal = ram >= 8 * GB ? 4 * GB : 2 * GB;
@@ -224,7 +224,7 @@ export function recommend(input: Machine): Recommendation[] {
       restart: false,
       reason: gather === 0 ? 'one CPU: no parallel index builds' : 'half the CPUs, at most 4, for CREATE INDEX and VACUUM',
     },
-    // Logging (roadmap: production monitoring)
+    // Logging (spec: production monitoring)
     {
       name: 'log_min_duration_statement',
       value: '1000',
@@ -288,14 +288,14 @@ export function recommend(input: Machine): Recommendation[] {
       value: '50',
       category: 'autovacuum',
       restart: false,
-      reason: "the roadmap's value (also PostgreSQL's default): dead rows, plus the scale factor's share, before a table is vacuumed",
+      reason: "the spec's value (also PostgreSQL's default): dead rows, plus the scale factor's share, before a table is vacuumed",
     },
     {
       name: 'autovacuum_analyze_threshold',
       value: '50',
       category: 'autovacuum',
       restart: false,
-      reason: "the roadmap's value (also PostgreSQL's default): changed rows, plus the scale factor's share, before a table is analyzed",
+      reason: "the spec's value (also PostgreSQL's default): changed rows, plus the scale factor's share, before a table is analyzed",
     },
   ];
 }

@@ -37,7 +37,7 @@ const TOKEN_SHAPE = /^cmd_(staff|guest)_[A-Za-z0-9_-]{43}$/;
 
 const id = { type: 'string', minLength: 1, maxLength: 100 } as const;
 const money = { type: 'number' } as const;
-/** Fields the roadmap's clients send; accepted and ignored: prices and numbers come from the database. */
+/** Fields the spec's clients send; accepted and ignored: prices and numbers come from the database. */
 const ignored = { description: 'Accepted and ignored: the database sets prices, totals and order numbers.' };
 
 const orderLineSchema = {

@@ -267,7 +267,7 @@ export function reservationRoutes(app: FastifyInstance, db: Database, settings: 
     {
       preHandler: requireStaff(db, ...permissions['reservations.tokens']),
       schema: {
-        summary: "Issue a new link token for the guest (the roadmap's \"Failed to create reservation token\")",
+        summary: "Issue a new link token for the guest (the spec's \"Failed to create reservation token\")",
         tags,
         security: [{ bearer: [] }],
         params: { type: 'object', required: ['id'], properties: { id } },
