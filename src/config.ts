@@ -1,5 +1,5 @@
 // Configuration: every environment variable Comanda reads, validated in one place.
-// README.md ("Configuration") documents the same list; test/config.test.ts keeps them in step.
+// docs/configuration.md documents the same list; test/config.test.ts keeps them in step.
 import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';

@@ -390,7 +390,7 @@ try {
   config = loadConfig();
 } catch (err) {
   if (err instanceof ConfigError) {
-    process.stderr.write(`comanda: ${err.message}\nSee README.md, "Configuration".\n`);
+    process.stderr.write(`comanda: ${err.message}\nSee docs/configuration.md.\n`);
     process.exit(2);
   }
   throw err;
@@ -398,7 +398,7 @@ try {
 main(config).catch(async (err: unknown) => {
   await embedded?.stop().catch(() => undefined);
   if (err instanceof ConfigError) {
-    process.stderr.write(`comanda: ${err.message}\nSee README.md, "Configuration".\n`);
+    process.stderr.write(`comanda: ${err.message}\nSee docs/configuration.md.\n`);
     process.exit(2);
   }
   if (err instanceof StartError) {

@@ -117,6 +117,8 @@ describe('chaos scenarios keep the invariants', () => {
     const report = await rehearse('db-restart', {
       restart: async () => {
         await cluster.stop();
+        // Down for a second, as a real restart is: a 100 ms one can fall between two orders.
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
         cluster = await start();
       },
     });

@@ -140,7 +140,7 @@ describe('npm start with the embedded PostgreSQL', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('PORT:');
     expect(result.stderr).toContain('DATABASE_LOCK_TIMEOUT_MS:');
-    expect(result.stderr).toContain('README.md');
+    expect(result.stderr).toContain('docs/configuration.md');
   });
 
   it('refuses DATABASE_URL without COMANDA_SECRET', () => {
