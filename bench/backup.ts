@@ -16,7 +16,7 @@ import { MigrationRunner } from '../src/core/migrations/runner.js';
 import { book } from '../src/core/reservations/reservations.js';
 import { DEMO_RESTAURANT_ID, seedDemo } from '../src/core/seed.js';
 import { libpqConnection } from '../src/core/backup/pg-tools.js';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/embedded/postgres.js';
+import { benchServer } from './setup.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(name);
@@ -28,12 +28,7 @@ const root = path.resolve(import.meta.dirname, '..');
 const work = await mkdtemp(path.join(tmpdir(), 'comanda-bench-backup-'));
 await chmod(work, 0o711);
 
-let cluster: EmbeddedPostgres | undefined;
-let adminUrl = process.env.TEST_DATABASE_URL;
-if (!adminUrl) {
-  cluster = await startEmbeddedPostgres({ clusterDir: path.join(work, 'cluster'), password: randomBytes(12).toString('hex'), logFile: path.join(work, 'postgres.log') });
-  adminUrl = cluster.adminUrl;
-}
+const { adminUrl, cluster } = await benchServer(work);
 const urlOf = (database: string) => {
   const url = new URL(adminUrl);
   url.pathname = `/${database}`;

@@ -14,12 +14,9 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { request } from 'undici';
-import pg from 'pg';
 import { createStaffToken } from '../src/core/auth/staff-tokens.js';
-import { Database, ident } from '../src/core/db/database.js';
-import { MigrationRunner } from '../src/core/migrations/runner.js';
-import { seedDemo } from '../src/core/seed.js';
 import { freePort, startEmbeddedPostgres } from '../src/embedded/postgres.js';
+import { demoDatabase } from './setup.js';
 
 const argIndex = process.argv.indexOf('--scrapes');
 const SCRAPES = argIndex > 0 ? Number(process.argv[argIndex + 1]) : 200;
@@ -42,16 +39,7 @@ const cleanup = async () => {
 
 try {
   // The database: migrated, the demo restaurant, pg_stat_statements, a few hundred orders.
-  const admin = new pg.Client({ connectionString: cluster.adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${ident('comanda_bench')}`);
-  await admin.end();
-  const url = new URL(cluster.adminUrl);
-  url.pathname = '/comanda_bench';
-  const databaseUrl = url.toString();
-  await new MigrationRunner({ connectionString: databaseUrl }).up();
-  const db = new Database({ connectionString: databaseUrl, poolSize: 4 });
-  await seedDemo(db);
+  const { url: databaseUrl, db } = await demoDatabase(cluster.adminUrl, 'comanda_bench', 4);
   await db.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
   const { token: staff } = await createStaffToken(db, { restaurantId: 'rest_enigma_001', role: 'waiter', label: 'bench' });
   await db.close();

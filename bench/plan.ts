@@ -16,7 +16,7 @@ import { Database, ident } from '../src/core/db/database.js';
 import { planMigrations } from '../src/core/migrations/plan.js';
 import { defaultMigrationsDir, MigrationRunner } from '../src/core/migrations/runner.js';
 import { DEMO_RESTAURANT_ID, seedDemo } from '../src/core/seed.js';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/embedded/postgres.js';
+import { benchServer } from './setup.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(name);
@@ -27,12 +27,7 @@ const root = path.resolve(import.meta.dirname, '..');
 const work = await mkdtemp(path.join(tmpdir(), 'comanda-bench-plan-'));
 await chmod(work, 0o711);
 
-let cluster: EmbeddedPostgres | undefined;
-let adminUrl = process.env.TEST_DATABASE_URL;
-if (!adminUrl) {
-  cluster = await startEmbeddedPostgres({ clusterDir: path.join(work, 'cluster'), password: randomBytes(12).toString('hex'), logFile: path.join(work, 'postgres.log') });
-  adminUrl = cluster.adminUrl;
-}
+const { adminUrl, cluster } = await benchServer(work);
 const name = `comanda_bench_plan_${randomBytes(3).toString('hex')}`;
 const url = new URL(adminUrl);
 url.pathname = `/${name}`;

@@ -19,13 +19,11 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import pg from 'pg';
 import { chromium } from 'playwright-core';
-import { Database, ident } from '../src/core/db/database.js';
-import { MigrationRunner } from '../src/core/migrations/runner.js';
 import { qrUrlOf, tableOf } from '../src/core/ordering/table-sessions.js';
-import { DEMO_RESTAURANT_ID, seedDemo } from '../src/core/seed.js';
+import { DEMO_RESTAURANT_ID } from '../src/core/seed.js';
 import { freePort, startEmbeddedPostgres } from '../src/embedded/postgres.js';
+import { demoDatabase } from './setup.js';
 import { buildWebAssets } from '../src/web/build.js';
 
 /** Bytes on the wire (the body as sent, compressed) of a GET asking for brotli. */
@@ -56,16 +54,7 @@ await chmod(root, 0o711);
 const cluster = await startEmbeddedPostgres({ clusterDir: path.join(root, 'cluster'), password: randomBytes(12).toString('hex'), logFile: path.join(root, 'postgres.log') });
 const children: ChildProcess[] = [];
 try {
-  const admin = new pg.Client({ connectionString: cluster.adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${ident('comanda_bench')}`);
-  await admin.end();
-  const url = new URL(cluster.adminUrl);
-  url.pathname = '/comanda_bench';
-  const databaseUrl = url.toString();
-  await new MigrationRunner({ connectionString: databaseUrl }).up();
-  const db = new Database({ connectionString: databaseUrl, poolSize: 2 });
-  await seedDemo(db);
+  const { url: databaseUrl, db } = await demoDatabase(cluster.adminUrl, 'comanda_bench', 2);
   // Open today whatever the weekday.
   await db.query(
     `INSERT INTO restaurante.opening_exceptions ("restaurantId", date, closed, opens_at, closes_at)
