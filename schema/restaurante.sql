@@ -750,11 +750,13 @@ CREATE TRIGGER order_items_status_changed AFTER UPDATE OF status ON restaurante.
 CREATE TRIGGER order_items_status_created AFTER INSERT ON restaurante.order_items FOR EACH ROW EXECUTE FUNCTION restaurante.record_order_status()
 CREATE TRIGGER order_items_touch BEFORE UPDATE ON restaurante.order_items FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
 CREATE TRIGGER orders_notify_session AFTER INSERT OR UPDATE ON restaurante.orders FOR EACH ROW WHEN (new."sessionId" IS NOT NULL) EXECUTE FUNCTION restaurante.notify_session_change()
+CREATE TRIGGER orders_notify_staff AFTER INSERT OR UPDATE ON restaurante.orders FOR EACH ROW EXECUTE FUNCTION restaurante.notify_restaurant_change('comanda_orders')
 CREATE TRIGGER orders_status_changed AFTER UPDATE OF status ON restaurante.orders FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status) EXECUTE FUNCTION restaurante.record_order_status()
 CREATE TRIGGER orders_status_created AFTER INSERT ON restaurante.orders FOR EACH ROW EXECUTE FUNCTION restaurante.record_order_status()
 CREATE TRIGGER orders_touch BEFORE UPDATE ON restaurante.orders FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
 CREATE TRIGGER reservation_tables_set_active BEFORE INSERT OR UPDATE OF "reservationId", active ON restaurante.reservation_tables FOR EACH ROW EXECUTE FUNCTION restaurante.set_reservation_table_active()
 CREATE TRIGGER reservation_tables_sync_ids AFTER INSERT OR DELETE OR UPDATE OF "tableId", "reservationId" ON restaurante.reservation_tables FOR EACH ROW EXECUTE FUNCTION restaurante.sync_reservation_table_ids()
+CREATE TRIGGER reservations_notify_staff AFTER INSERT OR UPDATE ON restaurante.reservations FOR EACH ROW EXECUTE FUNCTION restaurante.notify_restaurant_change('comanda_reservations')
 CREATE TRIGGER reservations_set_date BEFORE INSERT OR UPDATE OF "time", date ON restaurante.reservations FOR EACH ROW EXECUTE FUNCTION restaurante.set_reservation_date()
 CREATE TRIGGER reservations_status_changed AFTER UPDATE OF status ON restaurante.reservations FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status) EXECUTE FUNCTION restaurante.record_reservation_status()
 CREATE TRIGGER reservations_status_created AFTER INSERT ON restaurante.reservations FOR EACH ROW EXECUTE FUNCTION restaurante.record_reservation_status()
@@ -770,6 +772,8 @@ CREATE TRIGGER table_combinations_check BEFORE INSERT OR UPDATE OF table_ids ON 
 CREATE TRIGGER table_requests_notify AFTER INSERT OR UPDATE ON restaurante.table_requests FOR EACH ROW EXECUTE FUNCTION restaurante.notify_table_request()
 CREATE TRIGGER table_session_tokens_notify AFTER INSERT OR UPDATE ON restaurante.table_session_tokens FOR EACH ROW EXECUTE FUNCTION restaurante.notify_session_change()
 CREATE TRIGGER table_sessions_notify AFTER UPDATE ON restaurante.table_sessions FOR EACH ROW EXECUTE FUNCTION restaurante.notify_session_change()
+CREATE TRIGGER table_sessions_notify_floor AFTER INSERT OR UPDATE ON restaurante.table_sessions FOR EACH ROW EXECUTE FUNCTION restaurante.notify_restaurant_change('comanda_floor')
+CREATE TRIGGER tables_notify_floor AFTER INSERT OR UPDATE ON restaurante.tables FOR EACH ROW EXECUTE FUNCTION restaurante.notify_restaurant_change('comanda_floor')
 CREATE TRIGGER tables_touch BEFORE UPDATE ON restaurante.tables FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
 
 -- functions
@@ -1049,6 +1053,15 @@ AS $function$
          || to_char(abs(extract(epoch FROM o))::integer / 3600, 'FM00') || ':'
          || to_char(abs(extract(epoch FROM o))::integer % 3600 / 60, 'FM00')
     FROM (SELECT (p_at AT TIME ZONE p_zone) - (p_at AT TIME ZONE 'UTC') AS o) x
+$function$
+CREATE OR REPLACE FUNCTION restaurante.notify_restaurant_change()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  PERFORM pg_notify(TG_ARGV[0], NEW."restaurantId");
+  RETURN NULL;
+END;
 $function$
 CREATE OR REPLACE FUNCTION restaurante.notify_session_change()
  RETURNS trigger

@@ -2,13 +2,21 @@
 // DATABASE_DIRECT_URL (a transaction-mode pooler cannot deliver notifications), fanned out in
 // memory to the pages' event streams. The database announces changes (migrations 0015, 0019):
 // `comanda_session` with a table session's id, `comanda_menu` with a restaurant's id and version,
-// `comanda_table_requests` with a restaurant's id. Whichever instance made a change, every
+// `comanda_table_requests` with a restaurant's id; for staff screens (0021) `comanda_orders`,
+// `comanda_floor` and `comanda_reservations`, each with a restaurant's id. Whichever instance made a change, every
 // instance hears it. Subscribers re-read what they show, so a notification is only a nudge: a
 // lost one costs freshness (pages also poll while their stream is down), never correctness.
 import { EventEmitter } from 'node:events';
 import { NotificationListener } from './db/listener.js';
 
-export const LIVE_CHANNELS = ['comanda_session', 'comanda_menu', 'comanda_table_requests'] as const;
+export const LIVE_CHANNELS = [
+  'comanda_session',
+  'comanda_menu',
+  'comanda_table_requests',
+  'comanda_orders',
+  'comanda_floor',
+  'comanda_reservations',
+] as const;
 export type LiveChannel = (typeof LIVE_CHANNELS)[number];
 
 export class LiveHub {

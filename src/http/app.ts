@@ -12,6 +12,7 @@ import { loggerOptions } from './logging.js';
 import { registerOpenApi } from './openapi.js';
 import { healthRoutes, type Liveness } from './routes/health.js';
 import { staffRoutes } from './routes/staff.js';
+import { staffEventRoutes } from './routes/staff-events.js';
 import { menuRoutes } from './routes/menu.js';
 import { adminMenuRoutes } from './routes/admin-menu.js';
 import { orderRoutes } from './routes/orders.js';
@@ -212,6 +213,7 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
     app.addHook('onClose', async () => own.stop());
   }
   tableSessionRoutes(app, options.db, { live, limiter, lifecycle, tableRequestsPerMinute: TABLE_REQUESTS_PER_MINUTE });
+  staffEventRoutes(app, options.db, { live, lifecycle });
   await webRoutes(app, { db: options.db, secret: options.secret, menus, assets });
   reservationRoutes(app, options.db, {
     secret: options.secret,

@@ -45,6 +45,20 @@ async function principalOfCookie(db: Database, request: FastifyRequest): Promise
   return principalOfSession(session);
 }
 
+/**
+ * The request's staff principal again, as it is now (a long-lived stream checks that its token or
+ * session was not revoked, nor the account disabled, since it opened); undefined when it ended.
+ */
+export async function currentStaff(db: Database, request: FastifyRequest): Promise<StaffPrincipal | undefined> {
+  try {
+    const principal = await principalOf(db, request);
+    return principal?.kind === 'staff' ? principal : undefined;
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'UNAUTHENTICATED') return undefined;
+    throw err;
+  }
+}
+
 /** Admits staff tokens with one of `roles` (any role when none is given). */
 export function requireStaff(db: Database, ...roles: StaffRole[]): preHandlerAsyncHookHandler {
   return async (request: FastifyRequest, _reply: FastifyReply) => {

@@ -2,7 +2,7 @@
 // esbuild (the client code is TypeScript in src/web/client, type-checked by its own tsconfig),
 // and the stylesheet minified. Run by `npm run build` (so by `npm install` and `npm start`).
 import { build } from 'esbuild';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -12,7 +12,10 @@ export async function buildWebAssets(outdir: string = WEB_OUT_DIR): Promise<void
   await rm(outdir, { recursive: true, force: true });
   await mkdir(outdir, { recursive: true });
   await build({
-    entryPoints: ['guest', 'booking'].map((name) => `${root}src/web/client/${name}.ts`),
+    // Every page script in src/web/client; modules named *common.ts are shared, bundled into each.
+    entryPoints: (await readdir(`${root}src/web/client`))
+      .filter((file) => file.endsWith('.ts') && !file.endsWith('common.ts'))
+      .map((file) => `${root}src/web/client/${file}`),
     bundle: true,
     minify: true,
     format: 'esm',
@@ -21,7 +24,9 @@ export async function buildWebAssets(outdir: string = WEB_OUT_DIR): Promise<void
     legalComments: 'none',
     logLevel: 'warning',
   });
-  await build({ entryPoints: [`${root}src/web/styles/web.css`], bundle: true, minify: true, outdir, logLevel: 'warning' });
+  // web.css is every page's (inlined); the staff's pages link staff.css and their own sheet.
+  const styles = (await readdir(`${root}src/web/styles`)).filter((file) => file.endsWith('.css'));
+  await build({ entryPoints: styles.map((file) => `${root}src/web/styles/${file}`), bundle: true, minify: true, outdir, logLevel: 'warning' });
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

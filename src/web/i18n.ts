@@ -4,6 +4,14 @@
 // the dictionary to keep in step. Dish names are never translated: they are shown as the
 // restaurant wrote them.
 
+import { menuAdminMessages } from './messages/admin-menu.js';
+import { resAdminMessages } from './messages/admin-reservations.js';
+import { floorMessages } from './messages/floor.js';
+import { kitchenMessages } from './messages/kitchen.js';
+import { opsMessages } from './messages/ops.js';
+import type { Messages } from './messages/define.js';
+import { staffMessages } from './messages/staff.js';
+
 export const languages = ['es', 'en'] as const;
 export type Lang = (typeof languages)[number];
 
@@ -12,7 +20,7 @@ export const allergenCodes = [
   'nuts', 'celery', 'mustard', 'sesame', 'sulphites', 'lupin', 'molluscs',
 ] as const;
 
-const es = {
+const guestEs = {
   'lang.name': 'Español',
   'lang.switch': 'English',
   'lang.switchLabel': 'Read this page in English',
@@ -138,9 +146,13 @@ const es = {
   'res.cancelledState': 'Esta reserva está cancelada.',
 } as const;
 
-export type MessageKey = keyof typeof es;
+// The staff's pages keep their strings in one module per area (src/web/messages/).
+const areas = [staffMessages, kitchenMessages, floorMessages, menuAdminMessages, resAdminMessages, opsMessages] as const;
+type AreaKey = (typeof areas)[number] extends infer A ? (A extends Messages<infer K> ? K : never) : never;
 
-const en: Record<MessageKey, string> = {
+export type MessageKey = keyof typeof guestEs | AreaKey;
+
+const guestEn: Record<keyof typeof guestEs, string> = {
   'lang.name': 'English',
   'lang.switch': 'Español',
   'lang.switchLabel': 'Ver esta página en español',
@@ -266,7 +278,9 @@ const en: Record<MessageKey, string> = {
   'res.cancelledState': 'This booking is cancelled.',
 };
 
-const dictionaries: Record<Lang, Record<MessageKey, string>> = { es, en };
+const merge = (guest: Record<string, string>, lang: Lang) =>
+  Object.assign({}, guest, ...areas.map((area) => area[lang])) as Record<MessageKey, string>;
+const dictionaries: Record<Lang, Record<MessageKey, string>> = { es: merge(guestEs, 'es'), en: merge(guestEn, 'en') };
 
 export const isLang = (value: unknown): value is Lang => value === 'es' || value === 'en';
 

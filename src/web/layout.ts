@@ -15,6 +15,8 @@ export interface PageOptions {
   script?: string;
   /** Data for the script, read from #page-data. */
   data?: unknown;
+  /** Built stylesheets linked after the inlined web.css (the staff's pages). */
+  styles?: string[];
   /** Extra class on <body>. */
   className?: string;
 }
@@ -32,6 +34,7 @@ export function layout(assets: Assets, page: PageOptions): string {
 <title>${page.title}</title>
 <link rel="icon" href="data:,">
 <style>${raw(assets.text('web.css'))}</style>
+${(page.styles ?? []).map((file) => html`<link rel="stylesheet" href="${assets.url(file)}">`)}
 ${page.script ? html`<script type="module" src="${assets.url(page.script)}"></script>` : ''}
 </head>
 <body class="${page.className ?? ''}">

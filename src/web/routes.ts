@@ -7,39 +7,21 @@ import type { MenuCache } from '../core/ordering/menu.js';
 import { actByToken, viewByToken } from '../core/reservations/reservations.js';
 import { lookUpReservationToken } from '../core/reservations/tokens.js';
 import { Assets, compress, sendEncoded } from './assets.js';
-import { fromAcceptLanguage, isLang, t, type Lang, type MessageKey } from './i18n.js';
+import { t, type MessageKey } from './i18n.js';
 import { messagePage } from './layout.js';
 import { bookingPage } from './pages/booking.js';
 import { GuestPageData } from './pages/guest-data.js';
 import { guestPage } from './pages/guest.js';
 import { reservationPage } from './pages/reservation.js';
+import { langOf, sendPage, type Rendered } from './respond.js';
 import { allowInlineStyle, pageHeaders } from './security.js';
+import { staffRoutes } from './staff/routes.js';
 
 export interface WebOptions {
   db: Database;
   secret: string;
   menus: MenuCache;
   assets?: Assets;
-}
-
-const LANG_COOKIE = /(?:^|;\s*)lang=(es|en)(?:;|$)/;
-
-/** ?lang= (the switch; remembered in a cookie), the cookie, Accept-Language, else the fallback. */
-export function langOf(request: FastifyRequest, reply: FastifyReply, fallback: string = 'es'): Lang {
-  const query = (request.query as { lang?: unknown } | undefined)?.lang;
-  if (isLang(query)) {
-    void reply.header('set-cookie', `lang=${query}; Path=/; Max-Age=31536000; SameSite=Lax`);
-    return query;
-  }
-  const cookie = LANG_COOKIE.exec(request.headers.cookie ?? '')?.[1];
-  if (isLang(cookie)) return cookie;
-  return fromAcceptLanguage(request.headers['accept-language']) ?? (isLang(fallback) ? fallback : 'es');
-}
-
-interface Rendered {
-  body: Buffer;
-  gzip: Buffer;
-  br: Buffer;
 }
 
 /** Rendered pages by key, compressed once: the guest page is the same for every phone at a table. */
@@ -55,12 +37,6 @@ class PageCache {
     }
     return hit;
   }
-}
-
-function sendPage(request: FastifyRequest, reply: FastifyReply, page: string | Rendered, options: { status?: number; secret?: boolean } = {}) {
-  pageHeaders(reply, { secret: options.secret }).code(options.status ?? 200);
-  if (typeof page === 'string') return reply.type('text/html; charset=utf-8').send(page);
-  return sendEncoded(request, reply, page, 'text/html; charset=utf-8');
 }
 
 export async function webRoutes(app: FastifyInstance, options: WebOptions): Promise<void> {
@@ -79,6 +55,9 @@ export async function webRoutes(app: FastifyInstance, options: WebOptions): Prom
       .header('cross-origin-resource-policy', 'same-origin');
     return sendEncoded(request, reply, asset, asset.type);
   });
+
+  // The staff's pages (sign-in, pairing, the sections).
+  staffRoutes({ app, db: options.db, assets });
 
   // The guest's page behind a table's QR code.
   app.get<{ Params: { code: string } }>('/t/:code', hide, async (request, reply) => {

@@ -28,7 +28,8 @@ import { bearerToken, requireStaff, staffOf } from '../auth.js';
 import { authProblems } from '../openapi.js';
 import type { RateLimiter } from '../../core/rate-limits.js';
 import { limitBy, MINUTE } from '../rate-limits.js';
-import { sseStream, type Lifecycle } from '../lifecycle.js';
+import type { Lifecycle } from '../lifecycle.js';
+import { EventStreams } from '../sse.js';
 
 export interface TableSessionRoutesOptions {
   live: LiveHub;
@@ -76,12 +77,7 @@ async function guestRef(db: Database, request: FastifyRequest): Promise<GuestSes
 export function tableSessionRoutes(app: FastifyInstance, db: Database, options: TableSessionRoutesOptions): void {
   app.addSchema(tableRequestSchema);
   const tags = ['guests'];
-  // Open event streams end when the service stops, or it would wait for every phone to leave.
-  const streams = new Set<() => void>();
-  app.addHook('preClose', (done) => {
-    for (const stop of streams) stop();
-    done();
-  });
+  const events = new EventStreams(app, options.lifecycle);
 
   app.get(
     '/api/table-session',
@@ -125,21 +121,11 @@ export function tableSessionRoutes(app: FastifyInstance, db: Database, options: 
       const token = bearerToken(request);
       let ref = await guestRef(db, request);
       let last = typeof request.headers['last-event-id'] === 'string' ? request.headers['last-event-id'] : undefined;
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store',
-        'x-content-type-options': 'nosniff',
-        'x-accel-buffering': 'no',
-        'x-request-id': request.id,
-      });
-      res.write('retry: 2000\n\n');
-      let closed = false;
+      const stream = events.open(request, reply);
       let running = false;
       let again = false;
       const push = async (): Promise<void> => {
-        if (closed) return;
+        if (stream.closed) return;
         if (running) {
           again = true;
           return;
@@ -149,9 +135,9 @@ export function tableSessionRoutes(app: FastifyInstance, db: Database, options: 
           // The phone's state may have changed (let in, turned away, session closed).
           ref = (token ? await guestSessionOf(db, token) : undefined) ?? ref;
           const view = await tableSessionView(db, ref);
-          if (!closed && view.version !== last) {
+          if (view.version !== last) {
             last = view.version;
-            res.write(`id: ${view.version}\nevent: state\ndata: ${JSON.stringify(view)}\n\n`);
+            stream.send('state', view, view.version);
           }
         } catch (err) {
           request.log.warn({ err }, 'table session stream: reading the view failed');
@@ -170,42 +156,17 @@ export function tableSessionRoutes(app: FastifyInstance, db: Database, options: 
       };
       const unsubscribe = [
         options.live.subscribe('comanda_session', ref.sessionId, nudge),
-        options.live.subscribe('comanda_menu', ref.restaurantId, () => {
-          if (!closed) res.write(`event: menu\ndata: {}\n\n`);
-        }),
+        options.live.subscribe('comanda_menu', ref.restaurantId, () => stream.send('menu', {})),
       ];
       // A safety net: without notifications (no direct connection) re-read every 2 s, else every 15 s.
       const poll = setInterval(() => {
-        if (options.live.live) res.write(': ping\n\n');
+        if (options.live.live) stream.ping();
         void push();
       }, options.live.live ? 15_000 : 2_000);
-      const end = () => {
-        if (closed) return;
-        closed = true;
+      stream.onClose(() => {
         clearInterval(poll);
         clearTimeout(timer);
         for (const off of unsubscribe) off();
-      };
-      request.raw.on('close', end);
-      res.on('close', end);
-      // On shutdown the stream's socket is destroyed: the server would otherwise wait for it.
-      const socket = request.raw.socket;
-      const stop = () => {
-        end();
-        socket.destroy();
-      };
-      streams.add(stop);
-      const graceful = sseStream(res);
-      const untrack = options.lifecycle?.track({
-        close(retryMs) {
-          end();
-          graceful.close(retryMs);
-        },
-      });
-      socket.on('close', () => {
-        end();
-        streams.delete(stop);
-        untrack?.();
       });
       await push();
     },

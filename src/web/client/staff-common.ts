@@ -1,0 +1,113 @@
+// Shared by the staff's page scripts: API calls with the session's CSRF token, the live event
+// stream (/api/staff/events) with its Live / Reconnecting indicator, sign-out, and strings.
+import { $, api, format, HttpError, pageData, sleep } from './common.js';
+
+export { $, format, HttpError, pageData, sleep };
+
+export interface StaffPageData {
+  lang: string;
+  strings: Record<string, string>;
+  session: { role: string; restaurantId: string; kind: string; name: string };
+}
+
+let csrf: string | undefined;
+
+/** The session's CSRF token (asked once per page). */
+async function csrfToken(): Promise<string> {
+  csrf ??= (await api<{ csrfToken: string }>('/api/staff/session')).body.csrfToken;
+  return csrf;
+}
+
+/** A JSON API call as the signed-in staff member; a 401 sends the page to sign-in. */
+export async function staffApi<T>(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<T> {
+  const method = init.method ?? 'GET';
+  const headers: Record<string, string> = { accept: 'application/json', ...init.headers };
+  if (method !== 'GET') headers['x-csrf-token'] = await csrfToken();
+  if (init.body !== undefined) headers['content-type'] = 'application/json';
+  try {
+    const res = await api<T>(path, { method, headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
+    return res.body;
+  } catch (err) {
+    if (err instanceof HttpError && err.problem.status === 401) toSignIn();
+    throw err;
+  }
+}
+
+export function toSignIn(): void {
+  location.assign(`/staff/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`);
+}
+
+/** The text of a failed call, for a status line (the API's own detail when it gave one). */
+export function problemText(err: unknown, strings: Record<string, string>): string {
+  if (err instanceof HttpError) return err.problem.detail ?? strings['staff.error.generic'] ?? '';
+  return strings['staff.error.network'] ?? '';
+}
+
+/**
+ * Follows /api/staff/events: `onEvent(topic)` for each change of the given topics, and for
+ * `refresh` (re-read everything). Reconnects with backoff, sending the last event id; the element
+ * `#live` shows Live / Reconnecting. Runs for the life of the page.
+ */
+export async function follow(topics: string[], onEvent: (topic: string) => void, strings: Record<string, string>): Promise<void> {
+  const indicator = document.getElementById('live');
+  const setLive = (up: boolean) => {
+    if (!indicator) return;
+    indicator.textContent = up ? strings['staff.live.on'] ?? 'Live' : strings['staff.live.off'] ?? '…';
+    indicator.classList.toggle('off', !up);
+  };
+  let lastId: string | undefined;
+  let backoff = 1_000;
+  for (;;) {
+    try {
+      const res = await fetch(`/api/staff/events?topics=${topics.join(',')}`, {
+        headers: { accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) },
+        cache: 'no-store',
+        credentials: 'same-origin',
+      });
+      if (res.status === 401) return toSignIn();
+      if (!res.ok || !res.body) throw new Error(`stream ${res.status}`);
+      setLive(true);
+      backoff = 1_000;
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          let event = '';
+          for (const line of block.split('\n')) {
+            if (line.startsWith('event:')) event = line.slice(6).trim();
+            else if (line.startsWith('id:')) lastId = line.slice(3).trim();
+          }
+          if (event === 'signed-out') return toSignIn();
+          // `ready` after a reconnect: what changed meanwhile is unknown, so re-read everything.
+          if (event === 'ready' || event === 'refresh') onEvent('refresh');
+          else if (event && event !== 'shutdown') onEvent(event);
+        }
+      }
+    } catch {
+      /* reconnect below */
+    }
+    setLive(false);
+    await sleep(backoff);
+    backoff = Math.min(backoff * 2, 15_000);
+  }
+}
+
+/** Wires the header's sign-out button (every staff page has one). */
+export function wireSignOut(): void {
+  const button = document.getElementById('sign-out');
+  button?.addEventListener('click', () => {
+    void (async () => {
+      try {
+        await staffApi('/api/staff/sign-out', { method: 'POST' });
+      } finally {
+        location.assign('/staff/sign-in');
+      }
+    })();
+  });
+}
