@@ -3,7 +3,7 @@
 import type { StaffRole } from '../../core/auth/staff-tokens.js';
 import type { MessageKey } from '../i18n.js';
 
-export type StaffSection = 'kitchen' | 'floor' | 'menu' | 'reservations' | 'ops';
+export type StaffSection = 'kitchen' | 'floor' | 'menu' | 'reservations' | 'staff' | 'ops';
 
 export interface SectionInfo {
   id: StaffSection;
@@ -17,6 +17,7 @@ export const staffSections: readonly SectionInfo[] = [
   { id: 'floor', path: '/floor', label: 'staff.nav.floor', roles: ['admin', 'waiter'] },
   { id: 'reservations', path: '/admin/reservations', label: 'staff.nav.reservations', roles: ['admin', 'waiter'] },
   { id: 'menu', path: '/admin/menu', label: 'staff.nav.menu', roles: ['admin'] },
+  { id: 'staff', path: '/admin/staff', label: 'staff.nav.staff', roles: ['admin'] },
   { id: 'ops', path: '/ops', label: 'staff.nav.ops', roles: ['admin'] },
 ];
 
