@@ -5,6 +5,10 @@ import path from 'node:path';
 import { z } from 'zod';
 import { Cron } from 'croner';
 
+
+/** Customers' data is kept at least this long, by the service and by `comanda retention` alike. */
+export const DATA_RETENTION_MIN_DAYS = 30;
+export const DATA_RETENTION_MAX_DAYS = 36_500;
 const postgresUrl = z
   .string()
   .trim()
@@ -117,7 +121,7 @@ export const envSchema = z.object({
   EMAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
   EMAIL_WORKER: booleanFlag.default(true),
   REMINDER_HOURS_BEFORE: z.coerce.number().int().min(1).max(168).default(24),
-  DATA_RETENTION_DAYS: z.coerce.number().int().min(30).max(36_500).default(730),
+  DATA_RETENTION_DAYS: z.coerce.number().int().min(DATA_RETENTION_MIN_DAYS).max(DATA_RETENTION_MAX_DAYS).default(730),
   METRICS_TOKEN: z.string().trim().min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 32`)').optional(),
   METRICS_COLLECT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3_600).default(15),
   METRICS_CHECKS_INTERVAL_SECONDS: z.coerce.number().int().min(5).max(86_400).default(60),

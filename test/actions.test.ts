@@ -109,7 +109,7 @@ describe('vacuum', () => {
     });
     const table = await cli(['actions']);
     expect(table.stdout).toMatch(/vacuum\s+done/);
-    expect((await cli(['actions', '--limit', '0'])).stderr).toContain('--limit: "0" is not a positive whole number');
+    expect((await cli(['actions', '--limit', '0'])).stderr).toContain('--limit: "0" is not a whole number from 1 to 100000');
     expect((await cli(['actions', '--action', 'drop'])).stderr).toContain('use vacuum, terminate or reindex');
 
     // An action that cannot be recorded has still run: a warning, exit 0.

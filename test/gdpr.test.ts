@@ -9,6 +9,7 @@ import { qrCodeOf, tableOf } from '../src/core/ordering/table-sessions.js';
 import { book } from '../src/core/reservations/reservations.js';
 import { DEMO_RESTAURANT_ID } from '../src/core/seed.js';
 import { TEST_SECRET, useTestApp } from './helpers/app.js';
+import { runCli } from './helpers/cli.js';
 import { futureTuesday } from './helpers/dates.js';
 
 const t = await useTestApp();
@@ -160,6 +161,17 @@ describe('GDPR', () => {
     expect(await whereFound(other.email)).not.toEqual([]);
     const { rows } = await db.query(`SELECT 1 FROM restaurante.audit_log WHERE action = 'retention.anonymize'`);
     expect(rows).toHaveLength(1);
+  });
+
+  it('`comanda retention` refuses fewer days than the service allows, and changes nothing', async () => {
+    await db.query(
+      `INSERT INTO restaurante.customers ("restaurantId", name, email, "createdAt") VALUES ($1, 'Recent Reyes', 'recent.r@example.com', now() - interval '5 days')`,
+      [DEMO_RESTAURANT_ID],
+    );
+    const result = await runCli(['retention', '--days', '1'], { DATABASE_URL: t.url });
+    expect(result.status, result.stderr).toBe(2);
+    expect(result.stderr).toMatch(/--days: "1" is not a whole number from 30 to 36500 days/);
+    expect(await whereFound('recent.r@example.com')).not.toEqual([]);
   });
 
   it('admin routes: find, export and erase; other roles are refused', async () => {

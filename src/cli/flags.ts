@@ -17,3 +17,16 @@ export function durationFlag(value: string, flag: string, exitCode: number): num
     throw new CliError(`${flag}: ${(err as Error).message}`, exitCode);
   }
 }
+
+/**
+ * A whole-number flag from `min` to `max`, or a CliError naming the flag, the range and an
+ * example (exit 2: the command line is wrong, nothing ran).
+ */
+export function integerFlag(value: string, flag: string, range: { min: number; max: number; unit?: string }): number {
+  const n = /^\s*\d{1,9}\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < range.min || n > range.max) {
+    const unit = range.unit ? ` ${range.unit}` : '';
+    throw new CliError(`${flag}: "${value}" is not a whole number from ${range.min} to ${range.max}${unit}; e.g. ${flag} ${range.min}`, 2);
+  }
+  return n;
+}

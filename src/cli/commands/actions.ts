@@ -13,7 +13,7 @@ import { planTerminate } from '../../core/actions/terminate.js';
 import { planVacuum } from '../../core/actions/vacuum.js';
 import { Database } from '../../core/db/database.js';
 import { CliError, resolveTarget, withDatabase } from '../connect.js';
-import { durationFlag } from '../flags.js';
+import { durationFlag, integerFlag } from '../flags.js';
 import { printJson, printTable } from '../output.js';
 
 interface ActionFlags {
@@ -139,12 +139,12 @@ export function actionCommands(program: Command): void {
     .option('--action <name>', 'only this action: vacuum, terminate or reindex')
     .option('--json', 'print {actions: [{id, at, action, status, summary, sql, targets, dbRole, osUser, durationMs}]}')
     .action(async (options: { limit: string; action?: string; json?: boolean }) => {
-      if (!/^\d{1,6}$/.test(options.limit) || Number(options.limit) < 1) throw new CliError(`--limit: "${options.limit}" is not a positive whole number`, 2);
+      const limit = integerFlag(options.limit, '--limit', { min: 1, max: 100_000 });
       if (options.action !== undefined && !['vacuum', 'terminate', 'reindex'].includes(options.action)) {
         throw new CliError(`--action: "${options.action}" is not an action; use vacuum, terminate or reindex`, 2);
       }
       await withDatabase(async (db) => {
-        const actions = await listActions(db, { limit: Number(options.limit), action: options.action });
+        const actions = await listActions(db, { limit, action: options.action });
         if (options.json) return printJson({ actions });
         if (!actions.length) return void process.stdout.write('no action recorded\n');
         printTable(

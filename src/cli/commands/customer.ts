@@ -2,7 +2,9 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { applyRetention, eraseCustomer, exportCustomer, findCustomers } from '../../core/customers/gdpr.js';
 import type { Database } from '../../core/db/database.js';
+import { DATA_RETENTION_MAX_DAYS, DATA_RETENTION_MIN_DAYS, loadConfig } from '../../config.js';
 import { CliError, withDatabase } from '../connect.js';
+import { integerFlag } from '../flags.js';
 import { printJson, printTable } from '../output.js';
 
 async function restaurantOf(db: Database, customerId: string): Promise<string> {
@@ -60,9 +62,12 @@ export function customerCommand(program: Command): void {
   program
     .command('retention')
     .description('anonymise customers inactive for DAYS and clear old QR-scan IPs (the service runs this daily)')
-    .option('--days <n>', 'days of inactivity', '730')
-    .action(async (options: { days: string }) => {
-      if (!/^\d{1,5}$/.test(options.days) || Number(options.days) < 1) throw new CliError('--days must be a whole number of days', 2);
-      printJson(await withDatabase((db) => applyRetention(db, Number(options.days), 'cli')));
+    .option('--days <n>', `days of inactivity (default: the service's DATA_RETENTION_DAYS; at least ${DATA_RETENTION_MIN_DAYS})`)
+    .action(async (options: { days?: string }) => {
+      const days =
+        options.days === undefined
+          ? loadConfig().retentionDays
+          : integerFlag(options.days, '--days', { min: DATA_RETENTION_MIN_DAYS, max: DATA_RETENTION_MAX_DAYS, unit: 'days' });
+      printJson(await withDatabase((db) => applyRetention(db, days, 'cli')));
     });
 }

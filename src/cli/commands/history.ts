@@ -10,7 +10,7 @@ import { thresholdsFile } from '../../core/checks/thresholds.js';
 import { captureHistory, historyCost, historyTopStatements, historyWindow, spaceGrowth, type HistoryOrder } from '../../core/history/index.js';
 import { liveTopStatements, resetStatements } from '../../core/queries.js';
 import { CliError, withDatabase } from '../connect.js';
-import { durationFlag } from '../flags.js';
+import { durationFlag, integerFlag } from '../flags.js';
 import { printJson, printTable } from '../output.js';
 
 const ORDERS = ['total', 'mean', 'calls'];
@@ -23,11 +23,7 @@ const osUser = (): string | null => {
   }
 };
 
-function limitFlag(value: string): number {
-  const limit = Number(value);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliError('--limit must be a whole number from 1 to 1000', 2);
-  return limit;
-}
+const limitFlag = (value: string): number => integerFlag(value, '--limit', { min: 1, max: 1000 });
 
 /** The history's tables are missing on a database not migrated yet: say what to do. */
 function missingHistory(err: unknown): never {

@@ -7,6 +7,7 @@ import { backupJobOutcome } from '../../core/backup/index.js';
 import { monitorFromConfig, monitorStatus, type JobReport, type LogEntry } from '../../core/monitor/index.js';
 import { CliError, openDatabase, resolveTarget, withDatabase } from '../connect.js';
 import { printJson, printTable } from '../output.js';
+import { integerFlag } from '../flags.js';
 
 
 type LogFormat = 'json' | 'text';
@@ -108,8 +109,7 @@ export function monitorCommand(program: Command): void {
     .action(async (options: { json?: boolean; limit: string }) => {
       // `--json` after `status` is parsed by `monitor` itself (commander gives parent options precedence).
       const json = options.json ?? (monitor.opts<{ json?: boolean }>().json === true);
-      const limit = Number(options.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliError('--limit must be a whole number from 1 to 1000', 2);
+      const limit = integerFlag(options.limit, '--limit', { min: 1, max: 1000 });
       const config = loadConfig();
       const status = await withDatabase((db) => monitorStatus(db, limit)).catch((err: unknown) => {
         if (err instanceof Error && /comanda\.alert_(state|deliveries|events)/.test(err.message)) {
