@@ -87,10 +87,10 @@ describe('Prometheus alert rules', () => {
     for (const rule of rules) {
       expect(['critical', 'warning', 'info'], rule.alert).toContain(rule.labels.severity);
       expect(rule.annotations.summary, rule.alert).toBeTruthy();
-      expect(rule.annotations.runbook, rule.alert).toMatch(/^docs\/monitoring\.md#[a-z]+$/);
+      expect(rule.annotations.runbook, rule.alert).toMatch(/^docs\/metrics\.md#[a-z]+$/);
     }
-    // Every runbook anchor exists in docs/monitoring.md.
-    const doc = readFileSync(path.join(deploy, '../docs/monitoring.md'), 'utf8');
+    // Every runbook anchor exists in docs/metrics.md.
+    const doc = readFileSync(path.join(deploy, '../docs/metrics.md'), 'utf8');
     const anchors = new Set([...doc.matchAll(/^#+ (.+)$/gm)].map((m) => m[1]!.toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-')));
     for (const rule of rules) expect(anchors, rule.annotations.runbook).toContain(rule.annotations.runbook!.split('#')[1]);
   });

@@ -1,5 +1,5 @@
 // GET /metrics end to end on the file's own PostgreSQL database: the Prometheus text format
-// (checked by Debian's promtool), the six database metrics of docs/monitoring.md and every toolkit check as a
+// (checked by Debian's promtool), the six database metrics of docs/metrics.md and every toolkit check as a
 // gauge, counters that move with real orders through the API, bounded labels, METRICS_TOKEN, and
 // a collector that keeps scrapes off the database.
 import { spawn } from 'node:child_process';
@@ -86,7 +86,7 @@ describe('GET /metrics', () => {
     expect(checked.output).toBe('');
     expect(checked.code).toBe(0);
 
-    // The six database metrics of docs/monitoring.md, in base units.
+    // The six database metrics of docs/metrics.md, in base units.
     const utilization = valueOf(samples, 'comanda_db_connection_utilization_ratio')!;
     expect(utilization).toBeGreaterThan(0);
     expect(utilization).toBeLessThanOrEqual(1);

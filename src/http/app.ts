@@ -61,7 +61,7 @@ export interface BuildOptions {
   logStream?: NodeJS.WritableStream;
   /** GET /healthz: whether the process is still fit to serve (default: always). */
   liveness?: Liveness;
-  /** GET /metrics: METRICS_TOKEN and the collector's intervals (docs/monitoring.md). */
+  /** GET /metrics: METRICS_TOKEN and the collector's intervals (docs/metrics.md). */
   metrics?: MetricsOptions;
   /** Draining on shutdown (readiness fails first) and the streams to close then; see lifecycle.ts. */
   lifecycle?: Lifecycle;

@@ -23,7 +23,7 @@ export function metricsRoutes(app: FastifyInstance, metrics: ComandaMetrics, opt
   app.get(
     '/metrics',
     {
-      // Not part of the JSON API: the Prometheus text format, documented in docs/monitoring.md.
+      // Not part of the JSON API: the Prometheus text format, documented in docs/metrics.md.
       schema: { hide: true },
       preHandler: async (request, reply) => {
         if (expected && !authorized(request, expected)) {
