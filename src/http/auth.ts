@@ -4,12 +4,11 @@
 // becomes the same staff principal a token does, so every route guard applies the same role rules
 // to both; requests it authenticates that change state must pass the CSRF checks.
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import type { Principal } from '../core/auth/principal.js';
-import { authenticateStaff, type StaffPrincipal, type StaffRole } from '../core/auth/staff-tokens.js';
+import { authenticate, type Principal } from '../core/auth/principal.js';
+import type { StaffPrincipal, StaffRole } from '../core/auth/staff-tokens.js';
 import { principalOfSession, sessionOf } from '../core/auth/staff-sessions.js';
 import type { Database } from '../core/db/database.js';
 import { AppError } from '../core/errors.js';
-import { authenticateGuest } from '../core/ordering/table-sessions.js';
 import { assertCsrf, isStateChanging, sessionCookie } from './staff-cookies.js';
 
 declare module 'fastify' {
@@ -18,11 +17,13 @@ declare module 'fastify' {
   }
 }
 
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
 /** The bearer token of a request, or undefined; a malformed Authorization header is an error. */
 export function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (header === undefined) return undefined;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  const match = BEARER.exec(header);
   if (!match?.[1]) throw new AppError('UNAUTHENTICATED', 'The Authorization header must be "Bearer <token>".');
   return match[1];
 }
@@ -30,9 +31,7 @@ export function bearerToken(request: FastifyRequest): string | undefined {
 async function principalOf(db: Database, request: FastifyRequest): Promise<Principal | undefined> {
   const token = bearerToken(request);
   if (!token) return principalOfCookie(db, request);
-  const principal = (await authenticateStaff(db, token)) ?? (await authenticateGuest(db, token));
-  if (!principal) throw new AppError('UNAUTHENTICATED', 'The token is unknown, revoked or expired, or its table session was closed.');
-  return principal;
+  return authenticate(db, token);
 }
 
 /** The staff session of the request's cookie (none, or not live: undefined); CSRF-checked when it changes state. */

@@ -4,6 +4,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../core/errors.js';
 import type { ComandaMetrics } from '../../core/metrics/metrics.js';
+import { bearerToken } from '../auth.js';
 
 /** How long the first scrape after start waits for the first collection (later ones never wait). */
 const FIRST_COLLECTION_WAIT_MS = 3_000;
@@ -12,10 +13,14 @@ const digest = (value: string): Buffer => createHash('sha256').update(value).dig
 
 /** Constant-time comparison of the request's bearer token with METRICS_TOKEN. */
 function authorized(request: FastifyRequest, expected: Buffer): boolean {
-  const header = request.headers.authorization;
-  const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  let token: string | undefined;
+  try {
+    token = bearerToken(request);
+  } catch {
+    token = undefined; // a malformed header is just not the token
+  }
   // Hashing both sides gives equal lengths, so timingSafeEqual reveals nothing about the token.
-  return timingSafeEqual(digest(match?.[1] ?? ''), expected) && match !== null;
+  return timingSafeEqual(digest(token ?? ''), expected) && token !== undefined;
 }
 
 export function metricsRoutes(app: FastifyInstance, metrics: ComandaMetrics, options: { token?: string }): void {
