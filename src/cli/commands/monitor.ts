@@ -112,7 +112,8 @@ export function monitorCommand(program: Command): void {
       const limit = integerFlag(options.limit, '--limit', { min: 1, max: 1000 });
       const config = loadConfig();
       const status = await withDatabase((db) => monitorStatus(db, limit)).catch((err: unknown) => {
-        if (err instanceof Error && /comanda\.alert_(state|deliveries|events)/.test(err.message)) {
+        if ((err as { code?: unknown }).code === '42P01') {
+          // undefined_table: the only tables this reads are the monitor's.
           throw new CliError('the monitor\'s tables are missing (migration 0009): run `comanda migrate up`');
         }
         throw err;

@@ -7,9 +7,12 @@ import path from 'node:path';
 
 /** A backup failure with a message that says what happened and what to do. */
 export class BackupError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /** What went wrong, for callers that treat one case apart (never the message's wording). */
+  readonly reason: 'no-manifest' | undefined;
+  constructor(message: string, options?: { cause?: unknown; reason?: 'no-manifest' }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'BackupError';
+    this.reason = options?.reason;
   }
 }
 

@@ -92,7 +92,7 @@ export async function restoreBackup(options: RestoreBackupOptions): Promise<Rest
   } else {
     await checkArchive(file).catch((err: unknown) => {
       // No manifest: nothing to check the archive against; pg_restore still refuses a damaged one.
-      if (!(err instanceof BackupError) || !/has no manifest/.test(err.message)) throw err;
+      if (!(err instanceof BackupError) || err.reason !== 'no-manifest') throw err;
       warnings.push(`${file} has no manifest: its checksum and row counts were not checked`);
     });
   }

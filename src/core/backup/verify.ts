@@ -58,6 +58,7 @@ export async function checkArchive(file: string): Promise<Manifest> {
   if (!manifest) {
     throw new BackupError(
       `${file} has no manifest (${path.basename(file).replace(/\.dump$/, '')}.manifest.json beside it): its checksum and row counts cannot be checked; copy the manifest back with the archive`,
+      { reason: 'no-manifest' },
     );
   }
   if (size !== manifest.sizeBytes) {
