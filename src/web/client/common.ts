@@ -92,3 +92,36 @@ export const store = {
     }
   },
 };
+
+export interface ServerEvent {
+  event: string;
+  data: string;
+  id?: string;
+}
+
+/** Reads a text/event-stream body to its end, calling `onEvent` for each event. */
+export async function readEvents(body: ReadableStream<BufferSource>, onEvent: (event: ServerEvent) => void): Promise<void> {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const event: ServerEvent = { event: 'message', data: '' };
+      const data: string[] = [];
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event:')) event.event = line.slice(6).trim();
+        else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+        else if (line.startsWith('id:')) event.id = line.slice(3).trim();
+      }
+      // A block of comments or a bare retry: hint carries no event.
+      if (data.length === 0 && event.event === 'message') continue;
+      event.data = data.join('\n');
+      onEvent(event);
+    }
+  }
+}

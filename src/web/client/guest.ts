@@ -7,7 +7,7 @@
 // - follows the table (orders and their lines' status, phones joining, requests) through the
 //   event stream, resumed with Last-Event-ID, and polls while the stream is down;
 // - follows the menu (price, availability, stock state) on the stream's menu events.
-import { $, api, el, format, HttpError, newKey, pageData, sleep, store } from './common.js';
+import { $, api, el, format, HttpError, newKey, pageData, readEvents, sleep, store } from './common.js';
 
 interface Data {
   tableId: string;
@@ -495,27 +495,10 @@ async function stream(): Promise<void> {
       if (!res.ok || !res.body) throw new Error(`stream ${res.status}`);
       setLive(true);
       backoff = 1_000;
-      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-      let buffer = '';
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += value;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          let event = 'message';
-          let dataLines: string[] = [];
-          for (const line of block.split('\n')) {
-            if (line.startsWith('event:')) event = line.slice(6).trim();
-            else if (line.startsWith('data:')) dataLines.push(line.slice(5).replace(/^ /, ''));
-          }
-          if (event === 'state' && dataLines.length) render(JSON.parse(dataLines.join('\n')) as View);
-          else if (event === 'menu') void refreshMenu();
-          dataLines = [];
-        }
-      }
+      await readEvents(res.body, ({ event, data }) => {
+        if (event === 'state' && data) render(JSON.parse(data) as View);
+        else if (event === 'menu') void refreshMenu();
+      });
     } catch {
       /* fall through to reconnect */
     }

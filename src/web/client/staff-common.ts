@@ -1,6 +1,6 @@
 // Shared by the staff's page scripts: API calls with the session's CSRF token, the live event
 // stream (/api/staff/events) with its Live / Reconnecting indicator, sign-out, and strings.
-import { $, api, format, HttpError, pageData, sleep } from './common.js';
+import { $, api, format, HttpError, pageData, readEvents, sleep } from './common.js';
 
 export { $, format, HttpError, pageData, sleep };
 
@@ -68,27 +68,15 @@ export async function follow(topics: string[], onEvent: (topic: string) => void,
       if (!res.ok || !res.body) throw new Error(`stream ${res.status}`);
       setLive(true);
       backoff = 1_000;
-      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-      let buffer = '';
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += value;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          let event = '';
-          for (const line of block.split('\n')) {
-            if (line.startsWith('event:')) event = line.slice(6).trim();
-            else if (line.startsWith('id:')) lastId = line.slice(3).trim();
-          }
-          if (event === 'signed-out') return toSignIn();
-          // `ready` after a reconnect: what changed meanwhile is unknown, so re-read everything.
-          if (event === 'ready' || event === 'refresh') onEvent('refresh');
-          else if (event && event !== 'shutdown') onEvent(event);
-        }
-      }
+      let signedOut = false;
+      await readEvents(res.body, ({ event, id }) => {
+        if (id) lastId = id;
+        if (event === 'signed-out') signedOut = true;
+        // `ready` after a reconnect: what changed meanwhile is unknown, so re-read everything.
+        else if (event === 'ready' || event === 'refresh') onEvent('refresh');
+        else if (event !== 'shutdown') onEvent(event);
+      });
+      if (signedOut) return toSignIn();
     } catch {
       /* reconnect below */
     }
