@@ -282,6 +282,33 @@ describe('GET /metrics', () => {
     }
   });
 
+  it('counts long queries and idle transactions past the checks\' thresholds, not constants of its own', async () => {
+    const idle = new Database({ connectionString: t.url, poolSize: 2 });
+    const metrics = new ComandaMetrics(t.db, { thresholds: { 'long-queries': { warning: 1 }, 'idle-in-transaction': { warning: 1 } } }, []);
+    const defaults = new ComandaMetrics(t.db, {}, []);
+    const slow = idle.query('SELECT pg_sleep(4)');
+    const open = await idle.pool.connect();
+    try {
+      await open.query('BEGIN');
+      await open.query('SELECT 1');
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      await Promise.all([metrics.refresh(), defaults.refresh()]);
+      const samples = parse(await metrics.render());
+      expect(valueOf(samples, 'comanda_db_long_running_queries')).toBeGreaterThanOrEqual(1);
+      expect(valueOf(samples, 'comanda_db_idle_in_transaction_sessions')).toBeGreaterThanOrEqual(1);
+      // With the defaults (30 s, 5 min) neither counts yet.
+      const plain = parse(await defaults.render());
+      expect(valueOf(plain, 'comanda_db_long_running_queries')).toBe(0);
+      expect(valueOf(plain, 'comanda_db_idle_in_transaction_sessions')).toBe(0);
+    } finally {
+      await open.query('ROLLBACK');
+      open.release();
+      await slow;
+      await Promise.all([metrics.stop(), defaults.stop()]);
+      await idle.close();
+    }
+  });
+
   it('collects on its timer, so values change without a refresh', async () => {
     const metrics = new ComandaMetrics(t.db, { collectIntervalSeconds: 1, checksIntervalSeconds: 3600 }, []);
     try {

@@ -11,9 +11,9 @@ export interface DatabaseMetrics {
   /** Client backends on the whole server, and max_connections. */
   connections: number;
   maxConnections: number;
-  /** Active queries of this database running longer than 30 s. */
+  /** Active queries of this database running longer than the long-queries check's warning (30 s). */
   longRunningQueries: number;
-  /** Sessions of this database idle in a transaction for longer than 5 minutes. */
+  /** Sessions of this database idle in a transaction longer than the idle-in-transaction check's warning (5 min). */
   idleInTransaction: number;
   /** Dead rows / (live + dead) rows over the restaurante schema's tables; 0 with no rows. */
   deadTupleRatio: number;
@@ -117,18 +117,28 @@ export async function serverState(db: Pick<Database, 'query'>): Promise<ServerSt
 
 const options = { readOnly: true, statementTimeoutMs: 2_000, lockTimeoutMs: 500 } as const;
 
-export async function collectDatabaseMetrics(db: Database): Promise<DatabaseMetrics> {
+/**
+ * The session-age thresholds the gauges count past: the long-queries and idle-in-transaction
+ * checks' warning thresholds (their defaults, or COMANDA_CHECKS_FILE's), so /metrics and the
+ * doctor count the same sessions.
+ */
+export interface SessionAgeThresholds {
+  longRunningSeconds: number;
+  idleInTransactionSeconds: number;
+}
+
+export async function collectDatabaseMetrics(db: Database, ages: SessionAgeThresholds): Promise<DatabaseMetrics> {
   const { rows } = await db.query<Record<string, unknown>>(
     TOOLKIT_TAG +
     `SELECT (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend') AS connections,
             current_setting('max_connections')::int AS max_connections,
             (SELECT count(*) FROM pg_stat_activity
               WHERE datname = current_database() AND backend_type = 'client backend' AND state = 'active'
-                AND query_start < now() - interval '30 seconds') AS long_running,
+                AND query_start < now() - make_interval(secs => $1)) AS long_running,
             (SELECT count(*) FROM pg_stat_activity
               WHERE datname = current_database() AND backend_type = 'client backend'
                 AND state IN ('idle in transaction', 'idle in transaction (aborted)')
-                AND state_change < now() - interval '5 minutes') AS idle_in_transaction,
+                AND state_change < now() - make_interval(secs => $2)) AS idle_in_transaction,
             (SELECT sum(n_dead_tup) FROM pg_stat_user_tables WHERE schemaname = 'restaurante') AS dead,
             (SELECT sum(n_live_tup) FROM pg_stat_user_tables WHERE schemaname = 'restaurante') AS live,
             d.blks_hit, d.blks_read, d.xact_commit, d.xact_rollback,
@@ -152,7 +162,7 @@ export async function collectDatabaseMetrics(db: Database): Promise<DatabaseMetr
                             coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE status = 'pending')), 0) AS oldest_pending
                        FROM restaurante.email_logs WHERE status IN ('pending', 'failed')) e
       WHERE d.datname = current_database()`,
-    [],
+    [ages.longRunningSeconds, ages.idleInTransactionSeconds],
     options,
   );
   const r = rows[0]!;

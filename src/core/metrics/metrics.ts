@@ -7,6 +7,7 @@ import type { Database } from '../db/database.js';
 import { errorCodes } from '../errors.js';
 import { allChecks } from '../checks/index.js';
 import { runChecks, severity, type Check, type CheckResult } from '../checks/check.js';
+import { idleInTransaction, longQueries } from '../checks/health.js';
 import type { ThresholdOverrides } from '../checks/thresholds.js';
 import { collectDatabaseMetrics, type DatabaseMetrics } from './database.js';
 
@@ -149,8 +150,8 @@ export class ComandaMetrics {
     this.connectionsUsed = gauge('comanda_db_connections', 'Client connections to the PostgreSQL server (all databases).');
     this.connectionsMax = gauge('comanda_db_max_connections', 'max_connections of the PostgreSQL server.');
     this.connectionUtilization = gauge('comanda_db_connection_utilization_ratio', 'Client connections / max_connections (critical above 0.8).');
-    this.longRunning = gauge('comanda_db_long_running_queries', 'Active queries of this database running for more than 30 seconds.');
-    this.idleInTransaction = gauge('comanda_db_idle_in_transaction_sessions', 'Sessions of this database idle in a transaction for more than 5 minutes.');
+    this.longRunning = gauge('comanda_db_long_running_queries', "Active queries of this database running longer than the long-queries check's warning threshold (30 s by default).");
+    this.idleInTransaction = gauge('comanda_db_idle_in_transaction_sessions', "Sessions of this database idle in a transaction longer than the idle-in-transaction check's warning threshold (5 minutes by default).");
     this.meanQuery = gauge(
       'comanda_db_query_mean_seconds',
       "Mean execution time of this database's statements, from pg_stat_statements (warning above 0.5); absent without pg_stat_statements.",
@@ -321,7 +322,8 @@ export class ComandaMetrics {
     return this.timed('database', async () => {
       let m: DatabaseMetrics;
       try {
-        m = await collectDatabaseMetrics(this.db);
+        const warningOf = (check: Check) => this.settings.thresholds?.[check.name]?.warning ?? check.defaults.warning;
+        m = await collectDatabaseMetrics(this.db, { longRunningSeconds: warningOf(longQueries), idleInTransactionSeconds: warningOf(idleInTransaction) });
       } catch (err) {
         this.applyDatabase(undefined);
         throw err;
