@@ -149,7 +149,7 @@ describe('comanda staff account|device', () => {
     const bad = await cli(['account', 'create', '--name', 'X', '--login', 'x@enigma.test', '--role', 'chef']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--role must be one of admin, kitchen, waiter');
-  });
+  }, 90_000); // eight CLI processes, each starting Node and hashing with scrypt (64 MiB, ~0.5 s on a busy machine)
 
   it('device pair prints a code the device redeems once; list; revoke signs it out', async () => {
     const paired = await cli(['device', 'pair', '--role', 'kitchen', '--label', 'kitchen tablet']);

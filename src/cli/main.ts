@@ -4,6 +4,7 @@ import { CommanderError } from 'commander';
 import { ConfigError } from '../config.js';
 import { AppError } from '../core/errors.js';
 import { MigrationError } from '../core/migrations/runner.js';
+import { LookupError } from '../core/restaurants.js';
 import { CliError } from './connect.js';
 import { buildProgram } from './program.js';
 
@@ -16,8 +17,9 @@ try {
     // Help and version exit 0; usage errors were already printed by commander.
     process.exit(err.exitCode === 0 ? 0 : 2);
   }
-  const known = err instanceof CliError || err instanceof ConfigError || err instanceof MigrationError || err instanceof AppError;
+  const known = err instanceof CliError || err instanceof ConfigError || err instanceof MigrationError || err instanceof AppError || err instanceof LookupError;
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`comanda: ${known ? message : `unexpected error: ${message}`}\n`);
-  process.exit(err instanceof CliError ? err.exitCode : err instanceof ConfigError ? 2 : 1);
+  // 2: what was asked for is wrong (a setting, a reference) and nothing ran; 1: it failed.
+  process.exit(err instanceof CliError ? err.exitCode : err instanceof ConfigError || err instanceof LookupError ? 2 : 1);
 }

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { applyRetention, eraseCustomer, exportCustomer, findCustomers } from '../../core/customers/gdpr.js';
 import type { Database } from '../../core/db/database.js';
 import { DATA_RETENTION_MAX_DAYS, DATA_RETENTION_MIN_DAYS, loadConfig } from '../../config.js';
+import { resolveRestaurant } from '../../core/restaurants.js';
 import { CliError, withDatabase } from '../connect.js';
 import { integerFlag } from '../flags.js';
 import { printJson, printTable } from '../output.js';
@@ -20,11 +21,11 @@ export function customerCommand(program: Command): void {
     .command('find')
     .description('find customers by e-mail address')
     .requiredOption('--email <address>', 'e-mail address')
-    .option('--restaurant <id>', 'restaurant id', 'rest_enigma_001')
+    .option('--restaurant <id>', 'restaurant id (default: the only restaurant)')
     .option('--json', 'print JSON')
-    .action(async (options: { email: string; restaurant: string; json?: boolean }) => {
+    .action(async (options: { email: string; restaurant?: string; json?: boolean }) => {
       await withDatabase(async (db) => {
-        const found = await findCustomers(db, options.restaurant, options.email);
+        const found = await findCustomers(db, (await resolveRestaurant(db, options.restaurant)).id, options.email);
         if (options.json) return printJson({ customers: found });
         printTable(found, ['id', 'name', 'email', 'phone', 'createdAt', 'anonymizedAt']);
       });

@@ -6,16 +6,11 @@ import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../core/auth/passwo
 import { SignInThrottle } from '../../core/auth/sign-in-throttle.js';
 import type { Database } from '../../core/db/database.js';
 import { loadOrCreateSecret } from '../../embedded/data-dir.js';
+import { resolveRestaurant } from '../../core/restaurants.js';
 import { CliError, withDatabase } from '../connect.js';
 import { printJson, printTable } from '../output.js';
 
-/** The restaurant a command is for: --restaurant, or the only one there is. */
-async function restaurantFor(db: Database, given: string | undefined): Promise<string> {
-  if (given) return given;
-  const { rows } = await db.query<{ id: string }>('SELECT id FROM restaurante.restaurants ORDER BY id LIMIT 2');
-  if (rows.length === 1) return rows[0]!.id;
-  throw new CliError(rows.length === 0 ? 'there is no restaurant yet' : 'there are several restaurants: say which with --restaurant ID', 2);
-}
+const restaurantFor = async (db: Database, given: string | undefined): Promise<string> => (await resolveRestaurant(db, given)).id;
 
 function roleOf(value: string): StaffRole {
   if (!isStaffRole(value)) throw new CliError(`--role must be one of ${staffRoles.join(', ')}, got "${value}"`, 2);

@@ -6,6 +6,9 @@
 // `--json` prints the issue's {checks: [...]} shape. Diagnoses only read, in a read-only
 // transaction with short timeouts, like the checks.
 import type { Database, Tx } from '../db/database.js';
+import { LookupError } from '../restaurants.js';
+
+export { LookupError, resolveRestaurant } from '../restaurants.js';
 import { worst, type CheckOutcome, type CheckStatus } from '../checks/check.js';
 
 export interface Finding extends CheckOutcome {
@@ -20,13 +23,6 @@ export interface Diagnosis {
   findings: Finding[];
 }
 
-/** The thing to diagnose could not be found, or the reference to it was ambiguous or malformed. */
-export class LookupError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'LookupError';
-  }
-}
 
 export const DIAGNOSE_TIMEOUTS = { statementTimeoutMs: 5_000, lockTimeoutMs: 1_000 };
 
@@ -39,24 +35,6 @@ export async function diagnose(db: Database, fn: (tx: Tx) => Promise<{ subject: 
 
 export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
-/**
- * The restaurant a name is looked up in: the one given (it must exist), else the only one in
- * the database; several and none given is ambiguous and refused with the list to choose from.
- */
-export async function resolveRestaurant(tx: Tx, restaurantId?: string): Promise<{ id: string; timezone: string }> {
-  if (restaurantId !== undefined) {
-    const { rows } = await tx.query<{ id: string; timezone: string }>('SELECT id, timezone FROM restaurante.restaurants WHERE id = $1', [restaurantId]);
-    if (!rows[0]) throw new LookupError(`no restaurant "${restaurantId}"`);
-    return rows[0];
-  }
-  const { rows } = await tx.query<{ id: string; timezone: string }>('SELECT id, timezone FROM restaurante.restaurants ORDER BY id LIMIT 11');
-  if (rows.length === 0) throw new LookupError('there is no restaurant in this database (seed one with `comanda seed demo`)');
-  if (rows.length > 1) {
-    const ids = rows.slice(0, 10).map((r) => r.id).join(', ');
-    throw new LookupError(`several restaurants (${ids}${rows.length > 10 ? ', …' : ''}): say which with --restaurant ID`);
-  }
-  return rows[0]!;
-}
 
 /** An ISO 8601 time; without an offset it is the restaurant's local time. */
 export function parseTime(value: string): { text: string; local: boolean } {
