@@ -17,6 +17,15 @@ import { describeWith } from './helpers/tools.js';
 
 const jsQR = createRequire(import.meta.url)('jsqr') as (data: Uint8ClampedArray, width: number, height: number) => QRCode | null;
 const PHONE = { width: 390, height: 844 };
+// Run in the page: an <img> as the browser drew it, on a 400×400 canvas, as a PNG data URL.
+// eslint-disable-next-line @typescript-eslint/no-implied-eval
+const RASTERISE = new Function('img', `const canvas = document.createElement('canvas');
+  canvas.width = canvas.height = 400;
+  const g = canvas.getContext('2d');
+  g.fillStyle = '#fff';
+  g.fillRect(0, 0, 400, 400);
+  g.drawImage(img, 0, 0, 400, 400);
+  return canvas.toDataURL('image/png');`) as (img: unknown) => string;
 
 describeWith([chromiumTool], '/floor in Chromium', () => {
   let sb: StaffBrowserApp;
@@ -50,6 +59,21 @@ describeWith([chromiumTool], '/floor in Chromium', () => {
     expect((await sb.api('POST', '/api/table-requests', guest.sessionToken, { kind: 'bill' })).status).toBe(201);
     await expect.poll(() => card(waiter, 'table_02').getAttribute('data-state'), { timeout: 5_000 }).toBe('bill');
     await expect.poll(() => waiter.locator('#requests').textContent()).toMatch(/Mesa 2 · Pide la cuenta/);
+
+    // Two more parties, for the screenshot: one waiting for food (a dish ready), one calling a waiter.
+    const table3 = await scan('table_03');
+    const order3 = await sb.api('POST', '/api/orders', table3.sessionToken, {
+      items: [{ menuItemId: 'item_croquetas_jamon', quantity: 2 }, { menuItemId: 'item_patatas_bravas', quantity: 1 }],
+    });
+    const o = order3.body.order as { id: string; items: Array<{ id: string }> };
+    for (const status of ['CONFIRMED', 'IN_PROGRESS']) expect((await sb.api('PATCH', `/api/orders/${o.id}/status`, sb.tokens.kitchen, { status })).status).toBe(200);
+    expect((await sb.api('PATCH', `/api/orders/${o.id}/items/${o.items[0]!.id}/status`, sb.tokens.kitchen, { status: 'READY' })).status).toBe(200);
+    const table5 = await scan('table_05');
+    expect((await sb.api('POST', '/api/table-requests', table5.sessionToken, { kind: 'waiter' })).status).toBe(201);
+    await expect.poll(() => card(waiter, 'table_03').getAttribute('data-state'), { timeout: 5_000 }).toBe('waiting');
+    await expect.poll(() => card(waiter, 'table_03').textContent()).toMatch(/2 listos para servir/);
+    await expect.poll(() => card(waiter, 'table_05').textContent(), { timeout: 5_000 }).toMatch(/Llama al camarero/);
+    expect(await card(waiter, 'table_05').getAttribute('data-state')).toBe('seated');
     await expectAccessible(waiter, 'staff-floor-1024');
   });
 
@@ -65,11 +89,11 @@ describeWith([chromiumTool], '/floor in Chromium', () => {
   });
 
   it('resolves a request: it leaves the list and shows who handled it', async () => {
-    const resolve = waiter.getByRole('button', { name: 'Marcar como atendido: mesa 2, Llama al camarero' });
+    const resolve = waiter.getByRole('button', { name: 'Marcar como atendido: mesa 5, Llama al camarero' });
     await resolve.waitFor({ timeout: 5_000 });
     await resolve.click();
-    await expect.poll(() => waiter.locator('#handled').textContent()).toMatch(/Mesa 2 · Llama al camarero por Test waiter/);
-    await expect.poll(() => waiter.locator('#requests').textContent()).not.toMatch(/Llama al camarero/);
+    await expect.poll(() => waiter.locator('#handled').textContent()).toMatch(/Mesa 5 · Llama al camarero por Test waiter/);
+    await expect.poll(() => waiter.locator('#requests').textContent()).not.toMatch(/Mesa 5 · Llama al camarero/);
     await expect.poll(() => waiter.locator('#status').textContent()).toMatch(/atendido/);
   });
 
@@ -105,7 +129,7 @@ describeWith([chromiumTool], '/floor in Chromium', () => {
     const requests = await page.locator('.requests-panel').boundingBox();
     const tables = await page.locator('.tables-panel').boundingBox();
     expect(requests!.y).toBeLessThan(tables!.y);
-    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    const width = await page.evaluate<number>('document.documentElement.scrollWidth');
     expect(width).toBeLessThanOrEqual(PHONE.width);
     await expectAccessible(page, 'staff-floor-phone');
   });
@@ -124,7 +148,7 @@ describeWith([chromiumTool], '/floor in Chromium', () => {
     await page.waitForURL(`${sb.base}/floor/qr`);
     const cards = page.locator('.qr-card');
     expect(await cards.count()).toBe(12);
-    await page.waitForFunction(() => [...document.querySelectorAll('img')].every((i) => i.complete && i.naturalWidth > 0));
+    await page.waitForFunction("[...document.querySelectorAll('img')].every((i) => i.complete && i.naturalWidth > 0)");
     await expectAccessible(page, 'staff-floor-qr');
     const tables = (await sb.db.query<{ id: string; number: number }>(`SELECT id, number FROM restaurante.tables WHERE "restaurantId" = $1 ORDER BY number`, [DEMO_RESTAURANT_ID])).rows;
     for (const [i, table] of tables.entries()) {
@@ -132,15 +156,7 @@ describeWith([chromiumTool], '/floor in Chromium', () => {
       expect(await item.locator('h2').textContent()).toBe(`Mesa ${table.number}`);
       expect(await item.locator('img').getAttribute('alt')).toBe(`Código QR de la mesa ${table.number}`);
       // The image as the browser drew it, rasterised on a canvas and read back.
-      const dataUrl = await item.locator('img').evaluate((img: HTMLImageElement) => {
-        const canvas = document.createElement('canvas');
-        canvas.width = canvas.height = 400;
-        const g = canvas.getContext('2d')!;
-        g.fillStyle = '#fff';
-        g.fillRect(0, 0, 400, 400);
-        g.drawImage(img, 0, 0, 400, 400);
-        return canvas.toDataURL('image/png');
-      });
+      const dataUrl = await item.locator('img').evaluate(RASTERISE);
       const png = PNG.sync.read(Buffer.from(dataUrl.split(',')[1]!, 'base64'));
       const decoded = jsQR(new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.length), png.width, png.height);
       const code = qrCodeOf(STAFF_SECRET, await tableOf(sb.db, DEMO_RESTAURANT_ID, table.id));

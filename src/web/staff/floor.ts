@@ -40,7 +40,7 @@ function floorPage(ctx: StaffPageContext, lang: Lang, session: StaffSessionInfo,
 <ul id="summary" class="summary" aria-label="${t(lang, 'floor.summary')}"></ul>
 ${admin ? html`<a class="button-link secondary" href="/floor/qr">${t(lang, 'floor.qrSheet')}</a>` : ''}
 </div>
-<p id="status" class="note status" role="status" aria-live="polite"></p>
+<p id="status" class="flash" role="status" aria-live="polite"></p>
 <p id="error" class="error" role="alert"></p>
 <section class="requests-panel" aria-labelledby="requests-title">
 <h2 id="requests-title">${t(lang, 'floor.requests')}</h2>
