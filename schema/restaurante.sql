@@ -771,6 +771,7 @@ CREATE TRIGGER stock_movements_no_truncate BEFORE TRUNCATE ON restaurante.stock_
 CREATE TRIGGER table_combinations_check BEFORE INSERT OR UPDATE OF table_ids ON restaurante.table_combinations FOR EACH ROW EXECUTE FUNCTION restaurante.check_table_combination()
 CREATE TRIGGER table_requests_notify AFTER INSERT OR UPDATE ON restaurante.table_requests FOR EACH ROW EXECUTE FUNCTION restaurante.notify_table_request()
 CREATE TRIGGER table_session_tokens_notify AFTER INSERT OR UPDATE ON restaurante.table_session_tokens FOR EACH ROW EXECUTE FUNCTION restaurante.notify_session_change()
+CREATE TRIGGER table_session_tokens_notify_floor AFTER INSERT OR UPDATE ON restaurante.table_session_tokens FOR EACH ROW EXECUTE FUNCTION restaurante.notify_restaurant_change('comanda_floor')
 CREATE TRIGGER table_sessions_notify AFTER UPDATE ON restaurante.table_sessions FOR EACH ROW EXECUTE FUNCTION restaurante.notify_session_change()
 CREATE TRIGGER table_sessions_notify_floor AFTER INSERT OR UPDATE ON restaurante.table_sessions FOR EACH ROW EXECUTE FUNCTION restaurante.notify_restaurant_change('comanda_floor')
 CREATE TRIGGER tables_notify_floor AFTER INSERT OR UPDATE ON restaurante.tables FOR EACH ROW EXECUTE FUNCTION restaurante.notify_restaurant_change('comanda_floor')

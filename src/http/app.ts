@@ -17,6 +17,7 @@ import { menuRoutes } from './routes/menu.js';
 import { adminMenuRoutes } from './routes/admin-menu.js';
 import { orderRoutes } from './routes/orders.js';
 import { tableRoutes } from './routes/tables.js';
+import { floorRoutes } from './routes/floor.js';
 import { reservationRoutes } from './routes/reservations.js';
 import { customerRoutes } from './routes/customers.js';
 import { registerStaffCookies, staffSignInRoutes, type StaffSignInSettings } from './routes/staff-sign-in.js';
@@ -72,6 +73,8 @@ export interface BuildOptions {
    */
   live?: LiveHub;
   directUrl?: string;
+  /** How often a staff event stream re-checks its session or token (15 s; tests shorten it). */
+  staffEventsRecheckMs?: number;
   /** The pages' built assets (by default read from dist/web/public). */
   assets?: Assets;
 }
@@ -206,6 +209,7 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
     limiter,
   });
   customerRoutes(app, options.db);
+  floorRoutes(app, options.db);
   let live = options.live;
   if (!live) {
     const own = (live = new LiveHub(options.directUrl, (err) => app.log.warn({ err: err.message }, 'live updates listener: reconnecting')));
@@ -213,7 +217,7 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
     app.addHook('onClose', async () => own.stop());
   }
   tableSessionRoutes(app, options.db, { live, limiter, lifecycle, tableRequestsPerMinute: TABLE_REQUESTS_PER_MINUTE });
-  staffEventRoutes(app, options.db, { live, lifecycle });
+  staffEventRoutes(app, options.db, { live, lifecycle, recheckMs: options.staffEventsRecheckMs });
   await webRoutes(app, { db: options.db, secret: options.secret, menus, assets });
   reservationRoutes(app, options.db, {
     secret: options.secret,

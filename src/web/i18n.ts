@@ -11,6 +11,7 @@ import { kitchenMessages } from './messages/kitchen.js';
 import { opsMessages } from './messages/ops.js';
 import type { Messages } from './messages/define.js';
 import { staffMessages } from './messages/staff.js';
+import { staffAdminMessages } from './messages/staff-admin.js';
 
 export const languages = ['es', 'en'] as const;
 export type Lang = (typeof languages)[number];
@@ -147,7 +148,7 @@ const guestEs = {
 } as const;
 
 // The staff's pages keep their strings in one module per area (src/web/messages/).
-const areas = [staffMessages, kitchenMessages, floorMessages, menuAdminMessages, resAdminMessages, opsMessages] as const;
+const areas = [staffMessages, kitchenMessages, floorMessages, menuAdminMessages, resAdminMessages, opsMessages, staffAdminMessages] as const;
 type AreaKey = (typeof areas)[number] extends infer A ? (A extends Messages<infer K> ? K : never) : never;
 
 export type MessageKey = keyof typeof guestEs | AreaKey;

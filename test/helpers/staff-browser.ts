@@ -37,7 +37,7 @@ export interface StaffBrowserApp {
   cspErrors: string[];
 }
 
-export async function useStaffBrowserApp(): Promise<StaffBrowserApp> {
+export async function useStaffBrowserApp(options: { staffEventsRecheckMs?: number } = {}): Promise<StaffBrowserApp> {
   const test = await useTestDatabase({ poolSize: 20 });
   const db = test.db;
   await seedDemo(db);
@@ -68,6 +68,7 @@ export async function useStaffBrowserApp(): Promise<StaffBrowserApp> {
       rateLimits: { qrScansPerMinute: 1000, ordersPerMinute: 1000, ordersPerIpPerMinute: 1000 },
       bookings: { ...defaultOrderingSettings.bookings, perIpPerHour: 1000, perEmailPerHour: 1000, maxHoldsPerEmail: 1000, maxHoldsPerIp: 1000 },
     },
+    staffEventsRecheckMs: options.staffEventsRecheckMs,
     staff: { ...defaultStaffSignInSettings, limits: { ...defaultStaffSignInSettings.limits, perIpPerMinute: 10_000, perLoginPerMinute: 10_000 } },
   });
   await app.listen({ port, host: '127.0.0.1' });

@@ -2,7 +2,6 @@
 // in, the live event stream, and "call a waiter" / "ask for the bill" with the staff's side.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { actorOf } from '../../core/auth/principal.js';
-import { authenticateStaff } from '../../core/auth/staff-tokens.js';
 import { hashToken } from '../../core/auth/tokens.js';
 import type { Database } from '../../core/db/database.js';
 import { AppError } from '../../core/errors.js';
@@ -24,7 +23,7 @@ import {
   type TableRequestKind,
   type TableRequestStatus,
 } from '../../core/ordering/table-requests.js';
-import { bearerToken, requireStaff, staffOf } from '../auth.js';
+import { bearerToken, optionalPrincipal, requireStaff, staffOf } from '../auth.js';
 import { authProblems } from '../openapi.js';
 import type { RateLimiter } from '../../core/rate-limits.js';
 import { limitBy, MINUTE } from '../rate-limits.js';
@@ -176,24 +175,24 @@ export function tableSessionRoutes(app: FastifyInstance, db: Database, options: 
     app.post<{ Params: { id: string } }>(
       `/api/table-session/phones/:id/${decision}`,
       {
+        preHandler: optionalPrincipal(db),
         schema: {
           summary: decision === 'approve' ? 'Let a waiting phone in to the table' : 'Turn a waiting phone away',
           description:
             'By a phone already let in at the same table, or by staff (waiter or admin) of the restaurant. A phone that scans a table ' +
             "whose session is open waits until then: a photo of the printed code is not a key to the table. Already decided: 409 CONFLICT.",
           tags,
-          security: [{ bearer: [] }],
+          security: [{ bearer: [] }, { staffSession: [] }],
           params: { type: 'object', required: ['id'], properties: { id } },
           response: { 200: { type: 'object', properties: { phone: phoneSchema } }, ...authProblems, 404: { $ref: 'Problem#' }, 409: { $ref: 'Problem#' } },
         },
       },
       async (request) => {
-        const token = bearerToken(request);
-        if (!token) throw new AppError('UNAUTHENTICATED');
-        const staff = await authenticateStaff(db, token);
-        if (staff && staff.role === 'kitchen') throw new AppError('FORBIDDEN', 'This needs the role waiter or admin; the token has kitchen.');
-        const by = staff ? { kind: 'staff' as const, restaurantId: staff.restaurantId, actor: actorOf(staff) } : await authenticateGuest(db, token);
-        if (!by) throw new AppError('UNAUTHENTICATED', 'Only a phone already let in at the table, or staff, can do this.');
+        // A bearer token (a phone's or staff's) or a staff session cookie (the floor page; CSRF-checked).
+        const caller = request.principal;
+        if (!caller) throw new AppError('UNAUTHENTICATED', 'Only a phone already let in at the table, or staff, can do this.');
+        if (caller.kind === 'staff' && caller.role === 'kitchen') throw new AppError('FORBIDDEN', 'This needs the role waiter or admin; the token has kitchen.');
+        const by = caller.kind === 'staff' ? { kind: 'staff' as const, restaurantId: caller.restaurantId, actor: actorOf(caller) } : caller;
         return { phone: await decidePhone(db, by, request.params.id, decision) };
       },
     );

@@ -1,0 +1,1 @@
+DROP TRIGGER table_session_tokens_notify_floor ON restaurante.table_session_tokens;
