@@ -24,13 +24,19 @@ const { url, db } = await useTestDatabase({ lockTimeoutMs: 2_000 });
 const MIGRATION_LOCK_TIMEOUT_MS = 1_000;
 const BULK = 3_000;
 let dir: string;
+/** The version the expand step gets: the one after the last of the project's migrations. */
+const EXPAND = Math.max(...(await loadMigrations()).map((m) => m.version)) + 1;
 let app: FastifyInstance;
 let token: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'comanda-expand-'));
   await cp(defaultMigrationsDir, dir, { recursive: true });
-  for (const f of await readdir(fixtures)) await cp(path.join(fixtures, f), path.join(dir, f));
+  // The worked example's two steps come right after the project's own migrations, whatever their number.
+  for (const f of await readdir(fixtures)) {
+    const step = Number(f.slice(0, 4)) - 23; // 0023 expand → 0, 0024 contract → 1
+    await cp(path.join(fixtures, f), path.join(dir, `${String(EXPAND + step).padStart(4, '0')}${f.slice(4)}`));
+  }
   await seedDemo(db);
   await db.query(`UPDATE restaurante.menu_items SET stock = 100000 WHERE id = 'item_patatas_bravas'`);
   // Orders from before the change, with e-mails, for the backfill to move.
@@ -116,7 +122,7 @@ it('expand → backfill → contract while orders flow: no failed request, short
   const runner = new MigrationRunner({ connectionString: url, dir, lockTimeoutMs: MIGRATION_LOCK_TIMEOUT_MS });
   await new Promise((resolve) => setTimeout(resolve, 300));
   // Release N: expand.
-  expect(await runner.up(1)).toEqual([23]);
+  expect(await runner.up(1)).toEqual([EXPAND]);
   await new Promise((resolve) => setTimeout(resolve, 300));
   // Release N+1's job: backfill in batches; stopped after 3 batches, then resumed to the end.
   const progress: BackfillProgress[] = [];
@@ -141,7 +147,7 @@ it('expand → backfill → contract while orders flow: no failed request, short
   expect(progress.at(-1)).toEqual(done);
   await new Promise((resolve) => setTimeout(resolve, 300));
   // Release N+2: contract.
-  expect(await runner.up(1)).toEqual([24]);
+  expect(await runner.up(1)).toEqual([EXPAND + 1]);
   await new Promise((resolve) => setTimeout(resolve, 300));
   flowing = false;
   await traffic;
