@@ -1,5 +1,5 @@
 -- Sharding by restaurant, the switch (docs/scaling.md): every primary key becomes one that
--- includes "restaurantId", using the unique indexes 0027-0056 built concurrently (ADD
+-- includes "restaurantId", using the unique indexes the shard_key_* migrations before it built concurrently (ADD
 -- PRIMARY KEY USING INDEX only renames the index: no build, no scan, a brief ACCESS EXCLUSIVE lock
 -- per table under the runner's lock_timeout); the unique token hashes and SMTP message id give
 -- way to their (x, "restaurantId") indexes. No foreign key refers to these keys (they refer to
