@@ -67,7 +67,7 @@ describe('the shipped migrations', () => {
     expect(await dumpOf(url)).toBe(empty);
     const status = await runner.status();
     expect(status.every((row) => row.state === 'pending')).toBe(true);
-  });
+  }, 240_000); // five dumps per migration: about 1 s each on the shared 2-core machine
 });
 
 describe('the migration runner', () => {

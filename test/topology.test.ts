@@ -28,8 +28,11 @@ import {
   type TopologyState,
 } from '../scripts/topology.js';
 import { createStaffToken } from '../src/core/auth/staff-tokens.js';
+import { formatReport, type ChaosReport } from '../src/core/chaos/index.js';
+import { qrCodeOf } from '../src/core/ordering/table-sessions.js';
 import { Database } from '../src/core/db/database.js';
 import { DEMO_RESTAURANT_ID } from '../src/core/seed.js';
+import { runCli } from './helpers/cli.js';
 import { describeWith, tool } from './helpers/tools.js';
 
 const haproxy = tool('haproxy', 'haproxy', { versionArgs: ['-v'] });
@@ -85,6 +88,8 @@ describeWith([haproxy, pgAutoctl, pgbouncer], 'many instances and a database fai
       [DEMO_RESTAURANT_ID],
     );
     menuItemId = rows[0]!.id;
+    // `comanda chaos` runs only against a database marked as a test environment.
+    await db.query(`ALTER DATABASE comanda SET comanda.environment = 'test'`);
   }, 240_000);
 
   afterAll(async () => {
@@ -303,6 +308,106 @@ describeWith([haproxy, pgAutoctl, pgbouncer], 'many instances and a database fai
     await waitForBalancer(topology);
   }, 120_000);
 
+  it('live events across instances: a change made through one instance reaches a guest stream and a staff stream on another within 2 s', async () => {
+    const [a, , b] = topology.instances;
+    const { rows } = await db.query<{ id: string; restaurantId: string; qrVersion: number }>(
+      `SELECT t.id, t."restaurantId", t."qrVersion" FROM restaurante.tables t
+        WHERE t."restaurantId" = $1 AND NOT EXISTS (SELECT 1 FROM restaurante.table_sessions s WHERE s."tableId" = t.id AND s."closedAt" IS NULL)
+        ORDER BY t.number DESC LIMIT 1`,
+      [DEMO_RESTAURANT_ID],
+    );
+    const scan = await fetch(`http://127.0.0.1:${b!.port}/api/qr/scan`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: qrCodeOf(topology.instanceEnv.COMANDA_SECRET!, rows[0]!) }),
+    });
+    expect(scan.status).toBe(201);
+    const guest = ((await scan.json()) as { sessionToken: string; pending: boolean }).sessionToken;
+    const guestStream = await openStream(`http://127.0.0.1:${b!.port}/api/table-session/events`, guest);
+    const staffStream = await openStream(`http://127.0.0.1:${b!.port}/api/staff/events?topics=orders,floor`, token);
+    try {
+      await guestStream.next((e) => e.event === 'state', 5_000);
+      await staffStream.next((e) => e.event === 'ready', 5_000);
+      const seenMs: { change: string; guest: number; staff: number }[] = [];
+      // 1. The guest orders through instance A; 2. the staff moves the order on, through A.
+      const changes: { change: string; send: () => Promise<Response>; staffTopic: string }[] = [];
+      let orderId = '';
+      changes.push({
+        change: 'a guest order',
+        staffTopic: 'orders',
+        send: () =>
+          fetch(`http://127.0.0.1:${a!.port}/api/orders`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${guest}`, 'idempotency-key': randomUUID(), 'content-type': 'application/json' },
+            body: JSON.stringify({ items: [{ menuItemId, quantity: 1 }] }),
+          }),
+      });
+      changes.push({
+        change: 'the kitchen confirms it',
+        staffTopic: 'orders',
+        send: () =>
+          fetch(`http://127.0.0.1:${a!.port}/api/orders/${orderId}/status`, {
+            method: 'PATCH',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ status: 'CONFIRMED' }),
+          }),
+      });
+      for (const change of changes) {
+        const sentAt = Date.now();
+        const res = await change.send();
+        const body = (await res.json()) as { order?: { id: string; status: string } };
+        expect(res.status, JSON.stringify(body)).toBeLessThan(300);
+        orderId ||= body.order!.id;
+        const status = body.order!.status;
+        // The guest's view that shows this change (the order, in its new status), received after it was sent.
+        const shows = (e: StreamEvent) => e.event === 'state' && e.data.includes(orderId) && e.data.includes(`"${status}"`);
+        const guestSeen = guestStream.next(shows, 5_000, sentAt);
+        const staffSeen = staffStream.next((e) => e.event === change.staffTopic, 5_000, sentAt);
+        const [g, st] = await Promise.all([guestSeen, staffSeen]);
+        seenMs.push({ change: change.change, guest: g.at - sentAt, staff: st.at - sentAt });
+      }
+      console.log(
+        `live events, change through ${a!.name}, streams on ${b!.name}: ` +
+          seenMs.map((s) => `${s.change}: guest stream after ${s.guest} ms, staff stream after ${s.staff} ms`).join('; ') +
+          ' (times include the request that made the change)',
+      );
+      for (const s of seenMs) {
+        expect(s.guest).toBeLessThan(2_000);
+        expect(s.staff).toBeLessThan(2_000);
+      }
+    } finally {
+      await guestStream.close();
+      await staffStream.close();
+    }
+  }, 60_000);
+
+  it('comanda chaos instance-kill against the topology: no acknowledged order lost, retries with the key succeed, the streams move to another instance', async () => {
+    const victim = topology.instances[2]!;
+    await db.query(`UPDATE restaurante.menu_items SET stock = 10000000 WHERE id = $1`, [menuItemId]);
+    const run = await runCli(
+      [
+        'chaos', 'instance-kill', '--target', topology.urls.http, '--kill-command', `kill -9 ${victim.pid}`,
+        '--duration', '8s', '--rate', String(RATE), '--streams', '6', '--dish', menuItemId, '--json',
+      ],
+      { DATABASE_URL: topology.urls.direct, DATABASE_DIRECT_URL: undefined, COMANDA_CHAOS_TOKEN: token },
+    );
+    expect(run.stderr).not.toMatch(/refused/);
+    const report = JSON.parse(run.stdout) as ChaosReport;
+    console.log(formatReport(report));
+    expect(alive(victim.pid)).toBe(false);
+    expect(report.problems).toEqual([]);
+    expect(report.invariants).toEqual({ acknowledgedLost: 0, duplicates: 0, oversoldUnits: 0, stockLedgerMismatches: 0 });
+    expect(report.load.gaveUp).toBe(0);
+    expect(report.load.refused).toBe(0);
+    expect(report.streams!.cut).toBeGreaterThan(0);
+    expect(report.streams!.from).toEqual([victim.name]);
+    expect(report.streams!.moved).toBe(report.streams!.cut);
+    expect(report.streams!.to).not.toContain(victim.name);
+    expect(run.status).toBe(0);
+    await startInstance(topology, victim.name);
+    await waitForBalancer(topology);
+  }, 120_000);
+
   it('rolling restart of all three instances under load: no request fails', async () => {
     const restartMs: number[] = [];
     const stats = await load({
@@ -440,3 +545,57 @@ describeWith([haproxy, pgAutoctl, pgbouncer], 'many instances and a database fai
     throw new Error('the standby was not promoted within 60 s');
   }
 });
+
+interface StreamEvent {
+  event: string;
+  data: string;
+  at: number;
+}
+
+/** A Server-Sent Events stream read with fetch (EventSource cannot send Authorization). */
+async function openStream(url: string, token: string): Promise<{ next(match: (e: StreamEvent) => boolean, timeoutMs: number, since?: number): Promise<StreamEvent>; close(): Promise<void> }> {
+  const stop = new AbortController();
+  const res = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, signal: stop.signal });
+  if (res.status !== 200 || !res.body) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+  const events: StreamEvent[] = [];
+  const waiters: { match: (e: StreamEvent) => boolean; resolve: (e: StreamEvent) => void }[] = [];
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  const reading = (async () => {
+    let buffer = '';
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += value;
+        let at: number;
+        while ((at = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, at);
+          buffer = buffer.slice(at + 2);
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          if (!event) continue;
+          const e = { event, data: /^data: (.*)$/m.exec(block)?.[1] ?? '', at: Date.now() };
+          events.push(e);
+          const waiter = waiters.findIndex((w) => w.match(e));
+          if (waiter >= 0) waiters.splice(waiter, 1)[0]!.resolve(e);
+        }
+      }
+    } catch {
+      // closed
+    }
+  })();
+  return {
+    next(match, timeoutMs, since = 0) {
+      // The first matching event received at or after `since`, already or to come.
+      const already = events.find((e) => e.at >= since && match(e));
+      if (already) return Promise.resolve(already);
+      return new Promise<StreamEvent>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${url}: no matching event within ${timeoutMs} ms`)), timeoutMs);
+        waiters.push({ match, resolve: (e) => (clearTimeout(timer), resolve(e)) });
+      });
+    },
+    async close() {
+      stop.abort();
+      await reading;
+    },
+  };
+}

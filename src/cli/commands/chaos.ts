@@ -10,7 +10,7 @@ import { printJson } from '../output.js';
 
 const RESTART_TIMEOUT_MS = 120_000;
 
-/** Runs the operator's restart command (a shell line), bounded in time. */
+/** Runs the operator's restart (or kill) command, a shell line, bounded in time. */
 function shellRestart(command: string): () => Promise<void> {
   return () =>
     new Promise<void>((resolve, reject) => {
@@ -25,7 +25,7 @@ function shellRestart(command: string): () => Promise<void> {
       child.on('close', (code) => {
         clearTimeout(timer);
         if (code === 0) resolve();
-        else reject(new Error(`the restart command exited with ${code}: ${stderr.trim().slice(-500)}`));
+        else reject(new Error(`the command exited with ${code}: ${stderr.trim().slice(-500)}`));
       });
     });
 }
@@ -74,13 +74,15 @@ export function chaosCommand(program: Command): void {
     .option('--rate <n>', 'orders per second (default 10)', '10')
     .option('--dish <id...>', 'dishes to order (default: the three with the most stock)')
     .option('--restart-command <command>', 'db-restart: shell command that restarts the database server, e.g. "pg_ctlcluster 15 main restart"')
+    .option('--kill-command <command>', 'instance-kill: shell command that kills one instance behind --target, e.g. "systemctl kill -s KILL comanda@2"')
+    .option('--streams <n>', 'instance-kill: staff live streams held open through --target (default 6)', '6')
     .option('--proxy <url>', 'slow-network, network-cut: control URL of the `comanda chaos proxy` the service reaches its database through')
     .option('--latency <duration>', 'slow-network: latency added each way (default 300ms)', '300ms')
     .option('--json', 'print the report as JSON')
     .action(
       async (
         scenario: string,
-        options: { target?: string; tokenFile?: string; duration: string; fault?: string; rate: string; dish?: string[]; restartCommand?: string; proxy?: string; latency: string; json?: boolean },
+        options: { target?: string; tokenFile?: string; duration: string; fault?: string; rate: string; dish?: string[]; restartCommand?: string; killCommand?: string; streams: string; proxy?: string; latency: string; json?: boolean },
       ) => {
         if (!(SCENARIOS as readonly string[]).includes(scenario)) throw new CliError(`unknown scenario "${scenario}": one of ${SCENARIOS.join(', ')}`, 2);
         if (!options.target) throw new CliError('--target URL is required: the base URL of the service under test', 2);
@@ -100,6 +102,8 @@ export function chaosCommand(program: Command): void {
             rate: positive(options.rate, '--rate'),
             dishes: options.dish,
             restart: options.restartCommand ? shellRestart(options.restartCommand) : undefined,
+            kill: options.killCommand ? shellRestart(options.killCommand) : undefined,
+            streams: positive(options.streams, '--streams'),
             proxy: options.proxy ? proxyClient(options.proxy) : undefined,
             latencyMs: durationFlag(options.latency, '--latency', 2),
             onProgress: (m) => process.stderr.write(`${m}\n`),

@@ -1,6 +1,7 @@
 // `comanda chaos SCENARIO --target URL`: rehearsed failure against a staging deployment. An order
-// load with idempotency keys runs against the service while ONE fault is injected into its
-// database side, then the invariants are checked in the database:
+// load with idempotency keys runs against the service while ONE fault is injected (on its
+// database side, or, for instance-kill, one instance behind the balancer killed while staff live
+// streams are held open through it), then the invariants are checked in the database:
 // - acknowledged orders lost: every 201 names an order that must exist (must be 0);
 // - duplicates: orders sharing one idempotency key (must be 0);
 // - oversold units: units of a dish sold to this run beyond the stock it had at the start, and
@@ -15,8 +16,9 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { runLoad, type LoadResult } from './load.js';
+import { streamsReport, watchStreams, type StreamsReport, type StreamWatcher } from './streams.js';
 
-export const SCENARIOS = ['db-restart', 'connection-exhaustion', 'lock-storm', 'slow-network', 'network-cut'] as const;
+export const SCENARIOS = ['db-restart', 'connection-exhaustion', 'lock-storm', 'slow-network', 'network-cut', 'instance-kill'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 export const TEST_ENVIRONMENTS = ['staging', 'test'];
 
@@ -52,6 +54,10 @@ export interface ChaosOptions {
   proxy?: { inject(fault: { latencyMs?: number; cut?: boolean; durationMs: number }): Promise<void>; heal(): Promise<void> };
   /** slow-network: added latency per packet and direction (default 300 ms). */
   latencyMs?: number;
+  /** instance-kill: kills one instance of the service behind the target (the load balancer); resolves once it is dead. */
+  kill?: () => Promise<void>;
+  /** instance-kill: staff event streams held open through the target during the run (default 6). */
+  streams?: number;
   onProgress?: (message: string) => void;
 }
 
@@ -65,6 +71,8 @@ export interface ChaosReport {
   invariants: { acknowledgedLost: number; duplicates: number; oversoldUnits: number; stockLedgerMismatches: number };
   fiveXx: number;
   recoveryMs: number | null;
+  /** instance-kill: what became of the live streams. */
+  streams?: StreamsReport;
   ok: boolean;
   problems: string[];
 }
@@ -193,6 +201,18 @@ function faultOf(options: ChaosOptions, faultMs: number, dishes: string[]): Faul
           });
         },
       };
+    case 'instance-kill': {
+      const kill = options.kill;
+      if (!kill) throw new ChaosError('instance-kill needs the command that kills one instance of the service (--kill-command)');
+      return {
+        description: 'one instance of the service killed (behind the load balancer)',
+        instant: true,
+        async start() {
+          await kill();
+          return () => Promise.resolve();
+        },
+      };
+    }
     case 'slow-network':
     case 'network-cut': {
       const proxy = options.proxy;
@@ -246,6 +266,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const unknown = dishes.filter((d) => !initialStock.has(d));
   if (unknown.length) throw new ChaosError(`no such dish: ${unknown.join(', ')} (give menu item ids of the token's restaurant)`);
 
+  let watcher: StreamWatcher | undefined;
+  if (options.scenario === 'instance-kill') {
+    const count = Math.min(Math.max(1, options.streams ?? 6), 100);
+    watcher = await watchStreams({ target: options.target, token: options.token, count });
+    progress(`${count} live streams open: ${watcher.streams.map((s) => s.instances[0] ?? 'not connected').join(', ')}`);
+  }
   progress(`${runId}: ${rate} orders/s for ${durationMs} ms; fault "${fault.description}" at ${Math.round(durationMs / 4)} ms for ${faultMs} ms`);
   const load = runLoad({ target: options.target, token: options.token, dishes, rate, durationMs, graceMs: Math.max(10_000, faultMs), runId });
   const started = Date.now();
@@ -265,6 +291,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const faultEnd = Date.now() - started;
   progress('fault healed; waiting for the load to finish');
   const result: LoadResult = await load;
+  await watcher?.close();
   // Align the load's clock with ours (both started together, within a tick).
   const offset = result.startedAt - started;
 
@@ -311,6 +338,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   if (invariants.oversoldUnits) problems.push(`${invariants.oversoldUnits} unit(s) oversold`);
   if (invariants.stockLedgerMismatches) problems.push(`${invariants.stockLedgerMismatches} dish(es) whose stock differs from the stock ledger`);
   if (recoveryMs === null) problems.push('the service did not acknowledge any order sent after the fault ended: it did not recover within the run');
+  const streams = watcher ? streamsReport(watcher.streams) : undefined;
+  if (streams) problems.push(...streams.problems);
+  // The other instances were there all along: every order retried with its key must get through.
+  if (options.scenario === 'instance-kill' && count('gave-up')) problems.push(`${count('gave-up')} order(s) never acknowledged although other instances were up`);
   return {
     scenario: options.scenario,
     target: options.target,
@@ -331,6 +362,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     invariants,
     fiveXx: result.fiveXx,
     recoveryMs,
+    ...(streams ? { streams } : {}),
     ok: problems.length === 0,
     problems,
   };
@@ -350,6 +382,13 @@ export function formatReport(r: ChaosReport): string {
     `stock vs ledger mismatches: ${mark(r.invariants.stockLedgerMismatches)}`,
     `5xx answers: ${r.fiveXx}`,
     `time to recover: ${r.recoveryMs === null ? 'did not recover' : `${r.recoveryMs} ms`}`,
+    ...(r.streams
+      ? [
+          `live streams: ${r.streams.opened} open, ${r.streams.cut} cut (on ${r.streams.from.join(', ') || '-'}), ${r.streams.moved} moved to ${r.streams.to.join(', ') || '-'}` +
+            (r.streams.maxReconnectMs === null ? '' : `; reconnected within ${r.streams.maxReconnectMs} ms`) +
+            (r.streams.maxFirstNudgeMs === null ? '' : `, first change received within ${r.streams.maxFirstNudgeMs} ms of the cut`),
+        ]
+      : []),
     r.ok ? 'PASS' : `FAIL: ${r.problems.join('; ')}`,
   ].join('\n');
 }

@@ -1,0 +1,2 @@
+-- comanda:no-transaction
+DROP INDEX CONCURRENTLY IF EXISTS restaurante.customer_consents_pkey_sharded;

@@ -1,0 +1,2 @@
+-- comanda:no-transaction
+DROP INDEX CONCURRENTLY IF EXISTS restaurante.opening_hours_pkey_sharded;

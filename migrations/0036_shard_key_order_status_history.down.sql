@@ -1,0 +1,2 @@
+-- comanda:no-transaction
+DROP INDEX CONCURRENTLY IF EXISTS restaurante.order_status_history_pkey_sharded;

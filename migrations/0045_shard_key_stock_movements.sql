@@ -1,0 +1,4 @@
+-- comanda:no-transaction
+-- Sharding by restaurant, expand (docs/scaling.md): the key stock_movements will have, (id, "restaurantId").
+-- Built CONCURRENTLY (writes go on meanwhile); the migration shard_keys_switch swaps it in.
+CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS stock_movements_pkey_sharded ON restaurante.stock_movements (id, "restaurantId");

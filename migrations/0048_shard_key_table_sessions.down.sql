@@ -1,0 +1,2 @@
+-- comanda:no-transaction
+DROP INDEX CONCURRENTLY IF EXISTS restaurante.table_sessions_pkey_sharded;

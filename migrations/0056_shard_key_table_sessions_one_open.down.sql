@@ -1,0 +1,2 @@
+-- comanda:no-transaction
+DROP INDEX CONCURRENTLY IF EXISTS restaurante.table_sessions_one_open_per_restaurant;

@@ -1,0 +1,3 @@
+-- comanda:no-transaction
+-- Sharding by restaurant, contract (docs/scaling.md): email_logs_one_receipt gives way to email_logs_one_receipt_per_restaurant.
+DROP INDEX CONCURRENTLY IF EXISTS restaurante.email_logs_one_receipt;
