@@ -17,7 +17,7 @@ const distributionColumn = (table: string): string => (table === 'restaurants' ?
 /**
  * Violations known and accepted (constraint or unique index names): none. The 30 of the first
  * schema (primary keys on id alone, unique token hashes and SMTP message id, three partial unique
- * indexes) were removed by the expand/contract migrations 0027-0060 (docs/scaling.md). Never add one.
+ * indexes) were removed by the expand/contract migrations 0023-0056 (docs/scaling.md). Never add one.
  */
 const KNOWN_VIOLATIONS: string[] = [];
 
