@@ -1,6 +1,6 @@
 // Expand → migrate → contract under traffic (docs/migrations.md): the order's contact e-mail
-// moves from orders.customer_email to a table of its own in three steps — 0023 expand (new table,
-// dual-written by a trigger), a backfill in resumable batches, 0024 contract (functions moved, old
+// moves from orders.customer_email to a table of its own in three steps — an expand step (new table,
+// dual-written by a trigger), a backfill in resumable batches, a contract step (functions moved, old
 // column dropped) — from test/fixtures/expand-contract, while orders with e-mails flow at a steady
 // rate. Required: no failed request, no strong lock held by the migrations or the backfill longer
 // than the migrations' lock_timeout, every e-mail the same before and after, and the fixtures
@@ -178,7 +178,7 @@ it('expand → backfill → contract while orders flow: no failed request, short
   );
 
   // And back: down to the expanded state, then to before the change, with the data kept.
-  expect(await runner.down(2)).toEqual([24, 23]);
+  expect(await runner.down(2)).toEqual([EXPAND + 1, EXPAND]);
   const restored = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM restaurante.orders WHERE customer_email IS NOT NULL`)).rows[0]!.n;
   expect(restored).toBe(before.size + answers.length);
 }, 120_000);
