@@ -357,7 +357,7 @@ describe('access', () => {
     ['POST', `/api/admin/menu-items/${id}/availability`, { isAvailable: false }],
     ['POST', `/api/admin/menu-items/${id}/stock`, { delta: 100, reason: 'restock' }],
     ['GET', `/api/admin/menu-items/${id}/stock-movements`, undefined],
-    ['PUT', '/api/admin/categories/order', { ids: [categoryId] }],
+    ['PUT', '/api/admin/category-order', { ids: [categoryId] }],
     ['PUT', `/api/admin/categories/${categoryId}/menu-items/order`, { ids: [id] }],
   ];
 
@@ -483,7 +483,7 @@ describe('order', () => {
   it('puts the categories in the order given, in one request, and guests see it', async () => {
     const ids = (await order()).map((c) => c.id);
     const reversed = [...ids].reverse();
-    const res = await app.inject({ method: 'PUT', url: '/api/admin/categories/order', headers: admin, payload: { ids: reversed } });
+    const res = await app.inject({ method: 'PUT', url: '/api/admin/category-order', headers: admin, payload: { ids: reversed } });
     expect(res.statusCode).toBe(200);
     expect(res.json<{ categories: { id: string; sortOrder: number }[] }>().categories.map((c) => c.id)).toEqual(reversed);
     expect((await order()).map((c) => [c.id, c.sortOrder])).toEqual(reversed.map((id, i) => [id, (i + 1) * 10]));
@@ -507,11 +507,11 @@ describe('order', () => {
     const before = await order();
     const ids = before.map((c) => c.id);
     for (const bad of [ids.slice(1), [...ids, 'cat_other'], [...ids.slice(1), 'no_such']]) {
-      const res = await app.inject({ method: 'PUT', url: '/api/admin/categories/order', headers: admin, payload: { ids: bad } });
+      const res = await app.inject({ method: 'PUT', url: '/api/admin/category-order', headers: admin, payload: { ids: bad } });
       expect(res.statusCode).toBe(409);
       expect(res.json()).toMatchObject({ code: 'CONFLICT', field: 'ids' });
     }
-    const repeated = await app.inject({ method: 'PUT', url: '/api/admin/categories/order', headers: admin, payload: { ids: [...ids, ids[0]] } });
+    const repeated = await app.inject({ method: 'PUT', url: '/api/admin/category-order', headers: admin, payload: { ids: [...ids, ids[0]] } });
     expect(repeated.statusCode).toBe(400);
     expect(repeated.json()).toMatchObject({ code: 'VALIDATION_FAILED', field: 'ids' });
     const dishes = (await dishesOf(categoryId)).map((d) => d.id);

@@ -200,7 +200,7 @@ export function adminMenuRoutes(app: FastifyInstance, db: Database): void {
   } as const;
 
   app.put<{ Body: { ids: string[] } }>(
-    '/api/admin/categories/order',
+    '/api/admin/category-order',
     {
       preHandler: admin,
       schema: {
