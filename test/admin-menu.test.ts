@@ -467,7 +467,9 @@ describe('bad fields are named', () => {
       expect(res.headers['content-type'], label).toMatch(/application\/problem\+json/);
       const problem = res.json<FieldProblem>();
       expect(problem.field, label).toBe(field);
-      expect(problem.errors?.[0], label).toMatchObject({ field, path: expect.any(String), message: expect.any(String) });
+      const first = problem.errors?.[0];
+      expect(first?.field, label).toBe(field);
+      expect(typeof first?.path === 'string' && typeof first.message === 'string', label).toBe(true);
     }
     expect(await ledger(itemId)).toEqual(before);
     expect(await count()).toBe(items);
