@@ -27,11 +27,12 @@ describeWith([chromiumTool], '/admin/menu in Chromium', () => {
   let t: StaffBrowserApp;
   let page: Page;
   const dialogs: string[] = [];
+  const pageErrors: string[] = [];
 
   beforeAll(async () => {
     t = await useStaffBrowserApp();
     ({ page } = await t.signedIn(t.logins.admin, { viewport: { width: 1280, height: 800 } }));
-    page.on('pageerror', (e) => console.error('page error', e));
+    page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('dialog', (d) => {
       dialogs.push(d.message());
       void d.dismiss();
@@ -89,7 +90,7 @@ describeWith([chromiumTool], '/admin/menu in Chromium', () => {
       categoryName: 'Temporada',
     });
     expect(await adminItem('Alcachofas confitadas')).toMatchObject({ stock: 8, isAvailable: true });
-  });
+  }, 90_000);
 
   it('a bad price or name is shown at its field, as the API reports it, and changes nothing', async () => {
     const before = await adminItems();
@@ -132,7 +133,7 @@ describeWith([chromiumTool], '/admin/menu in Chromium', () => {
     await expect.poll(() => price.getAttribute('aria-invalid')).toBe('true');
     await dialog.getByRole('button', { name: 'Cancelar' }).click();
     expect(await adminItems()).toEqual(before);
-  });
+  }, 90_000);
 
   it('86 a dish in one tap: guests no longer see it; a second tap brings it back', async () => {
     const toggle = row(page, 'Alcachofas confitadas').locator('button.toggle');
@@ -148,7 +149,7 @@ describeWith([chromiumTool], '/admin/menu in Chromium', () => {
     await toggle.click();
     await expect.poll(() => toggle.getAttribute('aria-pressed')).toBe('true');
     await expect.poll(async () => (await guestDish('Alcachofas confitadas'))?.price, { timeout: 5_000 }).toBe(12.5);
-  });
+  }, 90_000);
 
   it('a stock change with a reason appears in the history; one below zero is shown at the field', async () => {
     await row(page, 'Alcachofas confitadas').getByRole('button', { name: 'Existencias: 8, Alcachofas confitadas' }).click();
@@ -190,7 +191,7 @@ describeWith([chromiumTool], '/admin/menu in Chromium', () => {
     await page.keyboard.press('Escape');
     await expect.poll(() => dialog.isVisible()).toBe(false);
     expect(await row(page, 'Alcachofas confitadas').getByRole('button', { name: 'Existencias: 15, Alcachofas confitadas' }).isVisible()).toBe(true);
-  });
+  }, 90_000);
 
   it('reorders categories and dishes by keyboard; guests see the new order', async () => {
     // Dishes: a second one in Temporada, then move it above the first.
@@ -225,7 +226,7 @@ describeWith([chromiumTool], '/admin/menu in Chromium', () => {
     await expect
       .poll(async () => (await guestMenu()).categories.map((c) => c.name).filter((n) => expected.includes(n)), { timeout: 5_000 })
       .toEqual(expected.filter((n) => start.includes(n)));
-  });
+  }, 90_000);
 
   it("two admins see each other's changes live", async () => {
     const { page: other } = await t.signedIn(t.logins.admin, { viewport: { width: 1024, height: 768 } });
@@ -241,7 +242,7 @@ describeWith([chromiumTool], '/admin/menu in Chromium', () => {
       .poll(() => row(page, 'Setas al ajillo').locator('button.toggle').getAttribute('aria-pressed'), { timeout: 3_000 })
       .toBe('true');
     await other.close();
-  });
+  }, 90_000);
 
   it('a dish named like markup is shown as text, in the list and in its forms', async () => {
     const evil = '<img src=x onerror=alert(1)>';
@@ -260,7 +261,7 @@ describeWith([chromiumTool], '/admin/menu in Chromium', () => {
     await row(page, evil).waitFor();
     expect(await page.locator('main img').count()).toBe(0);
     expect(dialogs).toEqual([]);
-  });
+  }, 90_000);
 
   it('in English, and at phone size', async () => {
     const { page: phonePage } = await t.signedIn(t.logins.admin, { viewport: { width: 390, height: 844 }, locale: 'en-GB' });
@@ -273,7 +274,7 @@ describeWith([chromiumTool], '/admin/menu in Chromium', () => {
     await expectAccessible(phonePage, 'staff-menu-06-phone');
     await phonePage.getByRole('button', { name: /^Add a dish to / }).first().click();
     await expectAccessible(phonePage, 'staff-menu-07-phone-form');
-  });
+  }, 90_000);
 
   it('waiter and kitchen accounts get the 403 page, and the API refuses them', async () => {
     for (const role of ['waiter', 'kitchen'] as const) {
@@ -287,5 +288,6 @@ describeWith([chromiumTool], '/admin/menu in Chromium', () => {
       expect(api.status).toBe(403);
     }
     expect(t.cspErrors).toEqual([]);
-  });
+    expect(pageErrors).toEqual([]);
+  }, 90_000);
 });

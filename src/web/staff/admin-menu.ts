@@ -48,7 +48,7 @@ function itemDialog(lang: Lang, currency: string): SafeHtml {
   const allergens = allergenCodes.map(
     (code) => html`<li><input type="checkbox" id="item-allergen-${code}" name="allergens" value="${code}" data-field="allergens"><label for="item-allergen-${code}">${t(lang, `allergen.${code}` as MessageKey)}</label></li>`,
   );
-  return html`<dialog id="item-dialog" aria-labelledby="item-title">
+  return html`<dialog id="item-dialog" class="wide" aria-labelledby="item-title">
 <form id="item-form" method="dialog" novalidate>
 <h2 id="item-title">${t(lang, 'menuAdmin.dialog.newItem')}</h2>
 ${field(lang, 'item', 'name', t(lang, 'menuAdmin.form.name'), (id, d) => html`<input id="${id}" name="name" data-field="name" maxlength="200" required autocomplete="off"${describedBy(d)}>`)}
