@@ -149,6 +149,15 @@ describeWith([chromiumTool], '/admin/menu in Chromium', () => {
     await toggle.click();
     await expect.poll(() => toggle.getAttribute('aria-pressed')).toBe('true');
     await expect.poll(async () => (await guestDish('Alcachofas confitadas'))?.price, { timeout: 5_000 }).toBe(12.5);
+
+    // The overview (docs/img/staff-menu.png): a dish of the first category 86'd.
+    const pulpo = row(page, 'Pulpo a la gallega').locator('button.toggle');
+    await pulpo.click();
+    await expect.poll(() => pulpo.getAttribute('aria-pressed')).toBe('false');
+    await page.evaluate('window.scrollTo(0, 0)');
+    await expectAccessible(page, 'staff-menu-00-overview');
+    await pulpo.click();
+    await expect.poll(() => pulpo.getAttribute('aria-pressed')).toBe('true');
   }, 90_000);
 
   it('a stock change with a reason appears in the history; one below zero is shown at the field', async () => {

@@ -114,7 +114,7 @@ function itemRow(item: Item, index: number, siblings: Item[]): HTMLElement {
   toggle.setAttribute('aria-pressed', String(item.isAvailable));
   toggle.setAttribute('aria-labelledby', `${nameId} ${toggleId}`);
   toggle.classList.toggle('off', !item.isAvailable);
-  const stock = button(str('stockButton', { n: item.stock }), str('stockLabel', { name: item.name, n: item.stock }), `stock:${item.id}`, () => void openStock(item));
+  const stock = button(str('stockButton', { n: item.stock }), str('stockLabel', { name: item.name, n: item.stock }), `stock:${item.id}`, () => void openStock(item), 'secondary small stock');
   return el(
     'li',
     { className: `dish${item.isAvailable ? '' : ' is-off'}`, attrs: { 'data-item': item.id } },
