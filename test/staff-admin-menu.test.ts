@@ -142,7 +142,7 @@ describeWith([chromiumTool], '/admin/menu in Chromium', () => {
     await expect.poll(() => toggle.getAttribute('aria-pressed')).toBe('false');
     expect(await toggle.textContent()).toBe('Agotado (86)');
     expect(await page.getByRole('button', { name: 'Alcachofas confitadas Agotado (86)', pressed: false }).count()).toBe(1);
-    expect(await page.locator('#status').textContent()).toBe('Alcachofas confitadas está agotado: los clientes ya no pueden pedirlo.');
+    await expect.poll(() => page.locator('#status').textContent()).toBe('Alcachofas confitadas está agotado: los clientes ya no pueden pedirlo.');
     await expect.poll(async () => guestDish('Alcachofas confitadas'), { timeout: 5_000 }).toBeUndefined();
     expect((await adminItem('Alcachofas confitadas'))?.isAvailable).toBe(false);
     await expectAccessible(page, 'staff-menu-04-86');
@@ -217,9 +217,9 @@ describeWith([chromiumTool], '/admin/menu in Chromium', () => {
     await page.getByRole('button', { name: 'Subir Setas al ajillo' }).focus();
     await page.keyboard.press('Enter');
     await expect.poll(() => temporada.locator('.dish-name').allTextContents()).toEqual(['Setas al ajillo', 'Alcachofas confitadas']);
-    expect(await page.locator('#status').textContent()).toBe('Setas al ajillo: posición 1 de 2.');
+    await expect.poll(() => page.locator('#status').textContent()).toBe('Setas al ajillo: posición 1 de 2.');
     // At the top, "up" is disabled: the focus went to "down" of the same dish.
-    expect(await focusedLabel(page)).toBe('Bajar Setas al ajillo');
+    await expect.poll(() => focusedLabel(page)).toBe('Bajar Setas al ajillo');
     await expect
       .poll(async () => (await guestMenu()).categories.find((c) => c.name === 'Temporada')?.items.map((i) => i.name), { timeout: 5_000 })
       .toEqual(['Setas al ajillo', 'Alcachofas confitadas']);
@@ -231,7 +231,7 @@ describeWith([chromiumTool], '/admin/menu in Chromium', () => {
     await page.getByRole('button', { name: 'Subir Temporada' }).click();
     const expected = [...start.slice(0, -2), 'Temporada', start.at(-2)!];
     await expect.poll(names).toEqual(expected);
-    expect(await focusedLabel(page)).toBe('Subir Temporada');
+    await expect.poll(() => focusedLabel(page)).toBe('Subir Temporada');
     await expect
       .poll(async () => (await guestMenu()).categories.map((c) => c.name).filter((n) => expected.includes(n)), { timeout: 5_000 })
       .toEqual(expected.filter((n) => start.includes(n)));

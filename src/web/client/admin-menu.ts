@@ -131,8 +131,8 @@ function itemRow(item: Item, index: number, siblings: Item[]): HTMLElement {
       toggle,
       stock,
       button(str('editItem'), str('editItemLabel', { name: item.name }), `edit:${item.id}`, () => openItem(item)),
-      moveButtons(siblings, index, item.id, (from, to) => void moveItem(item.categoryId, from, to)),
     ),
+    moveButtons(siblings, index, item.id, (from, to) => void moveItem(item.categoryId, from, to)),
   );
 }
 
