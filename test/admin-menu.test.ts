@@ -357,6 +357,8 @@ describe('access', () => {
     ['POST', `/api/admin/menu-items/${id}/availability`, { isAvailable: false }],
     ['POST', `/api/admin/menu-items/${id}/stock`, { delta: 100, reason: 'restock' }],
     ['GET', `/api/admin/menu-items/${id}/stock-movements`, undefined],
+    ['PUT', '/api/admin/category-order', { ids: [categoryId] }],
+    ['PUT', `/api/admin/categories/${categoryId}/menu-items/order`, { ids: [id] }],
   ];
 
   it('kitchen and waiter tokens are 403, guests 403, no token 401; nothing changes', async () => {
@@ -369,7 +371,7 @@ describe('access', () => {
       [undefined, 401],
     ] as const) {
       for (const [method, url, payload] of routes(itemId)) {
-        const res = await app.inject({ method: method as 'GET' | 'POST' | 'PATCH', url, headers: token ? auth(token) : {}, payload });
+        const res = await app.inject({ method: method as 'GET' | 'POST' | 'PATCH' | 'PUT', url, headers: token ? auth(token) : {}, payload });
         expect(res.statusCode, `${method} ${url}`).toBe(status);
         expect(res.json()).toMatchObject({ code: status === 403 ? 'FORBIDDEN' : 'UNAUTHENTICATED' });
       }
@@ -388,7 +390,7 @@ describe('access', () => {
   it("another restaurant's ids are 404 and stay untouched", async () => {
     const before = await ledger('item_other');
     for (const [method, url, payload] of routes('item_other').filter(([, url]) => url.includes('item_other'))) {
-      const res = await app.inject({ method: method as 'GET' | 'POST' | 'PATCH', url, headers: admin, payload });
+      const res = await app.inject({ method: method as 'GET' | 'POST' | 'PATCH' | 'PUT', url, headers: admin, payload });
       expect(res.statusCode, `${method} ${url}`).toBe(404);
       expect(res.json()).toMatchObject({ code: 'NOT_FOUND' });
     }
@@ -421,5 +423,105 @@ describe('the ledger', () => {
     );
     expect(rows.length).toBeGreaterThan(40);
     expect(rows.filter((r) => (r.sum ?? 0) !== r.stock)).toEqual([]);
+  });
+});
+
+describe('bad fields are named', () => {
+  type FieldProblem = { code: string; field?: string; errors?: { path: string; field?: string; message: string }[] };
+  const send = (method: 'POST' | 'PATCH', url: string, payload: object) => app.inject({ method, url, headers: admin, payload });
+
+  it('every admin menu route says which field is wrong, in `field` and in `errors[].field`', async () => {
+    const cases: [('POST' | 'PATCH'), string, object, number, string][] = [
+      // The schema's errors (Fastify) …
+      ['POST', '/api/admin/categories', {}, 400, 'name'],
+      ['POST', '/api/admin/categories', { name: '   ' }, 400, 'name'],
+      ['POST', '/api/admin/categories', { name: 'X', color: 'red' }, 400, 'color'],
+      ['PATCH', `/api/admin/categories/${categoryId}`, { sortOrder: 1.5 }, 400, 'sortOrder'],
+      ['POST', '/api/admin/menu-items', { categoryId, name: 'X' }, 400, 'price'],
+      ['POST', '/api/admin/menu-items', { categoryId, name: 'X', price: 0 }, 400, 'price'],
+      ['POST', '/api/admin/menu-items', { categoryId, name: 'X', price: 'abc' }, 400, 'price'],
+      ['POST', '/api/admin/menu-items', { categoryId, name: '', price: 5 }, 400, 'name'],
+      ['POST', '/api/admin/menu-items', { categoryId, name: 'X', price: 5, allergens: ['gluten', 'shellfish'] }, 400, 'allergens'],
+      ['POST', '/api/admin/menu-items', { categoryId, name: 'X', price: 5, stock: -1 }, 400, 'stock'],
+      ['PATCH', `/api/admin/menu-items/${itemId}`, { price: 1000 }, 400, 'price'],
+      ['POST', `/api/admin/menu-items/${itemId}/availability`, {}, 400, 'isAvailable'],
+      ['POST', `/api/admin/menu-items/${itemId}/stock`, { delta: 1 }, 400, 'reason'],
+      ['POST', `/api/admin/menu-items/${itemId}/stock`, { delta: 1, reason: 'restock', note: 'x'.repeat(501) }, 400, 'note'],
+      // … and the core's.
+      ['POST', '/api/admin/menu-items', { categoryId, name: 'X', price: 4.355 }, 400, 'price'],
+      ['PATCH', `/api/admin/menu-items/${itemId}`, { price: 0.001 }, 400, 'price'],
+      ['POST', '/api/admin/menu-items', { categoryId: 'no_such_category', name: 'X', price: 5 }, 422, 'categoryId'],
+      ['PATCH', `/api/admin/menu-items/${itemId}`, { categoryId: 'cat_other' }, 422, 'categoryId'],
+      ['POST', `/api/admin/menu-items/${itemId}/stock`, { delta: 0, reason: 'restock' }, 400, 'delta'],
+      ['POST', `/api/admin/menu-items/${itemId}/stock`, { delta: 1, set: 3, reason: 'restock' }, 400, 'delta'],
+      ['POST', `/api/admin/menu-items/${itemId}/stock`, { delta: -10_000, reason: 'correction' }, 422, 'delta'],
+      ['POST', `/api/admin/menu-items/${itemId}/stock`, { set: -1, reason: 'correction' }, 422, 'set'],
+    ];
+    const before = await ledger(itemId);
+    const count = async () => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM restaurante.menu_items')).rows[0]!.n;
+    const items = await count();
+    for (const [method, url, payload, status, field] of cases) {
+      const res = await send(method, url, payload);
+      const label = `${method} ${url} ${JSON.stringify(payload).slice(0, 80)}`;
+      expect(res.statusCode, label).toBe(status);
+      expect(res.headers['content-type'], label).toMatch(/application\/problem\+json/);
+      const problem = res.json<FieldProblem>();
+      expect(problem.field, label).toBe(field);
+      const first = problem.errors?.[0];
+      expect(first?.field, label).toBe(field);
+      expect(typeof first?.path === 'string' && typeof first.message === 'string', label).toBe(true);
+    }
+    expect(await ledger(itemId)).toEqual(before);
+    expect(await count()).toBe(items);
+  });
+});
+
+describe('order', () => {
+  const order = async () =>
+    (await app.inject({ method: 'GET', url: '/api/admin/categories', headers: admin })).json<{ categories: { id: string; sortOrder: number }[] }>().categories;
+  const dishesOf = async (cat: string) =>
+    (await app.inject({ method: 'GET', url: '/api/admin/menu-items', headers: admin })).json<{ items: Item[] }>().items.filter((i) => i.categoryId === cat);
+
+  it('puts the categories in the order given, in one request, and guests see it', async () => {
+    const ids = (await order()).map((c) => c.id);
+    const reversed = [...ids].reverse();
+    const res = await app.inject({ method: 'PUT', url: '/api/admin/category-order', headers: admin, payload: { ids: reversed } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json<{ categories: { id: string; sortOrder: number }[] }>().categories.map((c) => c.id)).toEqual(reversed);
+    expect((await order()).map((c) => [c.id, c.sortOrder])).toEqual(reversed.map((id, i) => [id, (i + 1) * 10]));
+    const { menu } = await publicMenu();
+    const active = reversed.filter((id) => menu!.categories.some((c) => c.id === id));
+    expect(menu!.categories.map((c) => c.id)).toEqual(active);
+  });
+
+  it("puts a category's dishes in the order given", async () => {
+    const dishes = await dishesOf(categoryId);
+    expect(dishes.length).toBeGreaterThan(1);
+    const ids = dishes.map((d) => d.id);
+    const moved = [ids[ids.length - 1]!, ...ids.slice(0, -1)];
+    const res = await app.inject({ method: 'PUT', url: `/api/admin/categories/${categoryId}/menu-items/order`, headers: admin, payload: { ids: moved } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json<{ items: Item[] }>().items.map((i) => i.id)).toEqual(moved);
+    expect((await dishesOf(categoryId)).map((d) => d.id)).toEqual(moved);
+  });
+
+  it('a list that is not exactly the current set is 409 CONFLICT and changes nothing', async () => {
+    const before = await order();
+    const ids = before.map((c) => c.id);
+    for (const bad of [ids.slice(1), [...ids, 'cat_other'], [...ids.slice(1), 'no_such']]) {
+      const res = await app.inject({ method: 'PUT', url: '/api/admin/category-order', headers: admin, payload: { ids: bad } });
+      expect(res.statusCode).toBe(409);
+      expect(res.json()).toMatchObject({ code: 'CONFLICT', field: 'ids' });
+    }
+    const repeated = await app.inject({ method: 'PUT', url: '/api/admin/category-order', headers: admin, payload: { ids: [...ids, ids[0]] } });
+    expect(repeated.statusCode).toBe(400);
+    expect(repeated.json()).toMatchObject({ code: 'VALIDATION_FAILED', field: 'ids' });
+    const dishes = (await dishesOf(categoryId)).map((d) => d.id);
+    const wrongCategory = await app.inject({ method: 'PUT', url: `/api/admin/categories/${categoryId}/menu-items/order`, headers: admin, payload: { ids: [...dishes, 'item_other'] } });
+    expect(wrongCategory.statusCode).toBe(409);
+    const other = await app.inject({ method: 'PUT', url: '/api/admin/categories/cat_other/menu-items/order', headers: admin, payload: { ids: ['item_other'] } });
+    expect(other.statusCode).toBe(404);
+    expect(await order()).toEqual(before);
+    expect((await dishesOf(categoryId)).map((d) => d.id)).toEqual(dishes);
   });
 });

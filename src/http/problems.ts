@@ -30,15 +30,24 @@ export function problemOf(error: AppError, instance?: string): ProblemDocument {
 /** Maps Fastify's own errors (validation, body parsing, limits) onto the catalogue. */
 function fromFastifyError(error: FastifyError): AppError | undefined {
   if (error.validation) {
-    const details = error.validation.map((v) => ({
-      path: v.instancePath || '/',
-      message: v.message ?? 'is invalid',
-      ...(v.keyword === 'additionalProperties' ? { field: (v.params as { additionalProperty?: string }).additionalProperty } : {}),
-    }));
+    // Each error names the top-level `field` it is about (the unknown one, the missing one, or
+    // the first segment of its path), so a form can show it at that field.
+    const details = error.validation.map((v) => {
+      const params = v.params as { additionalProperty?: string; missingProperty?: string };
+      const field =
+        v.keyword === 'additionalProperties'
+          ? params.additionalProperty
+          : v.keyword === 'required'
+            ? params.missingProperty
+            : (v.instancePath || '').split('/')[1] || undefined;
+      return { path: v.instancePath || '/', message: v.message ?? 'is invalid', ...(field ? { field } : {}) };
+    });
     const first = details[0];
     const where = first ? `${error.validationContext ?? 'body'}${first.path === '/' ? '' : first.path}` : 'request';
-    const field = first && 'field' in first && first.field ? ` (${first.field})` : '';
-    return new AppError('VALIDATION_FAILED', `${where} ${first?.message ?? 'is invalid'}${field}`, { extra: { errors: details } });
+    const field = first?.field && error.validation[0]?.keyword === 'additionalProperties' ? ` (${first.field})` : '';
+    return new AppError('VALIDATION_FAILED', `${where} ${first?.message ?? 'is invalid'}${field}`, {
+      extra: { ...(first?.field ? { field: first.field } : {}), errors: details },
+    });
   }
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

@@ -155,25 +155,39 @@ export function isValidPrice(price: unknown): price is number {
   return Math.abs(Math.round(cents) - cents) < 1e-9;
 }
 
+/**
+ * A bad field, said the way Fastify's schema errors say it (src/http/problems.ts): the problem
+ * names the `field`, and `errors` holds one `{path, field, message}`, so a form shows it there.
+ */
+export function fieldError(field: string, detail: string, message: string, code: 'VALIDATION_FAILED' | 'REFERENCE_NOT_FOUND' = 'VALIDATION_FAILED'): AppError {
+  return new AppError(code, detail, { extra: { field, errors: [{ path: `/${field}`, field, message }] } });
+}
+
 function assertPrice(price: unknown): asserts price is number {
   if (!isValidPrice(price)) {
-    throw new AppError('VALIDATION_FAILED', 'price must be a number greater than 0 and less than 1000, with at most two decimals.', {
-      extra: { errors: [{ path: '/price', message: 'must be > 0 and < 1000 with at most two decimals' }] },
-    });
+    throw fieldError(
+      'price',
+      'price must be a number greater than 0 and less than 1000, with at most two decimals.',
+      'must be > 0 and < 1000 with at most two decimals',
+    );
   }
 }
 
 function assertAllergens(allergens: unknown): void {
-  if (!Array.isArray(allergens)) throw new AppError('VALIDATION_FAILED', 'allergens must be an array.');
+  if (!Array.isArray(allergens)) throw fieldError('allergens', 'allergens must be an array.', 'must be array');
   const unknown = allergens.filter((a) => !(allergenNames as readonly unknown[]).includes(a));
   if (unknown.length > 0) {
-    throw new AppError('VALIDATION_FAILED', `Unknown allergens: ${unknown.map(String).join(', ')}; use the EU names (${allergenNames.join(', ')}).`);
+    throw fieldError(
+      'allergens',
+      `Unknown allergens: ${unknown.map(String).join(', ')}; use the EU names (${allergenNames.join(', ')}).`,
+      'must be equal to one of the allowed values',
+    );
   }
-  if (new Set(allergens).size !== allergens.length) throw new AppError('VALIDATION_FAILED', 'allergens must not repeat.');
+  if (new Set(allergens).size !== allergens.length) throw fieldError('allergens', 'allergens must not repeat.', 'must NOT have duplicate items');
 }
 
 function assertName(name: unknown): void {
-  if (typeof name !== 'string' || name.trim() === '') throw new AppError('VALIDATION_FAILED', 'name must not be empty.');
+  if (typeof name !== 'string' || name.trim() === '') throw fieldError('name', 'name must not be empty.', 'must not be empty');
 }
 
 /** `"column" = $n` for each field given; NOT_FOUND-free: the caller adds the WHERE. */
@@ -194,7 +208,7 @@ async function assertCategoryOf(tx: Tx, restaurantId: string, categoryId: string
     restaurantId,
   ]);
   if (rowCount === 0) {
-    throw new AppError('REFERENCE_NOT_FOUND', `No category ${categoryId} in this restaurant.`, { extra: { field: 'categoryId' } });
+    throw fieldError('categoryId', `No category ${categoryId} in this restaurant.`, 'no such category in this restaurant', 'REFERENCE_NOT_FOUND');
   }
 }
 
@@ -277,7 +291,7 @@ export async function createMenuItem(db: Database, staff: StaffPrincipal, input:
   if (input.allergens !== undefined) assertAllergens(input.allergens);
   const stock = input.stock ?? 0;
   if (!Number.isInteger(stock) || stock < 0 || stock > STOCK_LIMIT) {
-    throw new AppError('VALIDATION_FAILED', `stock must be an integer between 0 and ${STOCK_LIMIT}.`);
+    throw fieldError('stock', `stock must be an integer between 0 and ${STOCK_LIMIT}.`, `must be an integer >= 0 and <= ${STOCK_LIMIT}`);
   }
   return db.transaction(async (tx) => {
     await assertCategoryOf(tx, staff.restaurantId, input.categoryId);
@@ -304,7 +318,7 @@ export async function createMenuItem(db: Database, staff: StaffPrincipal, input:
 /** Changes a dish's fields (not its stock: see adjustStock()). */
 export async function updateMenuItem(db: Database, staff: StaffPrincipal, itemId: string, patch: MenuItemPatch): Promise<AdminMenuItem> {
   assertAdmin(staff);
-  if ('stock' in patch) throw new AppError('VALIDATION_FAILED', 'stock changes go through the stock ledger (POST …/stock).');
+  if ('stock' in patch) throw fieldError('stock', 'stock changes go through the stock ledger (POST …/stock).', 'changes through the stock ledger');
   if (patch.name !== undefined) assertName(patch.name);
   if (patch.price !== undefined) assertPrice(patch.price);
   if (patch.allergens !== undefined) assertAllergens(patch.allergens);
@@ -341,21 +355,83 @@ export async function setMenuItemAvailability(db: Database, staff: StaffPrincipa
 }
 
 // ---------------------------------------------------------------------------------------------
+// Order: the whole list at once
+// ---------------------------------------------------------------------------------------------
+
+/** The sortOrder step between neighbours, so a hand-made PATCH can still slot one in between. */
+export const SORT_STEP = 10;
+
+/**
+ * Writes `sortOrder` = (position + 1) × SORT_STEP for each id, in one transaction. `ids` must be
+ * exactly the current set (`current`, locked by the caller): a list made before someone else
+ * added or moved a row away is CONFLICT, so two admins reordering at once never lose a row.
+ */
+async function writeOrder(tx: Tx, table: 'menu_categories' | 'menu_items', restaurantId: string, current: string[], ids: string[]): Promise<void> {
+  const wanted = new Set(ids);
+  if (wanted.size !== ids.length) throw fieldError('ids', 'ids must not repeat.', 'must NOT have duplicate items');
+  if (current.length !== ids.length || current.some((id) => !wanted.has(id))) {
+    throw new AppError('CONFLICT', 'The list does not name exactly the current rows (someone added, removed or moved one meanwhile); reload and try again.', {
+      extra: { field: 'ids', errors: [{ path: '/ids', field: 'ids', message: 'must list exactly the current rows' }] },
+    });
+  }
+  // Only the rows whose place changes are written (each write bumps the menu version).
+  await tx.query(
+    `UPDATE restaurante.${table} AS t SET "sortOrder" = o.n * ${SORT_STEP}
+       FROM unnest($2::text[]) WITH ORDINALITY AS o(id, n)
+      WHERE t.id = o.id AND t."restaurantId" = $1 AND t."sortOrder" IS DISTINCT FROM o.n * ${SORT_STEP}`,
+    [restaurantId, ids],
+  );
+}
+
+/** Puts the restaurant's categories in this order (every category, each once). */
+export async function setCategoryOrder(db: Database, staff: StaffPrincipal, ids: string[]): Promise<AdminCategory[]> {
+  assertAdmin(staff);
+  await db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ id: string }>(
+      'SELECT id FROM restaurante.menu_categories WHERE "restaurantId" = $1 ORDER BY id FOR UPDATE',
+      [staff.restaurantId],
+    );
+    await writeOrder(tx, 'menu_categories', staff.restaurantId, rows.map((r) => r.id), ids);
+  }, writeOptions(staff));
+  return listCategories(db, staff);
+}
+
+/** Puts a category's dishes in this order (every dish of the category, each once). */
+export async function setMenuItemOrder(db: Database, staff: StaffPrincipal, categoryId: string, ids: string[]): Promise<AdminMenuItem[]> {
+  assertAdmin(staff);
+  await db.transaction(async (tx) => {
+    const { rowCount } = await tx.query('SELECT 1 FROM restaurante.menu_categories WHERE id = $1 AND "restaurantId" = $2 FOR SHARE', [
+      categoryId,
+      staff.restaurantId,
+    ]);
+    if (rowCount === 0) throw new AppError('NOT_FOUND', `No category ${categoryId} in this restaurant.`);
+    // Locked in id order, as place_order locks dishes, so this never deadlocks with an order.
+    const { rows } = await tx.query<{ id: string }>(
+      'SELECT id FROM restaurante.menu_items WHERE "restaurantId" = $1 AND "categoryId" = $2 ORDER BY id FOR UPDATE',
+      [staff.restaurantId, categoryId],
+    );
+    await writeOrder(tx, 'menu_items', staff.restaurantId, rows.map((r) => r.id), ids);
+  }, writeOptions(staff));
+  return (await listMenuItems(db, staff)).filter((i) => i.categoryId === categoryId);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Stock, through the ledger
 // ---------------------------------------------------------------------------------------------
 
 function assertStockChange(change: StockChange): void {
   const given = [change.delta, change.set].filter((v) => v !== undefined).length;
-  if (given !== 1) throw new AppError('VALIDATION_FAILED', 'Give exactly one of delta and set.');
+  if (given !== 1) throw fieldError('delta', 'Give exactly one of delta and set.', 'give exactly one of delta and set');
   const value = change.delta ?? change.set;
+  const which = change.delta !== undefined ? 'delta' : 'set';
   if (!Number.isInteger(value) || Math.abs(value!) > STOCK_LIMIT) {
-    throw new AppError('VALIDATION_FAILED', `${change.delta !== undefined ? 'delta' : 'set'} must be an integer between -${STOCK_LIMIT} and ${STOCK_LIMIT}.`);
+    throw fieldError(which, `${which} must be an integer between -${STOCK_LIMIT} and ${STOCK_LIMIT}.`, `must be an integer between -${STOCK_LIMIT} and ${STOCK_LIMIT}`);
   }
   if (!(adminStockReasons as readonly string[]).includes(change.reason)) {
-    throw new AppError('VALIDATION_FAILED', `reason must be one of ${adminStockReasons.join(', ')}.`);
+    throw fieldError('reason', `reason must be one of ${adminStockReasons.join(', ')}.`, 'must be equal to one of the allowed values');
   }
   if (change.note !== undefined && change.note.length > STOCK_NOTE_MAX_LENGTH) {
-    throw new AppError('VALIDATION_FAILED', `note must be at most ${STOCK_NOTE_MAX_LENGTH} characters.`);
+    throw fieldError('note', `note must be at most ${STOCK_NOTE_MAX_LENGTH} characters.`, `must NOT have more than ${STOCK_NOTE_MAX_LENGTH} characters`);
   }
 }
 
@@ -378,7 +454,8 @@ export async function adjustStock(db: Database, staff: StaffPrincipal, itemId: s
       if (!locked[0]) throw new AppError('NOT_FOUND', `No menu item ${itemId} in this restaurant.`);
       const before = locked[0].stock;
       const after = change.set ?? before + change.delta!;
-      if (after === before) throw new AppError('VALIDATION_FAILED', `The stock is already ${before}: nothing to change.`);
+      const which = change.delta !== undefined ? 'delta' : 'set';
+      if (after === before) throw fieldError(which, `The stock is already ${before}: nothing to change.`, 'changes nothing');
       // A negative result fails the CHECK here (23514, check_stock_non_negative) and rolls back.
       const { rows } = await tx
         .query<Timestamped<AdminMenuItem>>(
@@ -389,7 +466,7 @@ export async function adjustStock(db: Database, staff: StaffPrincipal, itemId: s
           const { code, constraint } = err as { code?: unknown; constraint?: unknown };
           if (code !== '23514' || constraint !== 'check_stock_non_negative') throw err;
           throw new AppError('CONSTRAINT_VIOLATION', `The stock is ${before}; this change would make it ${after}, and stock cannot go below zero.`, {
-            extra: { constraint, stock: before },
+            extra: { constraint, stock: before, field: which, errors: [{ path: `/${which}`, field: which, message: 'would make the stock negative' }] },
             cause: err,
           });
         });

@@ -11,7 +11,9 @@ import {
   listCategories,
   listMenuItems,
   listStockMovements,
+  setCategoryOrder,
   setMenuItemAvailability,
+  setMenuItemOrder,
   STOCK_LIMIT,
   STOCK_MOVEMENTS_LIMIT,
   STOCK_NOTE_MAX_LENGTH,
@@ -101,7 +103,10 @@ export const stockMovementSchema = {
 const idParams = { type: 'object', required: ['id'], additionalProperties: false, properties: { id } } as const;
 const categoryResponse = { type: 'object', properties: { category: { $ref: 'AdminCategory#' } } } as const;
 const itemResponse = { type: 'object', properties: { item: { $ref: 'AdminMenuItem#' } } } as const;
-const badRequest = { description: 'VALIDATION_FAILED (unknown field, bad price or allergen, …)', $ref: 'Problem#' } as const;
+const badRequest = {
+  description: 'VALIDATION_FAILED (unknown field, bad price or allergen, …): `field` names the field, `errors[]` has `{path, field, message}` per problem',
+  $ref: 'Problem#',
+} as const;
 const notFound = { description: 'NOT_FOUND (not in this restaurant)', $ref: 'Problem#' } as const;
 const unprocessable = {
   description: 'CONSTRAINT_VIOLATION (with `constraint`) or REFERENCE_NOT_FOUND (categoryId not in this restaurant)',
@@ -180,6 +185,62 @@ export function adminMenuRoutes(app: FastifyInstance, db: Database): void {
       },
     },
     async (request) => ({ category: await updateCategory(db, staffOf(request), request.params.id, request.body) }),
+  );
+
+  // The order: the whole list at once, so a move is one request and one transaction.
+  const orderBody = {
+    type: 'object',
+    required: ['ids'],
+    additionalProperties: false,
+    properties: { ids: { type: 'array', maxItems: 1000, uniqueItems: true, items: id } },
+  } as const;
+  const conflict = {
+    description: 'CONFLICT: `ids` is not exactly the current set (someone added or removed one meanwhile); reload',
+    $ref: 'Problem#',
+  } as const;
+
+  app.put<{ Body: { ids: string[] } }>(
+    '/api/admin/category-order',
+    {
+      preHandler: admin,
+      schema: {
+        summary: 'Put the menu categories in this order',
+        description: `\`ids\` names every category of the restaurant once, in the new order; each gets sortOrder = position × 10.`,
+        tags,
+        security,
+        body: orderBody,
+        response: {
+          200: { type: 'object', properties: { categories: { type: 'array', items: { $ref: 'AdminCategory#' } } } },
+          400: badRequest,
+          ...authProblems,
+          409: conflict,
+        },
+      },
+    },
+    async (request) => ({ categories: await setCategoryOrder(db, staffOf(request), request.body.ids) }),
+  );
+
+  app.put<{ Params: { id: string }; Body: { ids: string[] } }>(
+    '/api/admin/categories/:id/menu-items/order',
+    {
+      preHandler: admin,
+      schema: {
+        summary: "Put a category's dishes in this order",
+        description: `\`ids\` names every dish of the category once, in the new order; each gets sortOrder = position × 10.`,
+        tags,
+        security,
+        params: idParams,
+        body: orderBody,
+        response: {
+          200: { type: 'object', properties: { items: { type: 'array', items: { $ref: 'AdminMenuItem#' } } } },
+          400: badRequest,
+          ...authProblems,
+          404: notFound,
+          409: conflict,
+        },
+      },
+    },
+    async (request) => ({ items: await setMenuItemOrder(db, staffOf(request), request.params.id, request.body.ids) }),
   );
 
   // -------------------------------------------------------------------------------------------
@@ -300,7 +361,7 @@ export function adminMenuRoutes(app: FastifyInstance, db: Database): void {
           400: badRequest,
           ...authProblems,
           404: notFound,
-          422: { description: 'CONSTRAINT_VIOLATION: the stock would go below zero (check_stock_non_negative)', $ref: 'Problem#' },
+          422: { description: 'CONSTRAINT_VIOLATION: the stock would go below zero (check_stock_non_negative; `field` is delta or set)', $ref: 'Problem#' },
           503: { description: 'DATABASE_BUSY: the dish is locked by orders; retry', $ref: 'Problem#' },
         },
       },

@@ -15,6 +15,7 @@ import { langOf, sendPage } from '../respond.js';
 import { homeOf, sectionInfo, type StaffSection } from './sections.js';
 import { registerFloorPages } from './floor.js';
 import { registerStaffAdminPages } from './staff-admin.js';
+import { registerMenuAdminPages } from './admin-menu.js';
 
 export interface StaffPageContext {
   app: FastifyInstance;
@@ -64,6 +65,7 @@ export function staffRoutes(ctx: StaffPageContext): void {
   const hide = { schema: { hide: true } };
   registerFloorPages(ctx);
   registerStaffAdminPages(ctx);
+  registerMenuAdminPages(ctx);
 
   app.get('/staff', hide, async (request, reply) => {
     const session = await pageSession(db, request);
