@@ -13,6 +13,7 @@ import { registerOpenApi } from './openapi.js';
 import { healthRoutes, type Liveness } from './routes/health.js';
 import { staffRoutes } from './routes/staff.js';
 import { staffEventRoutes } from './routes/staff-events.js';
+import { kitchenRoutes } from './routes/kitchen.js';
 import { menuRoutes } from './routes/menu.js';
 import { adminMenuRoutes } from './routes/admin-menu.js';
 import { orderRoutes } from './routes/orders.js';
@@ -71,6 +72,8 @@ export interface BuildOptions {
    * every 2 s instead.
    */
   live?: LiveHub;
+  /** The kitchen screens of a restaurant share one snapshot per change (default true; bench:staff-events compares). */
+  kitchenSharedSnapshots?: boolean;
   directUrl?: string;
   /** The pages' built assets (by default read from dist/web/public). */
   assets?: Assets;
@@ -214,6 +217,7 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   }
   tableSessionRoutes(app, options.db, { live, limiter, lifecycle, tableRequestsPerMinute: TABLE_REQUESTS_PER_MINUTE });
   staffEventRoutes(app, options.db, { live, lifecycle });
+  kitchenRoutes(app, options.db, { live, sharedSnapshots: options.kitchenSharedSnapshots });
   await webRoutes(app, { db: options.db, secret: options.secret, menus, assets });
   reservationRoutes(app, options.db, {
     secret: options.secret,
