@@ -251,7 +251,7 @@ try {
     const txPerChange = transactions / changes.length;
     return (
       `  shared snapshot ${shared ? 'on ' : 'off'}: ${changes.length} changes in ${elapsed.toFixed(1)} s; events sent ${Math.round(events / elapsed)}/s ` +
-      `(${(events / changes.length).toFixed(0)} per change); re-reads ${Math.round(reads / elapsed)}/s; database transactions per change ${txPerChange.toFixed(0)} (${(transactions / Math.max(1, reads)).toFixed(2)} per re-read); instance CPU ${(serverCpu / changes.length).toFixed(0)} ms per change\n` +
+      `(${(events / changes.length).toFixed(0)} per change); re-reads ${Math.round(reads / elapsed)}/s; database transactions per change ${txPerChange.toFixed(0)} (${(transactions / Math.max(1, reads)).toFixed(2)} per re-read); instance CPU ${(serverCpu / changes.length).toFixed(0)} ms per change, ${(serverCpu / Math.max(1, reads)).toFixed(2)} ms per re-read\n` +
       `    COMMIT → screen shows it: p50 ${percentile(sorted, 50).toFixed(0)} ms, p95 ${percentile(sorted, 95).toFixed(0)} ms, p99 ${percentile(sorted, 99).toFixed(0)} ms, max ${(sorted.at(-1) ?? NaN).toFixed(0)} ms ` +
       `over ${sorted.length} (screen, change) pairs; not seen within 5 s: ${missing}; errors ${errors}`
     );

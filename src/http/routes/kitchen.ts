@@ -18,6 +18,7 @@ import {
   UNDO_WINDOW_SECONDS,
 } from '../../core/ordering/kitchen.js';
 import { orderStatuses } from '../../core/ordering/orders.js';
+import type { KitchenSnapshot } from '../../core/ordering/kitchen.js';
 import { KitchenSnapshots } from '../../core/ordering/kitchen-snapshots.js';
 import { requireStaff, staffOf } from '../auth.js';
 import { authProblems } from '../openapi.js';
@@ -86,6 +87,7 @@ const notFound = { 404: { description: 'NOT_FOUND', $ref: 'Problem#' } } as cons
 export function kitchenRoutes(app: FastifyInstance, db: Database, options: KitchenRoutesOptions): void {
   app.addSchema(settingsSchema);
   const snapshots = new KitchenSnapshots(db, options.live, options.sharedSnapshots === false ? 0 : undefined);
+  const serialised = new WeakMap<KitchenSnapshot, Map<string, string>>();
   const readers = requireStaff(db, ...permissions['kitchen.queue']);
   const movers = requireStaff(db, ...permissions['order-lines.move']);
   const admins = requireStaff(db, ...permissions['menu.manage']);
@@ -121,9 +123,18 @@ export function kitchenRoutes(app: FastifyInstance, db: Database, options: Kitch
         },
       },
     },
-    async (request) => {
-      const snapshot = forStation(await snapshots.get(staffOf(request).restaurantId), request.query.station);
-      return { now: new Date().toISOString(), station: request.query.station ?? null, ...snapshot };
+    async (request, reply) => {
+      const station = request.query.station;
+      const snapshot = await snapshots.get(staffOf(request).restaurantId);
+      // The screens of a restaurant (and station) get the same bytes: serialised once per snapshot.
+      let views = serialised.get(snapshot);
+      if (!views) serialised.set(snapshot, (views = new Map<string, string>()));
+      let body = views.get(station ?? '');
+      if (body === undefined) {
+        body = JSON.stringify({ station: station ?? null, ...forStation(snapshot, station) });
+        views.set(station ?? '', body);
+      }
+      return reply.type('application/json; charset=utf-8').send(`{"now":${JSON.stringify(new Date().toISOString())},${body.slice(1)}`);
     },
   );
 
