@@ -12,6 +12,7 @@
 // queries, as before) and on (one query per change and restaurant). Only 127.0.0.1; ~50 s; it
 // stops by itself. TEST_DATABASE_URL's server, or an embedded cluster of its own.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { setMaxListeners } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
@@ -139,6 +140,7 @@ try {
     let errors = 0;
     let measuring = false;
     const controller = new AbortController();
+    setMaxListeners(0, controller.signal); // every screen's requests listen on it
 
     /** One screen: the page's loop (follow → load, coalesced), and what it has seen. */
     async function screen(cookie: string, ready: () => void): Promise<void> {
