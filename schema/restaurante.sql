@@ -164,6 +164,18 @@ restaurante.idempotency_keys."responseStatus" integer NOT NULL
 restaurante.idempotency_keys."responseBody" jsonb NOT NULL
 restaurante.idempotency_keys."createdAt" timestamp with time zone NOT NULL DEFAULT now()
 restaurante.idempotency_keys."expiresAt" timestamp with time zone NOT NULL
+restaurante.kitchen_bumps.id text NOT NULL DEFAULT (gen_random_uuid())::text
+restaurante.kitchen_bumps."restaurantId" text NOT NULL
+restaurante.kitchen_bumps."orderId" text NOT NULL
+restaurante.kitchen_bumps.actor text NOT NULL
+restaurante.kitchen_bumps.lines jsonb NOT NULL
+restaurante.kitchen_bumps."bumpedAt" timestamp with time zone NOT NULL DEFAULT clock_timestamp()
+restaurante.kitchen_bumps."undoneAt" timestamp with time zone
+restaurante.kitchen_stations.id text NOT NULL DEFAULT (gen_random_uuid())::text
+restaurante.kitchen_stations."restaurantId" text NOT NULL
+restaurante.kitchen_stations.name text NOT NULL
+restaurante.kitchen_stations."sortOrder" integer NOT NULL DEFAULT 0
+restaurante.kitchen_stations."createdAt" timestamp with time zone NOT NULL DEFAULT now()
 restaurante.menu_categories.id text NOT NULL DEFAULT (gen_random_uuid())::text
 restaurante.menu_categories."restaurantId" text NOT NULL
 restaurante.menu_categories.name text NOT NULL
@@ -172,6 +184,7 @@ restaurante.menu_categories."sortOrder" integer NOT NULL DEFAULT 0
 restaurante.menu_categories."isActive" boolean NOT NULL DEFAULT true
 restaurante.menu_categories."createdAt" timestamp with time zone NOT NULL DEFAULT now()
 restaurante.menu_categories."updatedAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.menu_categories."stationId" text
 restaurante.menu_items.id text NOT NULL DEFAULT (gen_random_uuid())::text
 restaurante.menu_items."restaurantId" text NOT NULL
 restaurante.menu_items."categoryId" text NOT NULL
@@ -298,6 +311,8 @@ restaurante.restaurants.slot_interval_minutes integer NOT NULL DEFAULT 15
 restaurante.restaurants.buffer_minutes integer NOT NULL DEFAULT 15
 restaurante.restaurants."createdAt" timestamp with time zone NOT NULL DEFAULT now()
 restaurante.restaurants."updatedAt" timestamp with time zone NOT NULL DEFAULT now()
+restaurante.restaurants.kitchen_amber_minutes integer NOT NULL DEFAULT 10
+restaurante.restaurants.kitchen_red_minutes integer NOT NULL DEFAULT 20
 restaurante.staff_accounts."restaurantId" text NOT NULL
 restaurante.staff_accounts.id text NOT NULL
 restaurante.staff_accounts.name text NOT NULL
@@ -466,7 +481,14 @@ restaurante.idempotency_keys "idempotency_keys_responseStatus_check" CHECK ("res
 restaurante.idempotency_keys "idempotency_keys_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE RESTRICT
 restaurante.idempotency_keys idempotency_keys_key_check CHECK (length(key) >= 1 AND length(key) <= 255)
 restaurante.idempotency_keys idempotency_keys_pkey PRIMARY KEY ("restaurantId", scope, key)
+restaurante.kitchen_bumps "kitchen_bumps_orderId_fkey" FOREIGN KEY ("restaurantId", "orderId") REFERENCES restaurante.orders("restaurantId", id) ON DELETE CASCADE
+restaurante.kitchen_bumps "kitchen_bumps_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE RESTRICT
+restaurante.kitchen_bumps kitchen_bumps_pkey PRIMARY KEY ("restaurantId", id)
+restaurante.kitchen_stations "kitchen_stations_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE RESTRICT
+restaurante.kitchen_stations kitchen_stations_name_check CHECK (length(name) >= 1 AND length(name) <= 60)
+restaurante.kitchen_stations kitchen_stations_pkey PRIMARY KEY ("restaurantId", id)
 restaurante.menu_categories "menu_categories_restaurantId_fkey" FOREIGN KEY ("restaurantId") REFERENCES restaurante.restaurants(id) ON DELETE RESTRICT
+restaurante.menu_categories "menu_categories_stationId_fkey" FOREIGN KEY ("restaurantId", "stationId") REFERENCES restaurante.kitchen_stations("restaurantId", id) ON DELETE SET NULL ("stationId")
 restaurante.menu_categories menu_categories_name_check CHECK (length(name) >= 1 AND length(name) <= 120)
 restaurante.menu_categories menu_categories_pkey PRIMARY KEY (id, "restaurantId")
 restaurante.menu_categories menu_categories_restaurant_id_key UNIQUE ("restaurantId", id)
@@ -536,6 +558,7 @@ restaurante.reservations reservations_restaurant_id_key UNIQUE ("restaurantId", 
 restaurante.restaurants "restaurants_defaultLanguage_check" CHECK ("defaultLanguage" = ANY (ARRAY['es'::text, 'en'::text]))
 restaurante.restaurants restaurants_buffer_minutes_check CHECK (buffer_minutes >= 0 AND buffer_minutes <= 240)
 restaurante.restaurants restaurants_currency_check CHECK (currency ~ '^[A-Z]{3}$'::text)
+restaurante.restaurants restaurants_kitchen_thresholds CHECK (kitchen_amber_minutes >= 1 AND kitchen_amber_minutes <= 240 AND kitchen_red_minutes >= 2 AND kitchen_red_minutes <= 480 AND kitchen_amber_minutes < kitchen_red_minutes)
 restaurante.restaurants restaurants_name_check CHECK (length(name) >= 1 AND length(name) <= 200)
 restaurante.restaurants restaurants_pkey PRIMARY KEY (id)
 restaurante.restaurants restaurants_slot_interval_minutes_check CHECK (slot_interval_minutes >= 5 AND slot_interval_minutes <= 240)
@@ -608,6 +631,7 @@ restaurante.turn_times turn_times_minutes_check CHECK (minutes >= 15 AND minutes
 restaurante.turn_times turn_times_pkey PRIMARY KEY ("restaurantId", min_party)
 
 -- indexes
+CREATE INDEX "kitchen_bumps_orderId" ON restaurante.kitchen_bumps USING btree ("restaurantId", "orderId")
 CREATE INDEX actions_log_at ON comanda.actions_log USING btree (at DESC)
 CREATE INDEX alert_deliveries_undelivered ON comanda.alert_deliveries USING btree (id) WHERE (state = ANY (ARRAY['pending'::text, 'failed'::text]))
 CREATE INDEX alert_events_check_at ON comanda.alert_events USING btree ("check", at DESC)
@@ -626,6 +650,7 @@ CREATE INDEX idx_orders_customer_email_status ON restaurante.orders USING btree 
 CREATE INDEX idx_qr_scans_table_timestamp ON restaurante.qr_scans USING btree (table_id, scanned_at DESC)
 CREATE INDEX idx_reservations_date_status ON restaurante.reservations USING btree ("restaurantId", date, status)
 CREATE INDEX idx_reservations_table_ids ON restaurante.reservations USING gin (table_ids) WHERE (status = ANY (ARRAY['PENDING'::restaurante."ReservationStatus", 'CONFIRMED'::restaurante."ReservationStatus", 'SEATED'::restaurante."ReservationStatus"]))
+CREATE INDEX kitchen_bumps_restaurant_time ON restaurante.kitchen_bumps USING btree ("restaurantId", "bumpedAt")
 CREATE INDEX maintenance_windows_ends_at ON comanda.maintenance_windows USING btree (ends_at DESC)
 CREATE INDEX menu_items_category ON restaurante.menu_items USING btree ("restaurantId", "categoryId")
 CREATE INDEX opening_exceptions_restaurant_date ON restaurante.opening_exceptions USING btree ("restaurantId", date)
@@ -686,6 +711,9 @@ CREATE UNIQUE INDEX history_sizes_pkey ON comanda.history_sizes USING btree (cap
 CREATE UNIQUE INDEX history_state_pkey ON comanda.history_state USING btree (id)
 CREATE UNIQUE INDEX history_statements_pkey ON comanda.history_statements USING btree (capture_id, queryid)
 CREATE UNIQUE INDEX idempotency_keys_pkey ON restaurante.idempotency_keys USING btree ("restaurantId", scope, key)
+CREATE UNIQUE INDEX kitchen_bumps_pkey ON restaurante.kitchen_bumps USING btree ("restaurantId", id)
+CREATE UNIQUE INDEX kitchen_stations_name ON restaurante.kitchen_stations USING btree ("restaurantId", lower(name))
+CREATE UNIQUE INDEX kitchen_stations_pkey ON restaurante.kitchen_stations USING btree ("restaurantId", id)
 CREATE UNIQUE INDEX maintenance_windows_pkey ON comanda.maintenance_windows USING btree (id)
 CREATE UNIQUE INDEX menu_categories_pkey ON restaurante.menu_categories USING btree (id, "restaurantId")
 CREATE UNIQUE INDEX menu_categories_restaurant_id_key ON restaurante.menu_categories USING btree ("restaurantId", id)

@@ -22,6 +22,7 @@ export const errorCatalogue = {
   INVALID_TRANSITION: { status: 409, title: 'That status change is not allowed from the current status.' },
   REQUEST_IN_PROGRESS: { status: 409, title: 'A request with this Idempotency-Key is still being processed.' },
   TABLE_ALREADY_RESERVED: { status: 409, title: 'No table is free at that time; see the alternatives.' },
+  UNDO_UNAVAILABLE: { status: 409, title: 'That bump can no longer be undone (older than 10 s, already undone, or changed since).' },
   TOKEN_USED: { status: 409, title: 'This link was already used.' },
   TOKEN_EXPIRED: { status: 410, title: 'This link has expired.' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is too large.' },

@@ -13,6 +13,7 @@ import { registerOpenApi } from './openapi.js';
 import { healthRoutes, type Liveness } from './routes/health.js';
 import { staffRoutes } from './routes/staff.js';
 import { staffEventRoutes } from './routes/staff-events.js';
+import { kitchenRoutes } from './routes/kitchen.js';
 import { menuRoutes } from './routes/menu.js';
 import { adminMenuRoutes } from './routes/admin-menu.js';
 import { orderRoutes } from './routes/orders.js';
@@ -72,6 +73,8 @@ export interface BuildOptions {
    * every 2 s instead.
    */
   live?: LiveHub;
+  /** The kitchen screens of a restaurant share one snapshot per change (default true; bench:staff-events compares). */
+  kitchenSharedSnapshots?: boolean;
   directUrl?: string;
   /** How often a staff event stream re-checks its session or token (15 s; tests shorten it). */
   staffEventsRecheckMs?: number;
@@ -218,6 +221,7 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   }
   tableSessionRoutes(app, options.db, { live, limiter, lifecycle, tableRequestsPerMinute: TABLE_REQUESTS_PER_MINUTE });
   staffEventRoutes(app, options.db, { live, lifecycle, recheckMs: options.staffEventsRecheckMs });
+  kitchenRoutes(app, options.db, { live, sharedSnapshots: options.kitchenSharedSnapshots });
   await webRoutes(app, { db: options.db, secret: options.secret, menus, assets });
   reservationRoutes(app, options.db, {
     secret: options.secret,

@@ -257,7 +257,21 @@ async function returnStock(tx: Tx, restaurantId: string, orderId: string, itemId
   await tx.query(`SELECT set_config('comanda.stock_reason', '', true), set_config('comanda.stock_order_id', '', true)`);
 }
 
-async function lockOrder(tx: Tx, staff: StaffPrincipal, orderId: string): Promise<OrderStatus> {
+/** After lines moved: the order's total without cancelled lines, its status that of its slowest live line. */
+export async function followLines(tx: Tx, orderId: string): Promise<void> {
+  await tx.query(
+    `UPDATE restaurante.orders o SET
+       "totalAmount" = coalesce(l.total, 0),
+       status = coalesce(l.slowest, 'CANCELLED')::restaurante."OrderStatus"
+      FROM (SELECT sum("totalPrice") FILTER (WHERE status <> 'CANCELLED') AS total,
+                   ($2::text[])[min(array_position($2::text[], status::text)) FILTER (WHERE status <> 'CANCELLED')] AS slowest
+              FROM restaurante.order_items WHERE "orderId" = $1) l
+     WHERE o.id = $1`,
+    [orderId, FORWARD],
+  );
+}
+
+export async function lockOrder(tx: Tx, staff: StaffPrincipal, orderId: string): Promise<OrderStatus> {
   const { rows } = await tx.query<{ status: OrderStatus }>(
     'SELECT status FROM restaurante.orders WHERE id = $1 AND "restaurantId" = $2 FOR UPDATE',
     [orderId, staff.restaurantId],
@@ -266,7 +280,7 @@ async function lockOrder(tx: Tx, staff: StaffPrincipal, orderId: string): Promis
   return rows[0].status;
 }
 
-async function orderJson(tx: Tx, orderId: string): Promise<Order> {
+export async function orderJson(tx: Tx, orderId: string): Promise<Order> {
   const { rows } = await tx.query<{ order: Order }>('SELECT restaurante.order_json($1) AS order', [orderId]);
   return rows[0]!.order;
 }
@@ -324,17 +338,7 @@ export async function setItemStatus(db: Database, staff: StaffPrincipal, orderId
       assertTransition(rows[0].status, to, 'The item');
       if (to === 'CANCELLED') await returnStock(tx, staff.restaurantId, orderId, [itemId]);
       await tx.query('UPDATE restaurante.order_items SET status = $2 WHERE id = $1', [itemId, to]);
-      // The order: its total without cancelled lines, its status that of its slowest live line.
-      await tx.query(
-        `UPDATE restaurante.orders o SET
-           "totalAmount" = coalesce(l.total, 0),
-           status = coalesce(l.slowest, 'CANCELLED')::restaurante."OrderStatus"
-          FROM (SELECT sum("totalPrice") FILTER (WHERE status <> 'CANCELLED') AS total,
-                       ($2::text[])[min(array_position($2::text[], status::text)) FILTER (WHERE status <> 'CANCELLED')] AS slowest
-                  FROM restaurante.order_items WHERE "orderId" = $1) l
-         WHERE o.id = $1`,
-        [orderId, FORWARD],
-      );
+      await followLines(tx, orderId);
       return orderJson(tx, orderId);
     },
     { settings: { 'comanda.actor': actorOf(staff) } },

@@ -16,6 +16,7 @@ import { homeOf, sectionInfo, type StaffSection } from './sections.js';
 import { registerFloorPages } from './floor.js';
 import { registerStaffAdminPages } from './staff-admin.js';
 import { registerMenuAdminPages } from './admin-menu.js';
+import { registerKitchenPages } from './kitchen.js';
 
 export interface StaffPageContext {
   app: FastifyInstance;
@@ -66,6 +67,7 @@ export function staffRoutes(ctx: StaffPageContext): void {
   registerFloorPages(ctx);
   registerStaffAdminPages(ctx);
   registerMenuAdminPages(ctx);
+  registerKitchenPages(ctx);
 
   app.get('/staff', hide, async (request, reply) => {
     const session = await pageSession(db, request);
