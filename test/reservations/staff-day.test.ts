@@ -36,7 +36,10 @@ describe("a day's plan", () => {
     ]);
     expect(plan.tables).toHaveLength(12);
     expect(plan.tables[0]).toEqual({ id: 'table_01', number: 1, capacity: 2, location: 'sala' });
+    expect(plan.combinations).toContainEqual({ id: 'combo_01_02', name: 'Mesas 1 + 2', tableIds: ['table_01', 'table_02'] });
     expect(plan.reservations).toHaveLength(1);
+    // A party of four has the table for its turn (105 minutes in the demo); the buffer comes after.
+    expect(plan.reservations[0]!.durationMinutes).toBe(105);
     expect(plan.reservations[0]).toMatchObject({ id: booked.id, tableIds: booked.tableIds, customerPhone: '+34 600 000 001' });
     expect(booked.tableIds).toHaveLength(1);
 
@@ -105,8 +108,8 @@ describe('moving a booking onto chosen tables', () => {
     // Onto the first one's table at the same time: the constraint refuses; nothing changes.
     const refused = expectProblem(await patch(t.staff.waiter, second.id, { tableIds: first.tableIds }), 409, 'TABLE_ALREADY_RESERVED');
     expect((await heldTables(second.id)).map((h) => h.tableId)).toEqual(['table_09']);
-    const alternatives = refused.alternatives as string[];
-    const freeTables = refused.freeTables as string[][];
+    const alternatives = refused.alternatives!;
+    const freeTables = (refused as unknown as { freeTables: string[][] }).freeTables;
     // The nearest times that table is free: its booking holds 20:00–21:45 (90 + 15), so 21:45 and
     // 22:00 at dinner, then the lunch times nearest to 20:00.
     expect(alternatives[0]).toBe(local(day, '21:45'));

@@ -25,6 +25,8 @@ export interface DayPlan {
   windows: Array<{ opens: string; closes: string }>;
   /** Active tables, by number. */
   tables: DayTable[];
+  /** Active combinations of active tables (pushed together for bigger parties). */
+  combinations: Array<{ id: string; name: string; tableIds: string[] }>;
   reservations: Reservation[];
 }
 
@@ -38,7 +40,11 @@ export async function dayPlan(db: Database, staff: StaffPrincipal, date: string)
                         FROM restaurante.service_windows(r.id, $2::date) w), '[]'::jsonb) AS windows,
             coalesce((SELECT jsonb_agg(jsonb_build_object('id', t.id, 'number', t.number, 'capacity', t.capacity, 'location', t.location)
                                        ORDER BY t.number, t.id)
-                        FROM restaurante.tables t WHERE t."restaurantId" = r.id AND t."isActive"), '[]'::jsonb) AS tables
+                        FROM restaurante.tables t WHERE t."restaurantId" = r.id AND t."isActive"), '[]'::jsonb) AS tables,
+            coalesce((SELECT jsonb_agg(jsonb_build_object('id', c.id, 'name', c.name, 'tableIds', c.table_ids) ORDER BY c.name, c.id)
+                        FROM restaurante.table_combinations c
+                       WHERE c."restaurantId" = r.id AND c."isActive"
+                         AND NOT EXISTS (SELECT 1 FROM restaurante.tables t WHERE t.id = ANY(c.table_ids) AND NOT t."isActive")), '[]'::jsonb) AS combinations
        FROM restaurante.restaurants r WHERE r.id = $1`,
     [staff.restaurantId, date],
     { readOnly: true },

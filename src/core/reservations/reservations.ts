@@ -27,6 +27,8 @@ export interface Reservation {
   time: string;
   date: string;
   partySize: number;
+  /** How long the party has the table (the turn for its size; the buffer comes after). */
+  durationMinutes: number;
   tableIds: string[];
   customerName: string;
   customerEmail: string | null;
@@ -40,7 +42,7 @@ export interface Reservation {
 
 const RESERVATION_JSON = `
   SELECT r.id, r."restaurantId", r.status, restaurante.local_iso(r.time, rest.timezone) AS time, to_char(r.date, 'YYYY-MM-DD') AS date,
-         r."partySize", r.table_ids AS "tableIds", r."customerName", r."customerEmail", r."customerPhone", r.language, r.notes,
+         r."partySize", r."durationMinutes", r.table_ids AS "tableIds", r."customerName", r."customerEmail", r."customerPhone", r.language, r.notes,
          CASE WHEN r.status = 'PENDING' THEN r.hold_expires_at END AS "holdExpiresAt",
          coalesce((SELECT jsonb_agg(jsonb_build_object('menuItemId', ri."menuItemId", 'quantity', ri.quantity) ORDER BY ri."createdAt", ri.id)
                      FROM restaurante.reservation_items ri WHERE ri."reservationId" = r.id), '[]'::jsonb) AS items
@@ -109,7 +111,9 @@ export async function book(
     if (restaurant.length === 0) throw new AppError('NOT_FOUND', `No restaurant ${input.restaurantId}.`);
     const email = input.customerEmail;
     if (email === undefined && mode?.kind !== 'staff') {
-      throw new AppError('VALIDATION_FAILED', 'customerEmail is required.', { extra: { field: 'customerEmail' } });
+      throw new AppError('VALIDATION_FAILED', "body must have required property 'customerEmail'", {
+        extra: { errors: [{ path: '/', message: "must have required property 'customerEmail'" }] },
+      });
     }
     const hold = mode?.kind === 'guest' ? mode.hold : undefined;
     if (hold) await checkOpenHolds(tx, input, hold);

@@ -45,6 +45,7 @@ export const reservationSchema = {
     time: { type: 'string' },
     date: { type: 'string' },
     partySize: { type: 'integer' },
+    durationMinutes: { type: 'integer', description: 'How long the party has the table (the buffer comes after)' },
     tableIds: { type: 'array', items: { type: 'string' } },
     customerName: { type: 'string' },
     customerEmail: { type: ['string', 'null'] },
@@ -89,7 +90,9 @@ export function reservationRoutes(app: FastifyInstance, db: Database, settings: 
       return { kind: 'staff', actor: actorOf(principal) };
     }
     const email = request.body.customerEmail;
-    if (email === undefined) throw new AppError('VALIDATION_FAILED', 'customerEmail is required.', { extra: { field: 'customerEmail' } });
+    if (email === undefined) throw new AppError('VALIDATION_FAILED', "body must have required property 'customerEmail'", {
+        extra: { errors: [{ path: '/', message: "must have required property 'customerEmail'" }] },
+      });
     const ip = clientIp(request);
     await limiter.enforce(perIp, ip, 'bookings from this address');
     await limiter.enforce(perEmail, email.toLowerCase(), 'bookings for this e-mail address');
@@ -255,7 +258,7 @@ export function reservationRoutes(app: FastifyInstance, db: Database, settings: 
         summary: "A day's plan: the service windows, the tables and the bookings with the tables they hold",
         description:
           'For the bookings page: `windows` are the opening hours of that local date (or its exception; empty when closed), `tables` ' +
-          'the active tables by number, `reservations` as in the day\'s book (the kitchen gets no contact details).',
+          'the active tables by number, `combinations` the active table combinations, `reservations` as in the day\'s book (the kitchen gets no contact details).',
         tags,
         security: [{ bearer: [] }],
         querystring: { type: 'object', required: ['date'], additionalProperties: false, properties: { date } },
@@ -274,6 +277,10 @@ export function reservationRoutes(app: FastifyInstance, db: Database, settings: 
                   type: 'object',
                   properties: { id: { type: 'string' }, number: { type: 'integer' }, capacity: { type: 'integer' }, location: { type: ['string', 'null'] } },
                 },
+              },
+              combinations: {
+                type: 'array',
+                items: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, tableIds: { type: 'array', items: { type: 'string' } } } },
               },
               reservations: { type: 'array', items: { $ref: 'Reservation#' } },
             },
