@@ -21,6 +21,13 @@ interface Booking {
   customerEmail: string | null;
 }
 
+/** What the tests read of an element in the page (the test code has no DOM types). */
+interface Scrollable {
+  scrollWidth: number;
+  clientWidth: number;
+  scrollTo(options: { left: number }): void;
+}
+
 /** The restaurant's (Europe/Madrid) date and wall-clock minutes now. */
 function madridNow(): { date: string; minutes: number } {
   const parts = Object.fromEntries(
@@ -224,7 +231,7 @@ describeWith([chromiumTool], 'the bookings page in Chromium', () => {
     await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('#confirm-text').textContent()).toMatch(/^¿Marcar que Carlos Tercero no se presentó/);
     // "No" has the focus (the safe answer); Shift+Tab reaches "Sí".
-    expect(await page.locator('#confirm-no').evaluate((e) => e === e.ownerDocument.activeElement)).toBe(true);
+    expect(await page.locator('#confirm-no').evaluate((e: { ownerDocument: { activeElement: unknown } }) => e === e.ownerDocument.activeElement)).toBe(true);
     await page.keyboard.press('Shift+Tab');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('.others li', { hasText: 'Carlos Tercero' }).locator('.badge').textContent()).toBe('No vino');
@@ -257,16 +264,16 @@ describeWith([chromiumTool], 'the bookings page in Chromium', () => {
 
     const phone = await openPage(day, { width: 390, height: 844 });
     await expect.poll(() => timelineBooking(phone, 'Sara Web').count()).toBe(1);
-    const box = await phone.locator('#timeline').evaluate((e) => ({ scroll: e.scrollWidth, client: e.clientWidth }));
+    const box = await phone.locator('#timeline').evaluate((e: Scrollable) => ({ scroll: e.scrollWidth, client: e.clientWidth }));
     expect(box.scroll).toBeGreaterThan(box.client);
     // Scrolled to the dinner service, the table names stay in sight.
-    await phone.locator('#timeline').evaluate((e) => e.scrollTo({ left: e.scrollWidth }));
+    await phone.locator('#timeline').evaluate((e: Scrollable) => e.scrollTo({ left: e.scrollWidth }));
     const label = await phone.locator('.tl-rows .tl-label').first().boundingBox();
     expect(label!.x).toBeGreaterThanOrEqual(0);
     expect(label!.x).toBeLessThan(40);
     await expectAccessible(phone, 'staff-reservations-phone');
     // The page's own document has no page horizontal scroll: only the timeline scrolls.
-    expect(await phone.locator('html').evaluate((e) => e.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await phone.locator('html').evaluate((e: Scrollable) => e.scrollWidth)).toBeLessThanOrEqual(390);
     expect(s.cspErrors).toEqual([]);
   }, 90_000);
 });

@@ -62,6 +62,8 @@ let date = data.date;
 let plan: Plan | undefined;
 let todayPlan: Plan | undefined;
 let loadSeq = 0;
+/** The date whose timeline was last scrolled into place. */
+let scrolledFor: string | undefined;
 
 // ---------------------------------------------------------------------------------------------
 // Times: the API writes local ISO times with offset; the timeline works in wall-clock minutes.
@@ -228,7 +230,7 @@ function renderTimeline(p: Plan): void {
     for (let m = seg.from; m < seg.to; m += 60) headTrack.append(el('span', { className: `tl-hour ${at(col(m))} ${len(60 / STEP)}`, text: clock(m) }));
   }
   const marker = nowLine();
-  if (marker) headTrack.append(el('span', { className: `tl-now-label ${at(nowCol)}`, text: tr('now') }), marker);
+  if (marker) headTrack.append(el('span', { className: `tl-now-label ${at(nowCol)}`, text: clock(current.minutes), attrs: { title: tr('now') } }), marker);
   head.append(headTrack);
 
   const rows = el('ul', { className: 'tl-rows' });
@@ -265,6 +267,18 @@ function renderTimeline(p: Plan): void {
     );
   }
   box.append(head, rows);
+  // A day's first drawing scrolls to an hour before now (today) or to the start; a redraw keeps
+  // where the user scrolled to.
+  if (scrolledFor !== p.date) {
+    scrolledFor = p.date;
+    box.scrollLeft = 0;
+    const line = box.querySelector('.tl-now');
+    if (line) {
+      const label = box.querySelector('.tl-label')?.getBoundingClientRect().width ?? 0;
+      const hour = box.querySelector('.tl-hour')?.getBoundingClientRect().width ?? 0;
+      box.scrollLeft = Math.max(0, line.getBoundingClientRect().left - box.getBoundingClientRect().left - label - hour);
+    }
+  }
   if (others.length > 0) {
     const list = el('ul', { className: 'others' });
     for (const r of others) {
@@ -495,8 +509,12 @@ async function fillTimes(preferred?: string): Promise<void> {
     if (seq !== timesSeq) return;
     const chosen = preferred ?? f.time.value;
     f.time.replaceChildren(...times.map((t) => el('option', { text: hhmm(t), attrs: { value: t } })));
-    if (preferred && !times.includes(preferred)) f.time.prepend(el('option', { text: hhmm(preferred), attrs: { value: preferred } }));
-    if (times.includes(chosen) || preferred) f.time.value = chosen;
+    // A time already chosen that is no longer free stays chosen, marked: it is never swapped for
+    // another behind the user's back (sent, the API answers with the alternatives).
+    if (chosen && chosen.slice(0, 10) === day && !times.includes(chosen)) {
+      f.time.prepend(el('option', { text: preferred === chosen ? hhmm(chosen) : `${hhmm(chosen)} ${tr('form.full')}`, attrs: { value: chosen } }));
+    }
+    if (chosen && chosen.slice(0, 10) === day) f.time.value = chosen;
     note.textContent = times.length === 0 ? tr('form.noTimes', { n: party }) : '';
     f.submit.disabled = f.time.options.length === 0;
     fillTables();
