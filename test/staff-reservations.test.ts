@@ -274,6 +274,14 @@ describeWith([chromiumTool], 'the bookings page in Chromium', () => {
     await expectAccessible(phone, 'staff-reservations-phone');
     // The page's own document has no page horizontal scroll: only the timeline scrolls.
     expect(await phone.locator('html').evaluate((e: Scrollable) => e.scrollWidth)).toBeLessThanOrEqual(390);
+
+    // In English: the shell and the script's strings.
+    await desktop.goto(`${s.base}/admin/reservations?date=${day}&lang=en`);
+    await expect.poll(() => timelineBooking(desktop, 'Sara Web').locator('.tl-state').textContent()).toBe('Pending');
+    expect(await desktop.getByRole('heading', { level: 1 }).textContent()).toBe('Bookings');
+    expect(await desktop.locator('#arrivals-title').textContent()).toBe("Today's arrivals");
+    await desktop.getByRole('button', { name: 'New booking' }).click();
+    expect(await desktop.getByRole('dialog', { name: 'New booking (phone call)' }).getByLabel('Guests').inputValue()).toBe('2');
     expect(s.cspErrors).toEqual([]);
   }, 90_000);
 });

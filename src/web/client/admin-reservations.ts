@@ -143,8 +143,15 @@ const len = (n: number) => `len-${Math.max(1, Math.min(MAX_LEN, n))}`;
 
 function render(): void {
   if (!plan) return;
+  // Live redraws replace the lists: the focused button is found again by its key, so a keyboard
+  // user keeps their place.
+  const focused = document.activeElement instanceof HTMLElement ? document.activeElement.dataset.key : undefined;
   renderTimeline(plan);
   renderArrivals();
+  if (focused) {
+    const again = [...document.querySelectorAll<HTMLElement>('[data-key]')].find((e) => e.dataset.key === focused);
+    if (again && again !== document.activeElement) again.focus({ preventScroll: true });
+  }
   if (shown && details.open) {
     const r = findReservation(shown.id);
     if (r && JSON.stringify(r) !== shown.drawn) openDetails(r.id);
@@ -243,7 +250,7 @@ function renderTimeline(p: Plan): void {
         {
           type: 'button',
           className: `tl-booking st-${r.status.toLowerCase()} ${at(col(s))} ${len(Math.ceil(r.durationMinutes / STEP))}`,
-          attrs: { 'data-id': r.id },
+          attrs: { 'data-id': r.id, 'data-key': `tl:${r.id}:${table.id}` },
         },
         el('span', { className: 'tl-when', text: `${hhmm(r.time)} · ${tr('party', { n: r.partySize })}` }),
         el('span', { className: 'tl-name', text: r.customerName }),
@@ -282,7 +289,12 @@ function renderTimeline(p: Plan): void {
   if (others.length > 0) {
     const list = el('ul', { className: 'others' });
     for (const r of others) {
-      const open = el('button', { type: 'button', className: 'secondary small', text: tr('open'), attrs: { 'aria-label': tr('openLabel', { name: r.customerName, time: hhmm(r.time) }) } });
+      const open = el('button', {
+        type: 'button',
+        className: 'secondary small',
+        text: tr('open'),
+        attrs: { 'aria-label': tr('openLabel', { name: r.customerName, time: hhmm(r.time) }), 'data-key': `other:${r.id}` },
+      });
       open.addEventListener('click', () => openDetails(r.id));
       list.append(
         el(
@@ -322,10 +334,15 @@ function renderArrivals(): void {
       type: 'button',
       className: 'small',
       text: next === 'SEATED' ? tr('seat') : tr('action.CONFIRMED'),
-      attrs: { 'aria-label': `${next === 'SEATED' ? tr('seat') : tr('action.CONFIRMED')}: ${r.customerName} (${hhmm(r.time)})` },
+      attrs: { 'aria-label': `${next === 'SEATED' ? tr('seat') : tr('action.CONFIRMED')}: ${r.customerName} (${hhmm(r.time)})`, 'data-key': `act:${r.id}` },
     });
     act.addEventListener('click', () => void changeStatus(r, next, act));
-    const open = el('button', { type: 'button', className: 'secondary small', text: tr('open'), attrs: { 'aria-label': tr('openLabel', { name: r.customerName, time: hhmm(r.time) }) } });
+    const open = el('button', {
+      type: 'button',
+      className: 'secondary small',
+      text: tr('open'),
+      attrs: { 'aria-label': tr('openLabel', { name: r.customerName, time: hhmm(r.time) }), 'data-key': `open:${r.id}` },
+    });
     open.addEventListener('click', () => openDetails(r.id));
     actions.append(act, open);
     list.append(
@@ -374,12 +391,12 @@ function openDetails(id: string): void {
   actions.replaceChildren();
   for (const to of NEXT[r.status]) {
     const danger = to === 'CANCELLED' || to === 'NO_SHOW';
-    const b = el('button', { type: 'button', className: danger ? 'danger' : '', text: tr(`action.${to}`) });
+    const b = el('button', { type: 'button', className: danger ? 'danger' : '', text: tr(`action.${to}`), attrs: { 'data-key': `details:${to}` } });
     b.addEventListener('click', () => void changeStatus(r, to, b));
     actions.append(b);
   }
   if (movable(r)) {
-    const move = el('button', { type: 'button', className: 'secondary', text: tr('move') });
+    const move = el('button', { type: 'button', className: 'secondary', text: tr('move'), attrs: { 'data-key': 'details:move' } });
     move.addEventListener('click', () => {
       details.close();
       void openForm({ kind: 'move', reservation: r });
