@@ -164,28 +164,37 @@ describeWith([chromiumTool], 'the bookings page in Chromium', () => {
 
   it("today's arrivals, upcoming first; seat → complete; cancel and no-show are asked first; only allowed transitions", async () => {
     const current = madridNow();
-    const first = Math.ceil((current.minutes + 30) / 15) * 15;
-    if (first + 60 + 90 > 23 * 60 + 59) throw new Error('too late in the day in Madrid for this test: run it before 21:00');
-    await book({ partySize: 2, time: local(today, hhmm(first + 30)), customerName: 'Berta Segunda' });
-    await book({ partySize: 2, time: local(today, hhmm(first)), customerName: 'Ana Primera' });
-    await book({ partySize: 2, time: local(today, hhmm(first + 45)), customerName: 'Carlos Tercero' });
-    // A guest's booking from the web: PENDING until they confirm it from the e-mail.
-    const guest = await fetch(`${s.base}/api/reservations`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ restaurantId: DEMO_RESTAURANT_ID, partySize: 2, time: local(today, hhmm(first + 60)), customerName: 'Diana Web', customerEmail: 'diana@example.com' }),
-    });
-    expect(guest.status).toBe(201);
-    // Someone who should have come 15 minutes ago (written directly: the API books no past time).
-    const lateAt = current.minutes >= 30 ? current.minutes - 15 : undefined;
-    if (lateAt !== undefined) {
-      await s.db.query(
+    // Written directly (the API books no past time): a booking of today at `minutes`.
+    const insertToday = async (name: string, minutes: number, status: 'CONFIRMED' | 'PENDING', table: string) =>
+      s.db.query(
         `WITH r AS (INSERT INTO restaurante.reservations ("restaurantId", "customerName", "partySize", date, time, status)
-                    VALUES ($1, 'Eva Tarde', 2, $2::timestamptz::date, $2::timestamptz, 'CONFIRMED') RETURNING id)
+                    VALUES ($1, $2, 2, $3::timestamptz::date, $3::timestamptz, $4::text::restaurante."ReservationStatus") RETURNING id)
          INSERT INTO restaurante.reservation_tables ("restaurantId", "reservationId", "tableId", occupied)
-         SELECT $1, r.id, 'table_12', tstzrange($2::timestamptz, $2::timestamptz + interval '105 minutes') FROM r`,
-        [DEMO_RESTAURANT_ID, local(today, hhmm(lateAt))],
+         SELECT $1, r.id, $5, tstzrange($3::timestamptz, $3::timestamptz + interval '105 minutes') FROM r`,
+        [DEMO_RESTAURANT_ID, name, local(today, hhmm(minutes)), status, table],
       );
+    const first = Math.ceil((current.minutes + 30) / 15) * 15;
+    let lateAt: number | undefined;
+    if (first + 60 + 90 <= 23 * 60 + 59) {
+      // Later today, through the API as a waiter (CONFIRMED) and as a guest on the web (PENDING).
+      await book({ partySize: 2, time: local(today, hhmm(first + 30)), customerName: 'Berta Segunda' });
+      await book({ partySize: 2, time: local(today, hhmm(first)), customerName: 'Ana Primera' });
+      await book({ partySize: 2, time: local(today, hhmm(first + 45)), customerName: 'Carlos Tercero' });
+      const guest = await fetch(`${s.base}/api/reservations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ restaurantId: DEMO_RESTAURANT_ID, partySize: 2, time: local(today, hhmm(first + 60)), customerName: 'Diana Web', customerEmail: 'diana@example.com' }),
+      });
+      expect(guest.status).toBe(201);
+      // Someone who should have come 15 minutes ago.
+      if (current.minutes >= 30) await insertToday('Eva Tarde', (lateAt = current.minutes - 15), 'CONFIRMED', 'table_12');
+    } else {
+      // Too late in the day for bookings ahead: everyone is late, in the same order.
+      await insertToday('Ana Primera', current.minutes - 75, 'CONFIRMED', 'table_01');
+      await insertToday('Berta Segunda', current.minutes - 60, 'CONFIRMED', 'table_02');
+      await insertToday('Carlos Tercero', current.minutes - 45, 'CONFIRMED', 'table_09');
+      await insertToday('Diana Web', current.minutes - 30, 'PENDING', 'table_03');
+      await insertToday('Eva Tarde', (lateAt = current.minutes - 15), 'CONFIRMED', 'table_12');
     }
 
     const page = await openPage(today);
