@@ -7,6 +7,7 @@ import { AppError } from '../errors.js';
 import { assertCan, seesContactDetails } from '../auth/roles.js';
 import { queueEmail } from '../email/outbox.js';
 import { fingerprintOf, withIdempotency } from '../idempotency.js';
+import { assignChosenTables, tableAlternatives } from './day.js';
 import { issueReservationToken, lookUpReservationToken, markTokenUsed } from './tokens.js';
 
 export const reservationStatuses = ['PENDING', 'CONFIRMED', 'SEATED', 'COMPLETED', 'CANCELLED', 'NO_SHOW'] as const;
@@ -26,6 +27,8 @@ export interface Reservation {
   time: string;
   date: string;
   partySize: number;
+  /** How long the party has the table (the turn for its size; the buffer comes after). */
+  durationMinutes: number;
   tableIds: string[];
   customerName: string;
   customerEmail: string | null;
@@ -39,7 +42,7 @@ export interface Reservation {
 
 const RESERVATION_JSON = `
   SELECT r.id, r."restaurantId", r.status, restaurante.local_iso(r.time, rest.timezone) AS time, to_char(r.date, 'YYYY-MM-DD') AS date,
-         r."partySize", r.table_ids AS "tableIds", r."customerName", r."customerEmail", r."customerPhone", r.language, r.notes,
+         r."partySize", r."durationMinutes", r.table_ids AS "tableIds", r."customerName", r."customerEmail", r."customerPhone", r.language, r.notes,
          CASE WHEN r.status = 'PENDING' THEN r.hold_expires_at END AS "holdExpiresAt",
          coalesce((SELECT jsonb_agg(jsonb_build_object('menuItemId', ri."menuItemId", 'quantity', ri.quantity) ORDER BY ri."createdAt", ri.id)
                      FROM restaurante.reservation_items ri WHERE ri."reservationId" = r.id), '[]'::jsonb) AS items
@@ -74,7 +77,8 @@ export interface BookingInput {
   /** ISO 8601 with offset (or Z). */
   time: string;
   customerName: string;
-  customerEmail: string;
+  /** Required of guests; staff booking a phone call may leave it out (then no e-mail is sent). */
+  customerEmail?: string;
   customerPhone?: string;
   language?: 'es' | 'en';
   notes?: string;
@@ -105,12 +109,18 @@ export async function book(
   const work = async (tx: Tx) => {
     const { rows: restaurant } = await tx.query('SELECT 1 FROM restaurante.restaurants WHERE id = $1', [input.restaurantId]);
     if (restaurant.length === 0) throw new AppError('NOT_FOUND', `No restaurant ${input.restaurantId}.`);
+    const email = input.customerEmail;
+    if (email === undefined && mode?.kind !== 'staff') {
+      throw new AppError('VALIDATION_FAILED', "body must have required property 'customerEmail'", {
+        extra: { errors: [{ path: '/', message: "must have required property 'customerEmail'" }] },
+      });
+    }
     const hold = mode?.kind === 'guest' ? mode.hold : undefined;
     if (hold) await checkOpenHolds(tx, input, hold);
     // The customer record: created for a new address, never changed from a booking (an
     // unverified request): what the guest typed stays on the booking, and is merged into the
     // customer only when the owner of the address confirms it (actByToken).
-    const { rows: customer } = await tx.query<{ id: string }>(
+    const { rows: customer } = email === undefined ? { rows: [] } : await tx.query<{ id: string }>(
       `WITH created AS (
          INSERT INTO restaurante.customers ("restaurantId", name, email, phone, language) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT ("restaurantId", lower(email)) WHERE email IS NOT NULL DO NOTHING
@@ -119,7 +129,7 @@ export async function book(
        UNION ALL
        SELECT id FROM restaurante.customers WHERE "restaurantId" = $1 AND lower(email) = lower($3)
        LIMIT 1`,
-      [input.restaurantId, input.customerName, input.customerEmail, input.customerPhone ?? null, input.language ?? null],
+      [input.restaurantId, input.customerName, email, input.customerPhone ?? null, input.language ?? null],
     );
     const { rows } = await tx.query<{ id: string }>(
       `INSERT INTO restaurante.reservations
@@ -131,7 +141,7 @@ export async function book(
         input.restaurantId,
         customer[0]?.id ?? null,
         input.customerName,
-        input.customerEmail,
+        email ?? null,
         input.customerPhone ?? null,
         input.partySize,
         input.time,
@@ -164,16 +174,18 @@ export async function book(
         [input.restaurantId, reservation.id, item.menuItemId, item.quantity],
       );
     }
-    const { tokenId } = await issueReservationToken(tx, settings.secret, reservation, settings.tokenTtlDays);
-    // The e-mail carries the link; the worker rebuilds the token from its id and the secret.
-    await queueEmail(tx, {
-      restaurantId: reservation.restaurantId,
-      type: 'reservation_confirmation',
-      recipient: input.customerEmail,
-      language: input.language,
-      payload: { tokenId },
-      reservationId: reservation.id,
-    });
+    if (email !== undefined) {
+      const { tokenId } = await issueReservationToken(tx, settings.secret, reservation, settings.tokenTtlDays);
+      // The e-mail carries the link; the worker rebuilds the token from its id and the secret.
+      await queueEmail(tx, {
+        restaurantId: reservation.restaurantId,
+        type: 'reservation_confirmation',
+        recipient: email,
+        language: input.language,
+        payload: { tokenId },
+        reservationId: reservation.id,
+      });
+    }
     return { status: 201, body: { reservation: await reservationById(tx, reservation.id) } };
   };
   return db.transaction(
@@ -362,33 +374,53 @@ export async function listForDay(db: Database, staff: StaffPrincipal, date: stri
   return seesContactDetails(staff.role) ? rows : rows.map((r) => ({ ...r, customerEmail: null, customerPhone: null }));
 }
 
-/** Staff changes: a status, and/or a move to another time or party size (guarded by the constraint). */
+/**
+ * Staff changes: a status, and/or a move to another time, party size or chosen tables (guarded by
+ * the constraint). Without `tableIds` the database picks the smallest free option; with them,
+ * those tables or 409 TABLE_ALREADY_RESERVED with the nearest times they are free
+ * (`alternatives`) and the options free at the asked time (`freeTables`).
+ */
 export async function updateReservation(
   db: Database,
   staff: StaffPrincipal,
   id: string,
-  change: { status?: ReservationStatus; time?: string; partySize?: number },
+  change: { status?: ReservationStatus; time?: string; partySize?: number; tableIds?: string[] },
 ): Promise<Reservation> {
   assertCan(staff.role, 'reservations.edit', 'Changing a reservation');
-  return db.transaction(
-    async (tx) => {
-      const current = await reservationById(tx, id, staff.restaurantId);
-      if (change.time !== undefined || change.partySize !== undefined) {
-        if (!['PENDING', 'CONFIRMED'].includes(current.status)) {
-          throw new AppError('INVALID_TRANSITION', `A ${current.status} reservation cannot be moved.`, { extra: { from: current.status } });
+  const chosen: { move?: { start: string; party: number; tableIds: string[] } } = {};
+  try {
+    return await db.transaction(
+      async (tx) => {
+        const current = await reservationById(tx, id, staff.restaurantId);
+        if (change.time !== undefined || change.partySize !== undefined || change.tableIds !== undefined) {
+          if (!['PENDING', 'CONFIRMED'].includes(current.status)) {
+            throw new AppError('INVALID_TRANSITION', `A ${current.status} reservation cannot be moved.`, { extra: { from: current.status } });
+          }
+          const start = change.time ?? current.time;
+          const party = change.partySize ?? current.partySize;
+          if (change.tableIds !== undefined) {
+            chosen.move = { start, party, tableIds: change.tableIds };
+            await assignChosenTables(tx, staff.restaurantId, id, start, party, change.tableIds);
+          } else {
+            await tx.query('SELECT restaurante.assign_tables($1, $2, $3::timestamptz, $4)', [staff.restaurantId, id, start, party]);
+          }
         }
-        await tx.query('SELECT restaurante.assign_tables($1, $2, $3::timestamptz, $4)', [
-          staff.restaurantId,
-          id,
-          change.time ?? current.time,
-          change.partySize ?? current.partySize,
-        ]);
-      }
-      if (change.status !== undefined && change.status !== current.status) await transition(tx, id, staff.restaurantId, change.status);
-      return reservationById(tx, id);
-    },
-    { settings: { 'comanda.actor': actorOf(staff) } },
-  );
+        if (change.status !== undefined && change.status !== current.status) await transition(tx, id, staff.restaurantId, change.status);
+        return reservationById(tx, id);
+      },
+      { settings: { 'comanda.actor': actorOf(staff) } },
+    );
+  } catch (err) {
+    const move = chosen.move;
+    if (move && err instanceof AppError && err.code === 'TABLE_ALREADY_RESERVED') {
+      const offered = await tableAlternatives(db, staff.restaurantId, id, move.start, move.party, move.tableIds);
+      throw new AppError('TABLE_ALREADY_RESERVED', 'Those tables are taken at that time; see the alternatives.', {
+        extra: { ...err.extra, ...offered },
+        cause: err,
+      });
+    }
+    throw err;
+  }
 }
 
 /** The spec's "Failed to create reservation token": staff issue a fresh link token. */

@@ -18,6 +18,7 @@ import {
   type ReservationSettings,
   type ReservationStatus,
 } from '../../core/reservations/reservations.js';
+import { dayPlan } from '../../core/reservations/day.js';
 import { bearerToken, optionalPrincipal, requireStaff, staffOf } from '../auth.js';
 import type { BookingLimits } from '../../config.js';
 import { can, permissions } from '../../core/auth/roles.js';
@@ -44,6 +45,7 @@ export const reservationSchema = {
     time: { type: 'string' },
     date: { type: 'string' },
     partySize: { type: 'integer' },
+    durationMinutes: { type: 'integer', description: 'How long the party has the table (the buffer comes after)' },
     tableIds: { type: 'array', items: { type: 'string' } },
     customerName: { type: 'string' },
     customerEmail: { type: ['string', 'null'] },
@@ -87,9 +89,13 @@ export function reservationRoutes(app: FastifyInstance, db: Database, settings: 
     if (principal?.kind === 'staff' && principal.restaurantId === request.body.restaurantId && can(principal.role, 'reservations.book')) {
       return { kind: 'staff', actor: actorOf(principal) };
     }
+    const email = request.body.customerEmail;
+    if (email === undefined) throw new AppError('VALIDATION_FAILED', "body must have required property 'customerEmail'", {
+        extra: { errors: [{ path: '/', message: "must have required property 'customerEmail'" }] },
+      });
     const ip = clientIp(request);
     await limiter.enforce(perIp, ip, 'bookings from this address');
-    await limiter.enforce(perEmail, request.body.customerEmail.toLowerCase(), 'bookings for this e-mail address');
+    await limiter.enforce(perEmail, email.toLowerCase(), 'bookings for this e-mail address');
     return {
       kind: 'guest',
       hold: { minutes: bookings.holdMinutes, client: limiter.clientKey('bookings:hold', ip), maxPerEmail: bookings.maxHoldsPerEmail, maxPerIp: bookings.maxHoldsPerIp },
@@ -132,7 +138,7 @@ export function reservationRoutes(app: FastifyInstance, db: Database, settings: 
           'Without a staff token the booking is a hold: PENDING until the guest confirms it from the e-mail, released after ' +
           'RESERVATION_HOLD_MINUTES; limited per client IP and per e-mail address (429 RATE_LIMITED) and in open holds (429 ' +
           'TOO_MANY_HOLDS); it never changes an existing customer\'s data or consents (they are merged when the guest confirms). ' +
-          'With a staff token of the restaurant: no limits, CONFIRMED at once.',
+          'With a staff token of the restaurant: no limits, CONFIRMED at once, and the e-mail address may be left out.',
         tags,
         headers: {
           type: 'object',
@@ -140,14 +146,19 @@ export function reservationRoutes(app: FastifyInstance, db: Database, settings: 
         },
         body: {
           type: 'object',
-          required: ['restaurantId', 'partySize', 'time', 'customerName', 'customerEmail'],
+          required: ['restaurantId', 'partySize', 'time', 'customerName'],
           additionalProperties: false,
           properties: {
             restaurantId: id,
             partySize: { type: 'integer', minimum: 1, maximum: 50 },
             time: instant,
             customerName: { type: 'string', minLength: 1, maxLength: 200 },
-            customerEmail: { type: 'string', format: 'email', maxLength: 254 },
+            customerEmail: {
+              type: 'string',
+              format: 'email',
+              maxLength: 254,
+              description: 'Required, except for staff of the restaurant booking for a guest (a phone call): then no e-mail is sent',
+            },
             customerPhone: { type: 'string', pattern: '^\\+?[0-9 ()-]{6,20}$' },
             language: { type: 'string', enum: ['es', 'en'] },
             notes: { type: 'string', maxLength: 1000 },
@@ -238,15 +249,60 @@ export function reservationRoutes(app: FastifyInstance, db: Database, settings: 
     async (request) => ({ reservations: await listForDay(db, staffOf(request), request.query.date) }),
   );
 
-  app.patch<{ Params: { id: string }; Body: { status?: ReservationStatus; time?: string; partySize?: number } }>(
+  const localTime = { type: 'string', description: 'Local ISO 8601 time with offset' } as const;
+  app.get<{ Querystring: { date: string } }>(
+    '/api/admin/reservations/day',
+    {
+      preHandler: requireStaff(db),
+      schema: {
+        summary: "A day's plan: the service windows, the tables and the bookings with the tables they hold",
+        description:
+          'For the bookings page: `windows` are the opening hours of that local date (or its exception; empty when closed), `tables` ' +
+          'the active tables by number, `combinations` the active table combinations, `reservations` as in the day\'s book (the kitchen gets no contact details).',
+        tags,
+        security: [{ bearer: [] }],
+        querystring: { type: 'object', required: ['date'], additionalProperties: false, properties: { date } },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              date: { type: 'string' },
+              timezone: { type: 'string' },
+              slotMinutes: { type: 'integer' },
+              bufferMinutes: { type: 'integer' },
+              windows: { type: 'array', items: { type: 'object', properties: { opens: localTime, closes: localTime } } },
+              tables: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: { id: { type: 'string' }, number: { type: 'integer' }, capacity: { type: 'integer' }, location: { type: ['string', 'null'] } },
+                },
+              },
+              combinations: {
+                type: 'array',
+                items: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, tableIds: { type: 'array', items: { type: 'string' } } } },
+              },
+              reservations: { type: 'array', items: { $ref: 'Reservation#' } },
+            },
+          },
+          ...authProblems,
+        },
+      },
+    },
+    async (request) => dayPlan(db, staffOf(request), request.query.date),
+  );
+
+  app.patch<{ Params: { id: string }; Body: { status?: ReservationStatus; time?: string; partySize?: number; tableIds?: string[] } }>(
     '/api/admin/reservations/:id',
     {
       preHandler: requireStaff(db, ...permissions['reservations.edit']),
       schema: {
-        summary: 'Confirm, seat, complete, cancel, mark no-show, or move to another time or party size',
+        summary: 'Confirm, seat, complete, cancel, mark no-show, or move to another time, party size or tables',
         description:
           'PENDING → CONFIRMED → SEATED → COMPLETED; CANCELLED or NO_SHOW before seating; anything else 409 INVALID_TRANSITION. A move ' +
-          're-assigns tables under the same constraint (409 TABLE_ALREADY_RESERVED with alternatives).',
+          're-assigns tables under the same constraint (409 TABLE_ALREADY_RESERVED with alternatives). With `tableIds` the booking goes ' +
+          'on those tables or nowhere: taken → 409 TABLE_ALREADY_RESERVED with `alternatives` (the nearest times those tables are ' +
+          'free that day) and `freeTables` (the options free at the asked time).',
         tags,
         security: [{ bearer: [] }],
         params: { type: 'object', required: ['id'], properties: { id } },
@@ -254,9 +310,26 @@ export function reservationRoutes(app: FastifyInstance, db: Database, settings: 
           type: 'object',
           minProperties: 1,
           additionalProperties: false,
-          properties: { status: { type: 'string', enum: reservationStatuses }, time: instant, partySize: { type: 'integer', minimum: 1, maximum: 50 } },
+          properties: {
+            status: { type: 'string', enum: reservationStatuses },
+            time: instant,
+            partySize: { type: 'integer', minimum: 1, maximum: 50 },
+            tableIds: {
+              type: 'array',
+              minItems: 1,
+              maxItems: 12,
+              uniqueItems: true,
+              items: id,
+              description: 'Put the booking on these tables (one that seats the party, or an active combination) instead of the smallest free option',
+            },
+          },
         },
-        response: { 200: reservationResponse, ...authProblems },
+        response: {
+          200: reservationResponse,
+          409: { description: 'INVALID_TRANSITION, or TABLE_ALREADY_RESERVED with `alternatives` (and, for chosen tables, `freeTables`)', $ref: 'Problem#' },
+          422: { description: 'SLOT_UNAVAILABLE, PARTY_TOO_LARGE (also: the chosen tables do not seat the party), REFERENCE_NOT_FOUND (no such table)', $ref: 'Problem#' },
+          ...authProblems,
+        },
       },
     },
     async (request) => ({ reservation: await updateReservation(db, staffOf(request), request.params.id, request.body) }),

@@ -17,6 +17,7 @@ import { registerFloorPages } from './floor.js';
 import { registerStaffAdminPages } from './staff-admin.js';
 import { registerMenuAdminPages } from './admin-menu.js';
 import { registerKitchenPages } from './kitchen.js';
+import { registerReservationPages } from './admin-reservations.js';
 
 export interface StaffPageContext {
   app: FastifyInstance;
@@ -68,6 +69,7 @@ export function staffRoutes(ctx: StaffPageContext): void {
   registerStaffAdminPages(ctx);
   registerMenuAdminPages(ctx);
   registerKitchenPages(ctx);
+  registerReservationPages(ctx);
 
   app.get('/staff', hide, async (request, reply) => {
     const session = await pageSession(db, request);
