@@ -23,6 +23,7 @@ export const errorCatalogue = {
   REQUEST_IN_PROGRESS: { status: 409, title: 'A request with this Idempotency-Key is still being processed.' },
   TABLE_ALREADY_RESERVED: { status: 409, title: 'No table is free at that time; see the alternatives.' },
   TOKEN_USED: { status: 409, title: 'This link was already used.' },
+  ACTION_REFUSED: { status: 409, title: 'The safe action refuses to run on that target; the detail says why and what to do instead.' },
   TOKEN_EXPIRED: { status: 410, title: 'This link has expired.' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is too large.' },
   URI_TOO_LONG: { status: 414, title: 'A part of the request URL is too long.' },

@@ -19,6 +19,7 @@ import { orderRoutes } from './routes/orders.js';
 import { tableRoutes } from './routes/tables.js';
 import { reservationRoutes } from './routes/reservations.js';
 import { customerRoutes } from './routes/customers.js';
+import { opsRoutes } from './routes/ops.js';
 import { registerStaffCookies, staffSignInRoutes, type StaffSignInSettings } from './routes/staff-sign-in.js';
 import { registerMetrics, type MetricsOptions } from './metrics.js';
 import { Lifecycle } from './lifecycle.js';
@@ -206,6 +207,7 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
     limiter,
   });
   customerRoutes(app, options.db);
+  opsRoutes(app, options.db, { directUrl: options.directUrl, thresholds: options.metrics?.thresholds });
   let live = options.live;
   if (!live) {
     const own = (live = new LiveHub(options.directUrl, (err) => app.log.warn({ err: err.message }, 'live updates listener: reconnecting')));

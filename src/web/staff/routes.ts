@@ -13,6 +13,7 @@ import { stringsFor, t } from '../i18n.js';
 import { layout, messagePage } from '../layout.js';
 import { langOf, sendPage } from '../respond.js';
 import { homeOf, sectionInfo, type StaffSection } from './sections.js';
+import { registerOpsPages } from './ops.js';
 
 export interface StaffPageContext {
   app: FastifyInstance;
@@ -60,6 +61,7 @@ const sectionOfHome = (role: StaffSessionInfo['role']) => (role === 'kitchen' ? 
 export function staffRoutes(ctx: StaffPageContext): void {
   const { app, assets, db } = ctx;
   const hide = { schema: { hide: true } };
+  registerOpsPages(ctx);
 
   app.get('/staff', hide, async (request, reply) => {
     const session = await pageSession(db, request);
