@@ -78,21 +78,22 @@ describeWith([chromiumTool], "the operators' dashboard (/ops)", () => {
 
   it('overview: every check worst first, with value, threshold, why, what to do and what to copy; capabilities as they are', async () => {
     const page = await open('/ops');
-    const names = await page.locator('details.check .check-name').allTextContents();
+    const names = await page.locator('details.ops-check .check-name').allTextContents();
     expect(names.sort()).toEqual(allChecks.map((c) => c.name).sort());
     // Worst first: no critical after a warning, no warning after an ok.
     const rank: Record<string, number> = { 'st-critical': 0, 'st-warning': 1, 'st-unknown': 2, 'st-ok': 3 };
-    const order = await page.locator('details.check').evaluateAll((els) => els.map((e) => [...e.classList].find((c) => c.startsWith('st-')) ?? ''));
+    const classes = await page.locator('details.ops-check').evaluateAll((els: Array<{ className: string }>) => els.map((e) => e.className));
+    const order = classes.map((c) => c.split(' ').find((x) => x.startsWith('st-')) ?? '');
     expect(order.map((c) => rank[c])).toEqual([...order.map((c) => rank[c]!)].sort((a, b) => a - b));
     // A check with a problem is open with its advice and something to copy; here the table-maintenance
     // check sees autovacuum off for qr_scans.
     const maintenance = page.locator('#check-table-maintenance');
     await expect.poll(() => maintenance.getAttribute('open')).not.toBeNull();
-    expect(await maintenance.locator('dt').allTextContents()).toEqual(['Valor', 'Umbral', 'Por qué importa', 'Qué hacer', 'Para copiar']);
+    expect(await maintenance.locator('dt').allTextContents()).toEqual(['Umbral', 'Por qué importa', 'Qué hacer', 'Para copiar']);
     expect(await maintenance.locator('.copy code').allTextContents()).toContain('comanda check table-maintenance');
     // The capability is shown as it is on this server, with its fix when missing.
     const cap = page.locator('[data-capability="pg_stat_statements"]');
-    expect(await cap.getAttribute('class')).toBe(statStatements ? 'cap ok' : 'cap missing');
+    expect(await cap.getAttribute('class')).toBe(statStatements ? 'cap cap-ok' : 'cap cap-missing');
     if (!statStatements) expect(await cap.locator('.copy code').textContent()).toContain('shared_preload_libraries');
     await expectAccessible(page, 'staff-ops-overview');
     const phone = await open('/ops', PHONE);
@@ -162,7 +163,7 @@ describeWith([chromiumTool], "the operators' dashboard (/ops)", () => {
     const page = await open('/ops/queries?window=day');
     const cap = page.locator('[data-capability="pg_stat_statements"]');
     if (!statStatements) {
-      expect(await cap.getAttribute('class')).toBe('cap missing');
+      expect(await cap.getAttribute('class')).toBe('cap cap-missing');
       await expectAccessible(page, 'staff-ops-queries');
       return;
     }
@@ -193,7 +194,7 @@ describeWith([chromiumTool], "the operators' dashboard (/ops)", () => {
     expect(await sizes.textContent()).toContain('restaurante.qr_scans');
     await expectAccessible(space, 'staff-ops-space');
     const indexes = await open('/ops/indexes');
-    expect((await indexes.locator('details.check .check-name').allTextContents()).sort()).toEqual(['duplicate-indexes', 'invalid-indexes', 'missing-indexes', 'unused-indexes']);
+    expect((await indexes.locator('details.ops-check .check-name').allTextContents()).sort()).toEqual(['duplicate-indexes', 'invalid-indexes', 'missing-indexes', 'unused-indexes']);
     await expectAccessible(indexes, 'staff-ops-indexes');
     const phone = await open('/ops/space', PHONE);
     await expectAccessible(phone, 'staff-ops-space-phone');

@@ -23,6 +23,8 @@ export interface LiveSession {
   blockedBy: number[];
   /** A client session of this database (not this page's own query): cancel/terminate may act on it. */
   actionable: boolean;
+  /** Why the actions leave it alone: a server process, another database's session, or this page's own query. */
+  leftAlone: 'server-process' | 'other-database' | 'own' | null;
 }
 
 export interface Counted {
@@ -63,17 +65,19 @@ export async function liveActivity(db: Queryable): Promise<Activity> {
               extract(epoch FROM now() - xact_start) AS xact, extract(epoch FROM now() - query_start) AS query_s,
               extract(epoch FROM now() - state_change) AS state_s,
               left(regexp_replace(coalesce(query, ''), '\\s+', ' ', 'g'), 300) AS query, pg_blocking_pids(pid) AS "blockedBy",
-              (backend_type = 'client backend' AND datname = current_database() AND pid <> pg_backend_pid()) AS actionable,
+              CASE WHEN backend_type IS DISTINCT FROM 'client backend' THEN 'server-process'
+                   WHEN datname IS DISTINCT FROM current_database() THEN 'other-database'
+                   WHEN pid = pg_backend_pid() THEN 'own' END AS "leftAlone",
               current_setting('max_connections')::int AS max
          FROM pg_stat_activity
-        ORDER BY backend_type <> 'client backend', state = 'idle', coalesce(xact_start, query_start, backend_start)`,
+        ORDER BY backend_type <> 'client backend', datname IS DISTINCT FROM current_database(), state = 'idle', coalesce(xact_start, query_start, backend_start)`,
   );
   const sessions: LiveSession[] = rows.map((r) => ({
     pid: Number(r.pid), database: (r.database as string | null) ?? null, user: (r.user as string | null) ?? null,
     application: String(r.application), client: (r.client as string | null) ?? null, backendType: String(r.backendType),
     state: (r.state as string | null) ?? null, waitEvent: (r.waitEvent as string | null) ?? null,
     xactSeconds: seconds(r.xact as string | null), querySeconds: seconds(r.query_s as string | null), stateSeconds: seconds(r.state_s as string | null),
-    query: String(r.query ?? ''), blockedBy: ((r.blockedBy as number[] | null) ?? []).map(Number), actionable: r.actionable === true,
+    query: String(r.query ?? ''), blockedBy: ((r.blockedBy as number[] | null) ?? []).map(Number), actionable: r.leftAlone === null, leftAlone: (r.leftAlone as LiveSession['leftAlone']) ?? null,
   }));
   const clients = sessions.filter((s) => s.backendType === 'client backend');
   const countBy = (key: (s: LiveSession) => string): Counted[] => {

@@ -141,13 +141,11 @@ function checkCard(c: CheckView, open = c.status !== 'ok'): HTMLElement {
   const above = c.lowerIsWorse ? 'ops.check.thresholdBelow' : 'ops.check.thresholdAbove';
   const details = el(
     'details',
-    { className: `check st-${c.status}`, id: `check-${c.name}` },
+    { className: `ops-check st-${c.status}`, id: `check-${c.name}` },
     el('summary', {}, badge(c.status), el('span', { className: 'check-name', text: c.name }), el('span', { className: 'check-summary', text: c.summary })),
     el(
       'dl',
       {},
-      el('dt', { text: S['ops.check.value'] ?? '' }),
-      el('dd', { text: c.summary }),
       el('dt', { text: S['ops.check.threshold'] ?? '' }),
       el('dd', { text: s(above, { warning: fmt(c.thresholds.warning, 3), critical: fmt(c.thresholds.critical, 3), unit: c.unit }) }),
       el('dt', { text: S['ops.check.why'] ?? '' }),
@@ -182,13 +180,13 @@ function capabilityPanel(caps: Capability[], only?: string[]): HTMLElement | nul
     { className: `ops-section caps${missing.length ? ' has-missing' : ''}`, attrs: { 'aria-labelledby': 'caps-title' } },
     el('h2', { id: 'caps-title', text: S['ops.caps.title'] ?? '' }),
     missing.length ? null : el('p', { className: 'note', text: S['ops.caps.allOk'] ?? '' }),
-    el(
+    wrapIf(!missing.length, S['ops.caps.show'] ?? '', el(
       'ul',
       { className: 'caps-list' },
       ...shown.map((c) =>
         el(
           'li',
-          { className: c.ok ? 'cap ok' : 'cap missing', attrs: { 'data-capability': c.id } },
+          { className: c.ok ? 'cap cap-ok' : 'cap cap-missing', attrs: { 'data-capability': c.id } },
           el('span', { className: `badge ${c.ok ? 'st-ok' : 'st-warning'}`, text: c.ok ? (S['ops.caps.ok'] ?? '') : (S['ops.caps.missing'] ?? '') }),
           el('strong', { text: ` ${S[`ops.cap.${c.id}`] ?? c.id}` }),
           el('p', { className: 'note', text: c.detail }),
@@ -196,8 +194,13 @@ function capabilityPanel(caps: Capability[], only?: string[]): HTMLElement | nul
           c.fix ? copyBox(c.fix) : null,
         ),
       ),
-    ),
+    )),
   );
+}
+
+/** `node` inside a closed <details> with `label` when `wrap`, else as it is. */
+function wrapIf(wrap: boolean, label: string, node: HTMLElement): HTMLElement {
+  return wrap ? el('details', { className: 'caps-details' }, el('summary', { text: label }), node) : node;
 }
 
 function say(text: string, error = false): void {
@@ -265,6 +268,8 @@ interface LiveSession {
   query: string;
   blockedBy: number[];
   actionable: boolean;
+  leftAlone: 'server-process' | 'other-database' | 'own' | null;
+  database: string | null;
 }
 
 interface Counted {
@@ -317,7 +322,10 @@ async function connections(): Promise<Node[]> {
             act(s('ops.conn.confirmTerminate', { pid: x.pid, user: x.user ?? '?', application: x.application }), `/api/ops/sessions/${x.pid}/terminate`),
           ),
         )
-      : el('span', { className: 'note', text: s('ops.conn.notActionable', { kind: x.backendType }) });
+      : el('span', {
+          className: 'note',
+          text: x.leftAlone === 'other-database' ? s('ops.conn.otherDatabase', { db: x.database ?? '?' }) : x.leftAlone === 'own' ? (S['ops.conn.own'] ?? '') : s('ops.conn.notActionable', { kind: x.backendType }),
+        });
     return [String(x.pid), x.user ?? '—', x.application, x.client ?? '—', x.state ?? x.backendType, fmt(x.xactSeconds), el('code', { className: 'query', text: x.query }), actions];
   });
   return [
@@ -367,6 +375,7 @@ interface Statement {
 let queryWindow = new URLSearchParams(location.search).get('window') ?? 'day';
 if (!['hour', 'day', 'week'].includes(queryWindow)) queryWindow = 'day';
 let charts: uPlot[] = [];
+const WINDOW_SECONDS: Record<string, number> = { hour: 3_600, day: 86_400, week: 604_800 };
 
 async function queries(): Promise<Node[]> {
   const [body, caps] = await Promise.all([
@@ -487,18 +496,21 @@ async function openStatement(holder: HTMLElement, st: Statement): Promise<void> 
     const plot = el('div', { className: 'plot', attrs: { role: 'img', 'aria-label': S['ops.q.chartAlt'] ?? '' } });
     chartBox.append(plot);
     const xs = body.series.map((p) => new Date(p.at).getTime() / 1000);
+    const windowEnd = Math.max(Date.now() / 1000, xs[xs.length - 1] ?? 0);
+    const windowStart = Math.min(windowEnd - WINDOW_SECONDS[queryWindow]!, xs[0] ?? windowEnd);
     const width = Math.max(260, Math.min(plot.clientWidth || chartBox.clientWidth || 600, 1100));
     const chart = new uPlot(
       {
         width,
         height: 220,
-        scales: { x: { time: true }, ms: {}, calls: {} },
+        // The whole window, whatever the captures in it (one point alone would stretch to years).
+        scales: { x: { time: true, range: () => [windowStart, windowEnd] }, ms: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] }, calls: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
         series: [
-          {},
-          { label: S['ops.q.series.total'], scale: 'ms', stroke: '#8a2f12', width: 2, fill: 'rgba(138,47,18,.08)' },
-          { label: S['ops.q.series.calls'], scale: 'calls', stroke: '#1a5fb4', width: 2, dash: [6, 4] },
+          { label: S['ops.q.series.at'], value: (_u, v) => (v === null ? '—' : fmtTime(new Date(v * 1000).toISOString())) },
+          { label: S['ops.q.series.total'], scale: 'ms', stroke: '#8a2f12', width: 2, fill: 'rgba(138,47,18,.08)', points: { show: true, size: 6 } },
+          { label: S['ops.q.series.calls'], scale: 'calls', stroke: '#1a5fb4', width: 2, dash: [6, 4], points: { show: true, size: 6 } },
         ],
-        axes: [{}, { scale: 'ms', label: 'ms' }, { scale: 'calls', side: 1, grid: { show: false }, label: S['ops.q.series.calls'] }],
+        axes: [{ values: (_u, splits) => splits.map((v) => axisTime(v)) }, { scale: 'ms', label: 'ms' }, { scale: 'calls', side: 1, grid: { show: false }, label: S['ops.q.series.calls'] }],
       },
       [xs, body.series.map((p) => p.totalMs), body.series.map((p) => p.calls)],
       plot,
@@ -511,6 +523,12 @@ async function openStatement(holder: HTMLElement, st: Statement): Promise<void> 
     );
   }
   title.focus();
+}
+
+/** An x-axis tick in the page's language: the time of day, or the day for the week's window. */
+function axisTime(seconds: number): string {
+  const d = new Date(seconds * 1000);
+  return queryWindow === 'week' ? d.toLocaleDateString(lang, { day: 'numeric', month: 'short' }) : d.toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
 }
 
 window.addEventListener('resize', () => {
