@@ -98,7 +98,7 @@ describeWith([chromiumTool], "the operators' dashboard (/ops)", () => {
     await expectAccessible(page, 'staff-ops-overview');
     const phone = await open('/ops', PHONE);
     await expectAccessible(phone, 'staff-ops-overview-phone');
-  });
+  }, 120_000);
 
   it('connections: sessions counted by state, application, user and client, the blocking tree, and only client sessions offered actions', async () => {
     await connect('ops-test-idle');
@@ -112,7 +112,7 @@ describeWith([chromiumTool], "the operators' dashboard (/ops)", () => {
     await expectAccessible(page, 'staff-ops-connections');
     const phone = await open('/ops/connections', PHONE);
     await expectAccessible(phone, 'staff-ops-connections-phone');
-  });
+  }, 120_000);
 
   it('terminating an idle session from the page ends it and records it in the actions log', async () => {
     const victim = await connect('ops-test-victim');
@@ -136,7 +136,7 @@ describeWith([chromiumTool], "the operators' dashboard (/ops)", () => {
     const system = await open('/ops/system');
     expect(await system.locator('table.actions-log').textContent()).toContain(`terminated 1 of 1 session (${pid}: terminated)`);
     await expectAccessible(system, 'staff-ops-system');
-  });
+  }, 120_000);
 
   it('the safe actions refuse server processes and unknown tables, and record a vacuum', async () => {
     const { rows } = await t.db.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE backend_type <> 'client backend' ORDER BY pid LIMIT 1`);
@@ -157,7 +157,7 @@ describeWith([chromiumTool], "the operators' dashboard (/ops)", () => {
     expect(log[0]).toEqual({ sql: ['VACUUM (ANALYZE) "restaurante"."qr_scans"'] });
     const phone = await open('/ops/maintenance', PHONE);
     await expectAccessible(phone, 'staff-ops-maintenance-phone');
-  });
+  }, 120_000);
 
   it('queries: top statements from the history with a chart and the generic plan, or pg_stat_statements shown as missing', async () => {
     const page = await open('/ops/queries?window=day');
@@ -185,7 +185,7 @@ describeWith([chromiumTool], "the operators' dashboard (/ops)", () => {
     await expect.poll(() => page.locator('#status').textContent(), { timeout: 15_000 }).toContain('Estadísticas reiniciadas');
     const { rows } = await t.db.query(`SELECT count(*)::int AS n FROM comanda.actions_log WHERE action = 'queries.reset' AND os_user LIKE 'staff account:%'`);
     expect(rows[0]).toEqual({ n: 1 });
-  });
+  }, 120_000);
 
   it('space and indexes render the sizes with their growth and the index checks with their SQL', async () => {
     const space = await open('/ops/space');
@@ -198,7 +198,7 @@ describeWith([chromiumTool], "the operators' dashboard (/ops)", () => {
     await expectAccessible(indexes, 'staff-ops-indexes');
     const phone = await open('/ops/space', PHONE);
     await expectAccessible(phone, 'staff-ops-space-phone');
-  });
+  }, 120_000);
 
   it('refuses a waiter and a kitchen account: the 403 page, and 403 from the API', async () => {
     for (const role of ['waiter', 'kitchen'] as const) {
@@ -216,5 +216,5 @@ describeWith([chromiumTool], "the operators' dashboard (/ops)", () => {
       }
     }
     expect(t.cspErrors).toEqual([]);
-  });
+  }, 120_000);
 });

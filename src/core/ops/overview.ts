@@ -20,7 +20,7 @@ export interface CheckView extends CheckResult {
 const MAX_COMMANDS = 8;
 
 /** What to copy for a result: the SQL its rows carry (`fix`), the safe action for it, the check itself. */
-export function commandsFor(result: Pick<CheckResult, 'name' | 'status' | 'rows'>): string[] {
+export function commandsFor(result: Pick<CheckResult, 'name' | 'status' | 'rows' | 'advice'>): string[] {
   const out: string[] = [];
   const add = (c: unknown) => {
     if (typeof c === 'string' && c && !out.includes(c)) out.push(c);
@@ -52,7 +52,8 @@ export function commandsFor(result: Pick<CheckResult, 'name' | 'status' | 'rows'
         add('comanda space --growth 7d');
         break;
       case 'settings':
-        add('comanda tune --format sql');
+        // The advice names the machine's flags: copy that exact command.
+        add(/comanda tune .*?--format sql/.exec(result.advice ?? '')?.[0] ?? 'comanda tune --format sql');
         break;
       default:
         break;

@@ -551,6 +551,9 @@ interface SizeRow {
 async function space(): Promise<Node[]> {
   const body = await staffApi<{ from: string | null; to: string | null; sizes: SizeRow[]; checks: CheckView[] }>(`/api/ops/space?window=week`);
   const out: Node[] = [];
+  // Growth per day extrapolated from less than an hour of captures says nothing: left out.
+  const spanMs = body.from && body.to ? new Date(body.to).getTime() - new Date(body.from).getTime() : 0;
+  const perDay = (r: SizeRow) => (spanMs >= 3_600_000 ? fmtBytes(r.growthPerDayBytes, true) : '—');
   if (body.sizes.length) {
     out.push(
       section(
@@ -559,7 +562,7 @@ async function space(): Promise<Node[]> {
         table(
           S['ops.space.sizes'] ?? '',
           ['kind', 'name', 'size', 'growth', 'perDay', 'rows', 'dead'].map((k) => S[`ops.space.col.${k}`] ?? k),
-          body.sizes.map((r) => [S[`ops.space.kind.${r.kind}`] ?? r.kind, r.name, fmtBytes(r.bytes), fmtBytes(r.growthBytes, true), fmtBytes(r.growthPerDayBytes, true), fmtInt(r.liveRows), fmtInt(r.deadRows)]),
+          body.sizes.map((r) => [S[`ops.space.kind.${r.kind}`] ?? r.kind, r.name, fmtBytes(r.bytes), fmtBytes(r.growthBytes, true), perDay(r), fmtInt(r.liveRows), fmtInt(r.deadRows)]),
           'sizes',
         ),
       ),
@@ -693,5 +696,7 @@ async function load(): Promise<void> {
 }
 
 wireSignOut();
+// On a phone the tabs scroll sideways: keep this page's in view.
+document.querySelector('.ops-tabs [aria-current="page"]')?.scrollIntoView({ block: 'nearest', inline: 'center' });
 $('#refresh').addEventListener('click', () => void load());
 void load();
