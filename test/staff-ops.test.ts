@@ -200,6 +200,24 @@ describeWith([chromiumTool], "the operators' dashboard (/ops)", () => {
     await expectAccessible(phone, 'staff-ops-space-phone');
   }, 120_000);
 
+  it('without pg_stat_statements in the database, the pages say it is missing and how to fix it, never an empty panel', async () => {
+    // On any server: the extension dropped from this file's database (a server without it preloaded shows the same panel).
+    await t.db.query('DROP EXTENSION IF EXISTS pg_stat_statements');
+    const page = await open('/ops/queries?window=hour&lang=en');
+    const cap = page.locator('[data-capability="pg_stat_statements"]');
+    expect(await cap.getAttribute('class')).toBe('cap cap-missing');
+    expect(await cap.textContent()).toContain('Missing');
+    expect(await cap.locator('.copy code').textContent()).toMatch(statStatements ? /^CREATE EXTENSION pg_stat_statements;/ : /shared_preload_libraries/);
+    // No reset button without the function to call; the check says unknown with the same fix.
+    expect(await page.getByRole('button', { name: 'Reset statistics' }).count()).toBe(0);
+    const check = page.locator('#check-pg-stat-statements');
+    expect(await check.getAttribute('class')).toContain('st-unknown');
+    expect(await check.locator('dd').allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/CREATE EXTENSION|shared_preload_libraries/)]));
+    await expectAccessible(page, 'staff-ops-queries-missing');
+    expect((await t.api('POST', '/api/ops/queries/reset', t.tokens.admin, {})).body).toMatchObject({ code: 'ACTION_REFUSED' });
+    if (statStatements) await t.db.query('CREATE EXTENSION pg_stat_statements');
+  }, 120_000);
+
   it('refuses a waiter and a kitchen account: the 403 page, and 403 from the API', async () => {
     for (const role of ['waiter', 'kitchen'] as const) {
       const { page } = await t.signedIn(t.logins[role]);
