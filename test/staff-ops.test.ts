@@ -214,7 +214,7 @@ describeWith([chromiumTool], "the operators' dashboard (/ops)", () => {
     expect(await check.getAttribute('class')).toContain('st-unknown');
     expect(await check.locator('dd').allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/CREATE EXTENSION|shared_preload_libraries/)]));
     await expectAccessible(page, 'staff-ops-queries-missing');
-    expect((await t.api('POST', '/api/ops/queries/reset', t.tokens.admin, {})).body).toMatchObject({ code: 'ACTION_REFUSED' });
+    expect((await t.api('POST', '/api/ops/statistics/reset', t.tokens.admin, {})).body).toMatchObject({ code: 'ACTION_REFUSED' });
     if (statStatements) await t.db.query('CREATE EXTENSION pg_stat_statements');
   }, 120_000);
 
@@ -227,7 +227,7 @@ describeWith([chromiumTool], "the operators' dashboard (/ops)", () => {
       expect(await page.locator('#content').count()).toBe(0);
       // The navigation does not offer the section either.
       expect(await page.locator('.staff-nav a[href="/ops"]').count()).toBe(0);
-      for (const [method, path] of [['GET', '/api/ops/overview'], ['GET', '/api/ops/connections'], ['POST', '/api/ops/sessions/1/terminate'], ['POST', '/api/ops/queries/reset']] as const) {
+      for (const [method, path] of [['GET', '/api/ops/overview'], ['GET', '/api/ops/connections'], ['POST', '/api/ops/sessions/1/terminate'], ['POST', '/api/ops/statistics/reset']] as const) {
         const r = await t.api(method, path, t.tokens[role], method === 'POST' ? {} : undefined);
         expect(r.status, `${role} ${method} ${path}`).toBe(403);
         expect(r.body).toMatchObject({ code: 'FORBIDDEN' });

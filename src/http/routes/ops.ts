@@ -250,7 +250,7 @@ export function opsRoutes(app: FastifyInstance, db: Database, options: OpsRouteO
     return plan;
   });
 
-  app.post('/api/ops/queries/reset', {
+  app.post('/api/ops/statistics/reset', {
     preHandler: admin,
     schema: {
       summary: 'Reset pg_stat_statements (every statement), recorded in the actions log; the history keeps what it captured',

@@ -403,7 +403,7 @@ async function queries(): Promise<Node[]> {
       ? actionButton(S['ops.q.reset'] ?? '', S['ops.q.reset'] ?? '', async () => {
           if (!(await confirmAction(S['ops.q.confirmReset'] ?? '', 'SELECT pg_stat_statements_reset()'))) return;
           try {
-            const r = await staffApi<{ statements: number }>('/api/ops/queries/reset', { method: 'POST', body: {} });
+            const r = await staffApi<{ statements: number }>('/api/ops/statistics/reset', { method: 'POST', body: {} });
             await load();
             say(s('ops.q.resetDone', { n: r.statements }));
           } catch (err) {
