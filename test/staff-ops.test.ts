@@ -102,16 +102,32 @@ describeWith([chromiumTool], "the operators' dashboard (/ops)", () => {
 
   it('connections: sessions counted by state, application, user and client, the blocking tree, and only client sessions offered actions', async () => {
     await connect('ops-test-idle');
+    // A real lock wait: one session holds an advisory lock, another waits for it.
+    const holder = await connect('ops-test-holder');
+    const waiter = await connect('ops-test-waiter');
+    const holderPid = (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    const waiterPid = (await waiter.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    await holder.query('SELECT pg_advisory_lock(4242)');
+    const waiting = waiter.query('SELECT pg_advisory_lock(4242)');
+    await expect.poll(async () => (await t.db.query('SELECT 1 FROM pg_locks WHERE pid = $1 AND NOT granted', [waiterPid])).rows.length).toBe(1);
     const page = await open('/ops/connections');
     await expect.poll(() => page.locator('.count-table').count()).toBe(4);
     expect(await page.locator('.count-table').nth(1).textContent()).toContain('ops-test-idle');
-    expect(await page.locator('.blocking-tree, .ops-section .note').first().count()).toBe(1);
+    const tree = await page.locator('.blocking-tree li').allTextContents();
+    expect(tree[0]).toBe(`sesión ${holderPid} bloquea a otras`);
+    expect(tree[1]).toMatch(new RegExp(`^sesión ${waiterPid} espera [\\d,.]+ s a ${holderPid}$`));
+    expect(await page.locator('#check-blocking .check-summary').textContent()).toMatch(/^1 session waiting on locks/);
+    // The waiter runs a statement: it can be cancelled as well as terminated.
+    expect(await page.getByRole('button', { name: `Cancelar consulta de la sesión ${waiterPid}` }).count()).toBe(1);
     // Server processes (checkpointer, autovacuum launcher…) get no button.
     const serverRow = page.locator('table.sessions tr', { hasText: 'checkpointer' });
     expect(await serverRow.locator('button').count()).toBe(0);
     await expectAccessible(page, 'staff-ops-connections');
     const phone = await open('/ops/connections', PHONE);
     await expectAccessible(phone, 'staff-ops-connections-phone');
+    await holder.query('SELECT pg_advisory_unlock(4242)');
+    await waiting;
+    await waiter.query('SELECT pg_advisory_unlock(4242)');
   }, 120_000);
 
   it('terminating an idle session from the page ends it and records it in the actions log', async () => {

@@ -331,7 +331,7 @@ async function connections(): Promise<Node[]> {
   return [
     el('p', { className: 'ops-lead', text: s('ops.conn.summary', { n: clients.length, max: body.maxConnections }) }),
     section(
-      S['ops.conn.sessions'] ?? '',
+      S['ops.conn.counts'] ?? '',
       el(
         'div',
         { className: 'count-grid' },
