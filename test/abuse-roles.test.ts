@@ -64,6 +64,7 @@ const tries: Record<Permission, (role: StaffRole) => Promise<LightMyRequestRespo
   'reservations.tokens': async (role) => call(role, 'POST', `/api/admin/reservations/${(await reservation()).id}/token`),
   'customers.gdpr': (role) => call(role, 'GET', '/api/admin/customers?email=marta1@example.com'),
   'staff.manage': (role) => call(role, 'GET', '/api/staff/accounts'),
+  'ops.manage': (role) => call(role, 'GET', '/api/ops/capabilities'),
 };
 
 describe('the role matrix (item 13)', () => {

@@ -24,6 +24,7 @@ export const errorCatalogue = {
   TABLE_ALREADY_RESERVED: { status: 409, title: 'No table is free at that time; see the alternatives.' },
   UNDO_UNAVAILABLE: { status: 409, title: 'That bump can no longer be undone (older than 10 s, already undone, or changed since).' },
   TOKEN_USED: { status: 409, title: 'This link was already used.' },
+  ACTION_REFUSED: { status: 409, title: 'The safe action refuses to run on that target; the detail says why and what to do instead.' },
   TOKEN_EXPIRED: { status: 410, title: 'This link has expired.' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is too large.' },
   URI_TOO_LONG: { status: 414, title: 'A part of the request URL is too long.' },

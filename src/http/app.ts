@@ -21,6 +21,7 @@ import { tableRoutes } from './routes/tables.js';
 import { floorRoutes } from './routes/floor.js';
 import { reservationRoutes } from './routes/reservations.js';
 import { customerRoutes } from './routes/customers.js';
+import { opsRoutes } from './routes/ops.js';
 import { registerStaffCookies, staffSignInRoutes, type StaffSignInSettings } from './routes/staff-sign-in.js';
 import { registerMetrics, type MetricsOptions } from './metrics.js';
 import { Lifecycle } from './lifecycle.js';
@@ -213,6 +214,7 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   });
   customerRoutes(app, options.db);
   floorRoutes(app, options.db);
+  opsRoutes(app, options.db, { directUrl: options.directUrl, thresholds: options.metrics?.thresholds });
   let live = options.live;
   if (!live) {
     const own = (live = new LiveHub(options.directUrl, (err) => app.log.warn({ err: err.message }, 'live updates listener: reconnecting')));

@@ -32,6 +32,8 @@ export const permissions = {
   'customers.gdpr': ['admin'],
   /** Staff accounts and devices: create, change, disable, reset passwords, pair and revoke devices. */
   'staff.manage': ['admin'],
+  /** The operators' dashboard (/ops): server-wide checks, sessions, statements; cancel, terminate, vacuum, reset statistics. */
+  'ops.manage': ['admin'],
 } as const satisfies Record<string, readonly StaffRole[]>;
 
 export type Permission = keyof typeof permissions;

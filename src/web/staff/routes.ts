@@ -18,6 +18,7 @@ import { registerStaffAdminPages } from './staff-admin.js';
 import { registerMenuAdminPages } from './admin-menu.js';
 import { registerKitchenPages } from './kitchen.js';
 import { registerReservationPages } from './admin-reservations.js';
+import { registerOpsPages } from './ops.js';
 
 export interface StaffPageContext {
   app: FastifyInstance;
@@ -70,6 +71,7 @@ export function staffRoutes(ctx: StaffPageContext): void {
   registerMenuAdminPages(ctx);
   registerKitchenPages(ctx);
   registerReservationPages(ctx);
+  registerOpsPages(ctx);
 
   app.get('/staff', hide, async (request, reply) => {
     const session = await pageSession(db, request);
