@@ -97,6 +97,12 @@ describe('npm start with the embedded PostgreSQL', () => {
     const session = await fetch(`http://127.0.0.1:${port}/api/staff/me`, { headers: { cookie } });
     expect(await session.json()).toMatchObject({ role: 'admin', restaurantId: 'rest_enigma_001' });
     expect((await signIn()).status).toBe(401);
+    // …and reaches every staff page with that session.
+    for (const page of ['/kitchen', '/floor', '/floor/qr', '/admin/reservations', '/admin/menu', '/admin/staff', '/ops']) {
+      const res = await fetch(`http://127.0.0.1:${port}${page}`, { headers: { cookie }, redirect: 'manual' });
+      expect(res.status, page).toBe(200);
+      expect(res.headers.get('content-type'), page).toMatch(/^text\/html/);
+    }
 
     // `comanda` beside it finds the embedded database through server.json.
     const status = cli('migrate', 'status', '--json');

@@ -63,7 +63,7 @@ describeWith([chromiumTool], 'the bookings page in Chromium', () => {
     return (res.body as unknown as { reservation: Booking }).reservation;
   };
   const dayOf = async (date: string): Promise<Booking[]> =>
-    ((await s.api('GET', `/api/admin/reservations/day?date=${date}`, s.tokens.admin)).body as unknown as { reservations: Booking[] }).reservations;
+    ((await s.api('GET', `/api/admin/reservation-day?date=${date}`, s.tokens.admin)).body as unknown as { reservations: Booking[] }).reservations;
   const byName = async (date: string, name: string): Promise<Booking> => {
     const found = (await dayOf(date)).find((r) => r.customerName === name);
     if (!found) throw new Error(`no booking for ${name}`);

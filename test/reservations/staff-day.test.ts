@@ -12,7 +12,7 @@ const t = await useTestApp();
 const { postBooking, bookOk, patch, patchOk, heldTables, emailsOf, counts } = reservationRequests(t);
 
 const dayOf = async (token: string, date: string): Promise<DayPlan> => {
-  const res = await t.app.inject({ method: 'GET', url: `/api/admin/reservations/day?date=${date}`, headers: t.auth(token) });
+  const res = await t.app.inject({ method: 'GET', url: `/api/admin/reservation-day?date=${date}`, headers: t.auth(token) });
   expect(res.statusCode, res.body).toBe(200);
   return res.json<DayPlan>();
 };
@@ -65,9 +65,9 @@ describe("a day's plan", () => {
   });
 
   it('needs a staff token, and a valid date', async () => {
-    const anonymous = await t.app.inject({ method: 'GET', url: '/api/admin/reservations/day?date=2030-01-01' });
+    const anonymous = await t.app.inject({ method: 'GET', url: '/api/admin/reservation-day?date=2030-01-01' });
     expectProblem(anonymous, 401, 'UNAUTHENTICATED');
-    const bad = await t.app.inject({ method: 'GET', url: '/api/admin/reservations/day?date=tomorrow', headers: t.auth(t.staff.admin) });
+    const bad = await t.app.inject({ method: 'GET', url: '/api/admin/reservation-day?date=tomorrow', headers: t.auth(t.staff.admin) });
     expectProblem(bad, 400, 'VALIDATION_FAILED');
   });
 });

@@ -251,7 +251,7 @@ export function reservationRoutes(app: FastifyInstance, db: Database, settings: 
 
   const localTime = { type: 'string', description: 'Local ISO 8601 time with offset' } as const;
   app.get<{ Querystring: { date: string } }>(
-    '/api/admin/reservations/day',
+    '/api/admin/reservation-day',
     {
       preHandler: requireStaff(db),
       schema: {

@@ -1,6 +1,6 @@
 // /admin/reservations: a day's bookings on a timeline per table, today's arrivals, a booking for a
 // phone call, moves to another time or table, and the lifecycle. Reads the day through
-// GET /api/admin/reservations/day; acts through the reservations API, whose answers decide:
+// GET /api/admin/reservation-day; acts through the reservations API, whose answers decide:
 // a time or table taken meanwhile comes back as 409 with the alternatives, which are offered here.
 import { el, newKey } from './common.js';
 import { $, follow, format, HttpError, pageData, problemText, staffApi, wireSignOut, type StaffPageData } from './staff-common.js';
@@ -109,8 +109,8 @@ async function load(): Promise<void> {
   const seq = ++loadSeq;
   try {
     const today = now().date;
-    const dayPlan = await staffApi<Plan>(`/api/admin/reservations/day?date=${date}`);
-    const forToday = date === today ? dayPlan : await staffApi<Plan>(`/api/admin/reservations/day?date=${today}`);
+    const dayPlan = await staffApi<Plan>(`/api/admin/reservation-day?date=${date}`);
+    const forToday = date === today ? dayPlan : await staffApi<Plan>(`/api/admin/reservation-day?date=${today}`);
     if (seq !== loadSeq) return;
     plan = dayPlan;
     todayPlan = forToday;
@@ -515,7 +515,7 @@ async function fillTimes(preferred?: string): Promise<void> {
   if (!day || !(party >= 1 && party <= 50)) return;
   note.textContent = tr('form.loadingTimes');
   try {
-    formPlan = plan?.date === day ? plan : await staffApi<Plan>(`/api/admin/reservations/day?date=${day}`);
+    formPlan = plan?.date === day ? plan : await staffApi<Plan>(`/api/admin/reservation-day?date=${day}`);
     let times: string[];
     if (mode.kind === 'new') {
       const q = new URLSearchParams({ restaurantId: data.session.restaurantId, date: day, partySize: String(party) });

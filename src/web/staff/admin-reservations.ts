@@ -1,7 +1,7 @@
 // /admin/reservations: the day's bookings per table on a timeline from opening to closing time,
 // today's arrivals, a booking for a phone call, moves to another time or table, and the
 // lifecycle buttons. The page is a shell: its script reads the day through
-// GET /api/admin/reservations/day and acts through the reservations API (see
+// GET /api/admin/reservation-day and acts through the reservations API (see
 // docs/admin-reservations.md), so every rule, double bookings above all, is the API's.
 import { html } from '../html.js';
 import { t } from '../i18n.js';
