@@ -23,6 +23,7 @@ import { issuePairingCode } from '../src/core/auth/staff-devices.js';
 import { defaultSessionLifetimes, signInWithPairingCode } from '../src/core/auth/staff-sessions.js';
 import { ident } from '../src/core/db/database.js';
 import { DEMO_RESTAURANT_ID } from '../src/core/seed.js';
+import { readServerEvents } from '../src/core/sse.js';
 import { freePort } from '../src/embedded/postgres.js';
 import { benchServer, demoDatabase } from './setup.js';
 
@@ -189,23 +190,11 @@ try {
       const res = await fetch(`${base}/api/staff/events?topics=orders,menu`, { headers: { cookie, accept: 'text/event-stream' }, signal: controller.signal });
       if (!res.ok || !res.body) throw new Error(`events: ${res.status}`);
       ready();
-      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-      let buffer = '';
       try {
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) return;
-          buffer += value;
-          let end: number;
-          while ((end = buffer.indexOf('\n\n')) >= 0) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            const event = /^event: (.*)$/m.exec(block)?.[1];
-            if (!event) continue;
-            if (measuring) events++;
-            void load();
-          }
-        }
+        await readServerEvents(res.body, () => {
+          if (measuring) events++;
+          void load();
+        });
       } catch {
         /* aborted at the end */
       }

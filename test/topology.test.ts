@@ -32,6 +32,7 @@ import { formatReport, type ChaosReport } from '../src/core/chaos/index.js';
 import { qrCodeOf } from '../src/core/ordering/table-sessions.js';
 import { Database } from '../src/core/db/database.js';
 import { DEMO_RESTAURANT_ID } from '../src/core/seed.js';
+import { readServerEvents } from '../src/core/sse.js';
 import { runCli } from './helpers/cli.js';
 import { describeWith, tool } from './helpers/tools.js';
 
@@ -559,30 +560,13 @@ async function openStream(url: string, token: string): Promise<{ next(match: (e:
   if (res.status !== 200 || !res.body) throw new Error(`${url}: ${res.status} ${await res.text()}`);
   const events: StreamEvent[] = [];
   const waiters: { match: (e: StreamEvent) => boolean; resolve: (e: StreamEvent) => void }[] = [];
-  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-  const reading = (async () => {
-    let buffer = '';
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buffer += value;
-        let at: number;
-        while ((at = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, at);
-          buffer = buffer.slice(at + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          if (!event) continue;
-          const e = { event, data: /^data: (.*)$/m.exec(block)?.[1] ?? '', at: Date.now() };
-          events.push(e);
-          const waiter = waiters.findIndex((w) => w.match(e));
-          if (waiter >= 0) waiters.splice(waiter, 1)[0]!.resolve(e);
-        }
-      }
-    } catch {
-      // closed
-    }
-  })();
+  const reading = readServerEvents(res.body, ({ event, data }) => {
+    const e = { event, data, at: Date.now() };
+    events.push(e);
+    const waiter = waiters.findIndex((w) => w.match(e));
+    if (waiter >= 0) waiters.splice(waiter, 1)[0]!.resolve(e);
+  }).catch(() => undefined); // closed
+
   return {
     next(match, timeoutMs, since = 0) {
       // The first matching event received at or after `since`, already or to come.

@@ -5,6 +5,8 @@
 // balancer names the instance that answered in `x-comanda-instance` (the topology's HAProxy sets
 // it); without that header the instances are "unknown" and only the reconnection is checked.
 
+import { readServerEvents } from '../sse.js';
+
 export interface StreamWatch {
   /** Which instance served it, for each connection in turn. */
   instances: string[];
@@ -64,20 +66,10 @@ export async function watchStreams(options: { target: string; token: string; cou
           watch.connectedAt.push(now());
           watch.instances.push(res.headers.get('x-comanda-instance') ?? 'unknown');
           connected();
-          const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-          let buffer = '';
           try {
-            for (;;) {
-              const { value, done } = await reader.read();
-              if (done) break;
-              buffer += value;
-              let at: number;
-              while ((at = buffer.indexOf('\n\n')) >= 0) {
-                const block = buffer.slice(0, at);
-                buffer = buffer.slice(at + 2);
-                if (/^event: orders$/m.test(block)) watch.nudgesAt.push(now());
-              }
-            }
+            await readServerEvents(res.body, ({ event }) => {
+              if (event === 'orders') watch.nudgesAt.push(now());
+            });
           } catch {
             // reset: the instance went away
           }

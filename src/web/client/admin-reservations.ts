@@ -3,7 +3,7 @@
 // GET /api/admin/reservation-day; acts through the reservations API, whose answers decide:
 // a time or table taken meanwhile comes back as 409 with the alternatives, which are offered here.
 import { el, newKey } from './common.js';
-import { $, follow, format, HttpError, pageData, problemText, staffApi, wireSignOut, type StaffPageData } from './staff-common.js';
+import { $, askDialog, follow, format, HttpError, pageData, problemText, staffApi, wireSignOut, type StaffPageData } from './staff-common.js';
 
 type Status = 'PENDING' | 'CONFIRMED' | 'SEATED' | 'COMPLETED' | 'CANCELLED' | 'NO_SHOW';
 
@@ -415,25 +415,7 @@ details.addEventListener('close', () => {
 function ask(text: string): Promise<boolean> {
   const dialog = $<HTMLDialogElement>('#confirm');
   $('#confirm-text').textContent = text;
-  return new Promise((resolve) => {
-    const yes = $('#confirm-yes');
-    const no = $('#confirm-no');
-    const done = (answer: boolean) => {
-      yes.removeEventListener('click', onYes);
-      no.removeEventListener('click', onNo);
-      dialog.removeEventListener('close', onClose);
-      if (dialog.open) dialog.close();
-      resolve(answer);
-    };
-    const onYes = () => done(true);
-    const onNo = () => done(false);
-    const onClose = () => done(false);
-    yes.addEventListener('click', onYes);
-    no.addEventListener('click', onNo);
-    dialog.addEventListener('close', onClose);
-    dialog.showModal();
-    no.focus();
-  });
+  return askDialog(dialog, $('#confirm-yes'), $('#confirm-no'));
 }
 
 async function changeStatus(r: Reservation, to: Status, button: HTMLButtonElement): Promise<void> {

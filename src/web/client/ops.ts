@@ -6,7 +6,7 @@
 // stylesheet is bundled into ops.css).
 import uPlot from 'uplot';
 import { el } from './common.js';
-import { $, format, HttpError, pageData, problemText, staffApi, wireSignOut, type StaffPageData } from './staff-common.js';
+import { $, askDialog, format, HttpError, pageData, problemText, staffApi, wireSignOut, type StaffPageData } from './staff-common.js';
 
 type Status = 'ok' | 'warning' | 'critical' | 'unknown';
 
@@ -218,24 +218,7 @@ function confirmAction(text: string, sql?: string): Promise<boolean> {
   const pre = $('#confirm-sql');
   pre.textContent = sql ?? '';
   pre.hidden = !sql;
-  return new Promise((resolve) => {
-    const yes = $('#confirm-yes');
-    const no = $('#confirm-no');
-    const done = (answer: boolean) => {
-      yes.removeEventListener('click', onYes);
-      no.removeEventListener('click', onNo);
-      dialog.removeEventListener('cancel', onNo);
-      if (dialog.open) dialog.close();
-      resolve(answer);
-    };
-    const onYes = () => done(true);
-    const onNo = () => done(false);
-    yes.addEventListener('click', onYes);
-    no.addEventListener('click', onNo);
-    dialog.addEventListener('cancel', onNo);
-    dialog.showModal();
-    no.focus();
-  });
+  return askDialog(dialog, $('#confirm-yes'), $('#confirm-no'));
 }
 
 async function act(question: string, path: string): Promise<void> {

@@ -99,3 +99,23 @@ export function wireSignOut(): void {
     })();
   });
 }
+
+/** Opens a modal yes/no `<dialog>` with the focus on No; resolves true for Yes, false for No, Esc or closing. */
+export function askDialog(dialog: HTMLDialogElement, yes: HTMLElement, no: HTMLElement): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (answer: boolean) => {
+      yes.removeEventListener('click', onYes);
+      no.removeEventListener('click', onNo);
+      dialog.removeEventListener('close', onNo);
+      if (dialog.open) dialog.close();
+      resolve(answer);
+    };
+    const onYes = () => done(true);
+    const onNo = () => done(false);
+    yes.addEventListener('click', onYes);
+    no.addEventListener('click', onNo);
+    dialog.addEventListener('close', onNo);
+    dialog.showModal();
+    no.focus();
+  });
+}
