@@ -38,6 +38,14 @@ export interface ActionPlan {
   run(): Promise<ActionResult>;
 }
 
+/** A plan that will not run: the reason says what to do instead. */
+export function refusedPlan(action: string, reason: string, targets: Array<Record<string, unknown>> = []): ActionPlan {
+  return { action, targets, sql: [], warnings: [], refused: reason, run: () => Promise.reject(new Error(`refused: ${reason}`)) };
+}
+
+/** The sessions cancel and terminate may act on: client sessions of this database, never their own. */
+export const CLIENT_SESSION_OF_THIS_DATABASE = `backend_type = 'client backend' AND datname = current_database() AND pid <> pg_backend_pid()`;
+
 export interface SessionOptions {
   /** lock_timeout of the action's statements (default 5 s): better to fail than to queue traffic. */
   lockTimeoutMs?: number;

@@ -2,20 +2,13 @@
 // session keeps its connection, only its current statement fails. The same rules as terminate.ts:
 // only client sessions of this database qualify, never autovacuum, replication or other server
 // processes, never the action's own session; the statement re-checks them when it runs.
-import { elapsed, errorText, type ActionPlan, type Session } from './action.js';
+import { elapsed, errorText, type ActionPlan, type Session, CLIENT_SESSION_OF_THIS_DATABASE, refusedPlan } from './action.js';
 
-const QUALIFIES = `backend_type = 'client backend' AND datname = current_database() AND pid <> pg_backend_pid()`;
+const QUALIFIES = CLIENT_SESSION_OF_THIS_DATABASE;
 
 export async function planCancel(session: Session, pid: number): Promise<ActionPlan> {
   const action = 'cancel';
-  const refuse = (reason: string, targets: Array<Record<string, unknown>> = []): ActionPlan => ({
-    action,
-    targets,
-    sql: [],
-    warnings: [],
-    refused: reason,
-    run: () => Promise.reject(new Error(`refused: ${reason}`)),
-  });
+  const refuse = (reason: string, targets: Array<Record<string, unknown>> = []): ActionPlan => refusedPlan(action, reason, targets);
   if (!Number.isInteger(pid) || pid <= 0 || pid > 2 ** 31 - 1) return refuse(`"${pid}" is not a process id`);
   const { rows } = await session.query<{ pid: number; database: string | null; user: string | null; application: string | null; backendType: string; state: string | null; refusal: string | null }>(
     `SELECT pid, datname AS database, usename AS user, application_name AS application, backend_type AS "backendType", state,

@@ -5,7 +5,7 @@
 // current_database()), never this command's own; a pid that does not qualify is refused with
 // the reason. The statement that runs re-checks every condition, so a session that changed in
 // the meantime (finished its transaction, got busy) is left alone.
-import { elapsed, errorText, type ActionPlan, type Session } from './action.js';
+import { elapsed, errorText, type ActionPlan, type Session, CLIENT_SESSION_OF_THIS_DATABASE, refusedPlan } from './action.js';
 
 export type TerminateTarget = { pid: number } | { idleInTransactionOlderThanMs: number };
 
@@ -24,20 +24,13 @@ interface Candidate {
 /** Waits up to this long for each backend to exit (pg_terminate_backend's timeout, PG 14+). */
 const WAIT_MS = 5_000;
 
-const QUALIFIES = `backend_type = 'client backend' AND datname = current_database() AND pid <> pg_backend_pid()`;
+const QUALIFIES = CLIENT_SESSION_OF_THIS_DATABASE;
 
 export async function planTerminate(session: Session, target: TerminateTarget): Promise<ActionPlan> {
   const action = 'terminate';
   const columns = `pid, datname, usename, application_name AS application, backend_type AS "backendType", state,
                    round(extract(epoch FROM now() - coalesce(state_change, backend_start))::numeric, 1) AS seconds, left(query, 100) AS query`;
-  const refuse = (reason: string, targets: Array<Record<string, unknown>> = []): ActionPlan => ({
-    action,
-    targets,
-    sql: [],
-    warnings: [],
-    refused: reason,
-    run: () => Promise.reject(new Error(`refused: ${reason}`)),
-  });
+  const refuse = (reason: string, targets: Array<Record<string, unknown>> = []): ActionPlan => refusedPlan(action, reason, targets);
 
   let candidates: Candidate[];
   let sql: string;

@@ -3,7 +3,7 @@
 // quoted, never pasted from input. VACUUM FULL rewrites the table under an ACCESS EXCLUSIVE lock —
 // every read and write of it waits until it finishes — so it needs --yes even at a terminal.
 import { ident } from '../db/database.js';
-import { elapsed, errorText, type ActionPlan, type Session } from './action.js';
+import { elapsed, errorText, type ActionPlan, type Session, refusedPlan } from './action.js';
 
 export interface VacuumOptions {
   analyze?: boolean;
@@ -28,14 +28,7 @@ async function stats(session: Session, oid: number): Promise<TableStats> {
 
 export async function planVacuum(session: Session, table: string, options: VacuumOptions = {}): Promise<ActionPlan> {
   const action = 'vacuum';
-  const refuse = (reason: string): ActionPlan => ({
-    action,
-    targets: [],
-    sql: [],
-    warnings: [],
-    refused: reason,
-    run: () => Promise.reject(new Error(`refused: ${reason}`)),
-  });
+  const refuse = (reason: string, targets: Array<Record<string, unknown>> = []): ActionPlan => refusedPlan(action, reason, targets);
   const dot = table.indexOf('.');
   const schema = dot >= 0 ? table.slice(0, dot) : 'restaurante';
   const name = dot >= 0 ? table.slice(dot + 1) : table;
