@@ -160,10 +160,11 @@ restaurante.idempotency_keys."restaurantId" text NOT NULL
 restaurante.idempotency_keys.scope text NOT NULL
 restaurante.idempotency_keys.key text NOT NULL
 restaurante.idempotency_keys.fingerprint text NOT NULL
-restaurante.idempotency_keys."responseStatus" integer NOT NULL
+restaurante.idempotency_keys."responseStatus" integer
 restaurante.idempotency_keys."responseBody" jsonb NOT NULL
 restaurante.idempotency_keys."createdAt" timestamp with time zone NOT NULL DEFAULT now()
 restaurante.idempotency_keys."expiresAt" timestamp with time zone NOT NULL
+restaurante.idempotency_keys.operation text
 restaurante.kitchen_bumps.id text NOT NULL DEFAULT (gen_random_uuid())::text
 restaurante.kitchen_bumps."restaurantId" text NOT NULL
 restaurante.kitchen_bumps."orderId" text NOT NULL
@@ -1458,4 +1459,6 @@ comanda.maintenance_windows_id_seq bigint
 restaurante.order_number_seq bigint
 
 -- comments
+restaurante.idempotency_keys."responseStatus": Written before migration 0058 only (the HTTP status of the time); the service ignores it
+restaurante.idempotency_keys.operation: The operation the key guards (place_order, book_reservation); NULL: stored before migration 0058, fingerprinted by HTTP method and path
 restaurante.restaurants: One row per restaurant; its id is the "restaurantId" every other table carries.

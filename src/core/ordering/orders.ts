@@ -6,7 +6,7 @@ import type { Database, Tx } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { assertCan, seesContactDetails } from '../auth/roles.js';
 import { queueEmail } from '../email/outbox.js';
-import { fingerprintOf, withIdempotency } from '../idempotency.js';
+import { idempotently } from '../idempotency.js';
 
 export const orderStatuses = ['PENDING', 'CONFIRMED', 'IN_PROGRESS', 'READY', 'SERVED', 'CANCELLED'] as const;
 export type OrderStatus = (typeof orderStatuses)[number];
@@ -53,9 +53,9 @@ export interface Order {
   items: OrderLine[];
 }
 
+/** The order placed, or (`replayed`) the one a retry with the same idempotency key placed before. */
 export interface PlacedOrder {
-  status: number;
-  body: { order: Order; duplicate: boolean };
+  order: Order;
   replayed: boolean;
 }
 
@@ -127,23 +127,21 @@ async function placeOrderIn(
       // The receipt goes through the e-mail outbox, committed with the order or not at all.
       await queueEmail(tx, { restaurantId: principal.restaurantId, type: 'order_receipt', recipient: order.customerEmail, orderId: order.id });
     }
-    return { status: 201, body: { order, duplicate: false } };
+    return { order };
   };
-  const result =
-    options.idempotencyKey === undefined
-      ? { ...(await work()), replayed: false }
-      : await withIdempotency(
-          tx,
-          {
-            restaurantId: principal.restaurantId,
-            scope: idempotencyScopeOf(principal),
-            key: options.idempotencyKey,
-            fingerprint: fingerprintOf('POST', '/api/orders', normalized),
-            ttlHours: options.idempotencyTtlHours,
-          },
-          work,
-        );
-  return { ...result, body: { ...result.body, duplicate: result.replayed } };
+  const { order, replayed } = await idempotently(
+    tx,
+    {
+      restaurantId: principal.restaurantId,
+      scope: idempotencyScopeOf(principal),
+      key: options.idempotencyKey,
+      operation: 'place_order',
+      input: normalized,
+      ttlHours: options.idempotencyTtlHours,
+    },
+    work,
+  );
+  return { order, replayed };
 }
 
 /** The id of the customer record of an e-mail address, made (with the address only) when missing. */
