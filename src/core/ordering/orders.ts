@@ -234,25 +234,9 @@ function assertTransition(from: OrderStatus, to: OrderStatus, what: string): voi
   }
 }
 
-/** Gives back the stock of these order lines (locking the dishes in id order, as orders do). */
+/** Gives back the stock of these order lines (all live lines with `null`), through the ledger. */
 async function returnStock(tx: Tx, restaurantId: string, orderId: string, itemIds: string[] | null): Promise<void> {
-  await tx.query(
-    `SELECT set_config('comanda.stock_reason', 'order_cancelled', true), set_config('comanda.stock_order_id', $1, true)`,
-    [orderId],
-  );
-  await tx.query(
-    `WITH back AS (
-       SELECT "menuItemId" AS id, sum(quantity) AS quantity FROM restaurante.order_items
-        WHERE "orderId" = $1 AND status <> 'CANCELLED' AND ($3::text[] IS NULL OR id = ANY($3))
-        GROUP BY 1),
-     locked AS (
-       SELECT mi.id FROM restaurante.menu_items mi JOIN back ON back.id = mi.id
-        WHERE mi."restaurantId" = $2 ORDER BY mi.id FOR UPDATE OF mi)
-     UPDATE restaurante.menu_items mi SET stock = mi.stock + back.quantity
-       FROM back WHERE mi.id = back.id AND mi.id IN (SELECT id FROM locked)`,
-    [orderId, restaurantId, itemIds],
-  );
-  await tx.query(`SELECT set_config('comanda.stock_reason', '', true), set_config('comanda.stock_order_id', '', true)`);
+  await tx.query('SELECT restaurante.return_stock($1, $2, $3)', [restaurantId, orderId, itemIds]);
 }
 
 /** After lines moved: the order's total without cancelled lines, its status that of its slowest live line. */
