@@ -160,10 +160,11 @@ restaurante.idempotency_keys."restaurantId" text NOT NULL
 restaurante.idempotency_keys.scope text NOT NULL
 restaurante.idempotency_keys.key text NOT NULL
 restaurante.idempotency_keys.fingerprint text NOT NULL
-restaurante.idempotency_keys."responseStatus" integer NOT NULL
+restaurante.idempotency_keys."responseStatus" integer
 restaurante.idempotency_keys."responseBody" jsonb NOT NULL
 restaurante.idempotency_keys."createdAt" timestamp with time zone NOT NULL DEFAULT now()
 restaurante.idempotency_keys."expiresAt" timestamp with time zone NOT NULL
+restaurante.idempotency_keys.operation text
 restaurante.kitchen_bumps.id text NOT NULL DEFAULT (gen_random_uuid())::text
 restaurante.kitchen_bumps."restaurantId" text NOT NULL
 restaurante.kitchen_bumps."orderId" text NOT NULL
@@ -1316,6 +1317,31 @@ BEGIN
     USING ERRCODE = 'restrict_violation';
 END;
 $function$
+CREATE OR REPLACE FUNCTION restaurante.return_stock(p_restaurant_id text, p_order_id text, p_item_ids text[] DEFAULT NULL::text[])
+ RETURNS integer
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  v_prev_reason text := current_setting('comanda.stock_reason', true);
+  v_prev_order text := current_setting('comanda.stock_order_id', true);
+  v_updated integer;
+BEGIN
+  PERFORM set_config('comanda.stock_reason', 'order_cancelled', true), set_config('comanda.stock_order_id', p_order_id, true);
+  WITH back AS (
+    SELECT "menuItemId" AS id, sum(quantity) AS quantity FROM restaurante.order_items
+     WHERE "orderId" = p_order_id AND status <> 'CANCELLED' AND (p_item_ids IS NULL OR id = ANY(p_item_ids))
+     GROUP BY 1),
+  locked AS (
+    SELECT mi.id FROM restaurante.menu_items mi JOIN back ON back.id = mi.id
+     WHERE mi."restaurantId" = p_restaurant_id ORDER BY mi.id FOR UPDATE OF mi)
+  UPDATE restaurante.menu_items mi SET stock = mi.stock + back.quantity
+    FROM back WHERE mi.id = back.id AND mi.id IN (SELECT id FROM locked);
+  GET DIAGNOSTICS v_updated = ROW_COUNT;
+  PERFORM set_config('comanda.stock_reason', coalesce(v_prev_reason, ''), true),
+          set_config('comanda.stock_order_id', coalesce(v_prev_order, ''), true);
+  RETURN v_updated;
+END;
+$function$
 CREATE OR REPLACE FUNCTION restaurante.service_windows(p_restaurant_id text, p_date date)
  RETURNS TABLE(opens timestamp with time zone, closes timestamp with time zone)
  LANGUAGE sql
@@ -1458,4 +1484,6 @@ comanda.maintenance_windows_id_seq bigint
 restaurante.order_number_seq bigint
 
 -- comments
+restaurante.idempotency_keys."responseStatus": Written before migration 0058 only (the HTTP status of the time); the service ignores it
+restaurante.idempotency_keys.operation: The operation the key guards (place_order, book_reservation); NULL: stored before migration 0058, fingerprinted by HTTP method and path
 restaurante.restaurants: One row per restaurant; its id is the "restaurantId" every other table carries.

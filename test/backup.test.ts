@@ -167,7 +167,7 @@ describeWith(pgDumpTools(), 'backups (pg_dump, pg_restore)', () => {
       const restored = new Database({ connectionString: target, poolSize: 2 });
       try {
         const placed = await placeOrder(restored, waiter, { source: 'presencial', items: [{ menuItemId: 'item_patatas_bravas', quantity: 1 }] }, { idempotencyTtlHours: 24 });
-        expect(placed.status).toBe(201);
+        expect(placed.replayed).toBe(false);
         const { rows } = await restored.query<{ n: number }>(
           `SELECT count(*)::int AS n FROM restaurante.menu_items mi
             WHERE mi.stock <> (SELECT coalesce(sum(delta), 0) FROM restaurante.stock_movements s WHERE s."menuItemId" = mi.id)`,

@@ -120,7 +120,7 @@ describe('diagnose reservation', () => {
   const input = (partySize: number, name: string) => ({ restaurantId: DEMO_RESTAURANT_ID, partySize, time, customerName: name, customerEmail: `${name.toLowerCase()}@example.com` });
 
   it('shows a booking, its tables under the constraint, the service and that its slot holds', async () => {
-    const { body } = await book(db, input(4, 'Ana'), settings);
+    const body = await book(db, input(4, 'Ana'), settings);
     const d = await diagnoseReservation(db, body.reservation.id);
     expect(d.status).toBe('ok');
     expect(finding(d, 'tables').rows).toEqual([expect.objectContaining({ tableId: body.reservation.tableIds[0], active: true })]);
@@ -139,9 +139,9 @@ describe('diagnose reservation', () => {
 
   it('explains a full slot, a cancelled booking whose table was taken, and a double booking written around the constraint', async () => {
     // Party of 12: only the 6 + 7 and 8 + 9 + 12 combinations seat it; two such bookings fill the slot.
-    const big = (await book(db, input(12, 'Bea'), settings)).body.reservation;
+    const big = (await book(db, input(12, 'Bea'), settings)).reservation;
     expect(big.tableIds).toEqual(['table_06', 'table_07']);
-    expect((await book(db, input(12, 'Bruno'), settings)).body.reservation.tableIds).toEqual(['table_08', 'table_09', 'table_12']);
+    expect((await book(db, input(12, 'Bruno'), settings)).reservation.tableIds).toEqual(['table_08', 'table_09', 'table_12']);
     const full = await diagnoseSlot(db, { table: '6', time, party: 12 });
     expect(finding(full, 'bookings').summary).toContain(big.id);
     expect(finding(full, 'slot')).toMatchObject({ status: 'warning', summary: expect.stringContaining('TABLE_ALREADY_RESERVED (CM004)') as unknown });
@@ -157,7 +157,7 @@ describe('diagnose reservation', () => {
 
     // Cancel it; a new party takes the combination; the cancelled one could not come back.
     await db.query(`UPDATE restaurante.reservations SET status = 'CANCELLED' WHERE id = $1`, [big.id]);
-    const taker = (await book(db, input(12, 'Carla'), settings)).body.reservation;
+    const taker = (await book(db, input(12, 'Carla'), settings)).reservation;
     const cancelled = await diagnoseReservation(db, big.id);
     expect(finding(cancelled, 'tables')).toMatchObject({ status: 'ok', summary: expect.stringMatching(/^holds table_06 .* \(buffer included\), released$/) as unknown });
     expect(finding(cancelled, 'overlaps').summary).toMatch(new RegExp(`taken at that time by ${taker.id}.*TABLE_ALREADY_RESERVED`));
@@ -195,7 +195,7 @@ describe('diagnose reservation', () => {
 
 describe('diagnose token', () => {
   it("tells why a guest's link fails — expired, used, another secret — without printing a token, hash or secret", async () => {
-    const { body } = await book(db, { restaurantId: DEMO_RESTAURANT_ID, partySize: 2, time: futureTuesday(5), customerName: 'Dani', customerEmail: 'dani@example.com' }, settings);
+    const body = await book(db, { restaurantId: DEMO_RESTAURANT_ID, partySize: 2, time: futureTuesday(5), customerName: 'Dani', customerEmail: 'dani@example.com' }, settings);
     const id = body.reservation.id;
     const { rows: tokenRows } = await db.query<{ id: string; token_hash: string }>('SELECT id, token_hash FROM restaurante.reservation_tokens WHERE "reservationId" = $1', [id]);
     const tokenId = tokenRows[0]!.id;
@@ -270,7 +270,7 @@ describe('the diagnose CLI', () => {
     expect((JSON.parse(slot.stdout) as { subject: string }).subject).toMatch(/^table 3 \(table_03\) at .*T20:00:00\+0[12]:00 for 4$/);
 
     // The token check uses the service's secret from the environment, and never prints it.
-    const { body } = await book(db, { restaurantId: DEMO_RESTAURANT_ID, partySize: 2, time: futureTuesday(9), customerName: 'Eva', customerEmail: 'eva@example.com' }, settings);
+    const body = await book(db, { restaurantId: DEMO_RESTAURANT_ID, partySize: 2, time: futureTuesday(9), customerName: 'Eva', customerEmail: 'eva@example.com' }, settings);
     const tokenCli = await cli(['diagnose', 'token', body.reservation.id], { COMANDA_SECRET: TEST_SECRET });
     expect(tokenCli.status).toBe(0);
     expect(tokenCli.stdout).toContain('matches the server secret');

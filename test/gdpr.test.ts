@@ -58,7 +58,7 @@ async function guestWithHistory(person: Person, weeksAhead: number, tableId: str
     { secret: TEST_SECRET, tokenTtlDays: 7, idempotencyTtlHours: 24 },
     `booking-${person.email}`,
   );
-  const { rows } = await db.query<{ id: string }>('SELECT "customerId" AS id FROM restaurante.reservations WHERE id = $1', [booked.body.reservation.id]);
+  const { rows } = await db.query<{ id: string }>('SELECT "customerId" AS id FROM restaurante.reservations WHERE id = $1', [booked.reservation.id]);
   const customerId = rows[0]!.id;
   await db.query(
     `INSERT INTO restaurante.customer_consents ("restaurantId", "customerId", purpose, granted, method, details)
@@ -88,7 +88,7 @@ async function guestWithHistory(person: Person, weeksAhead: number, tableId: str
     { source: 'telefono', customerEmail: person.email.toUpperCase(), items: [{ menuItemId: 'item_croquetas_jamon', quantity: 1 }] },
     { idempotencyTtlHours: 24 },
   );
-  return { customerId, reservationId: booked.body.reservation.id };
+  return { customerId, reservationId: booked.reservation.id };
 }
 
 const ana: Person = { name: 'Anabel Quintanilla', email: 'anabel.q@example.com', phone: '+34 600 111 222', ip: '203.0.113.77', userAgent: 'AnabelPhone/1.0' };

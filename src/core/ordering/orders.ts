@@ -6,7 +6,7 @@ import type { Database, Tx } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { assertCan, seesContactDetails } from '../auth/roles.js';
 import { queueEmail } from '../email/outbox.js';
-import { fingerprintOf, withIdempotency } from '../idempotency.js';
+import { idempotently } from '../idempotency.js';
 
 export const orderStatuses = ['PENDING', 'CONFIRMED', 'IN_PROGRESS', 'READY', 'SERVED', 'CANCELLED'] as const;
 export type OrderStatus = (typeof orderStatuses)[number];
@@ -53,9 +53,9 @@ export interface Order {
   items: OrderLine[];
 }
 
+/** The order placed, or (`replayed`) the one a retry with the same idempotency key placed before. */
 export interface PlacedOrder {
-  status: number;
-  body: { order: Order; duplicate: boolean };
+  order: Order;
   replayed: boolean;
 }
 
@@ -127,23 +127,21 @@ async function placeOrderIn(
       // The receipt goes through the e-mail outbox, committed with the order or not at all.
       await queueEmail(tx, { restaurantId: principal.restaurantId, type: 'order_receipt', recipient: order.customerEmail, orderId: order.id });
     }
-    return { status: 201, body: { order, duplicate: false } };
+    return { order };
   };
-  const result =
-    options.idempotencyKey === undefined
-      ? { ...(await work()), replayed: false }
-      : await withIdempotency(
-          tx,
-          {
-            restaurantId: principal.restaurantId,
-            scope: idempotencyScopeOf(principal),
-            key: options.idempotencyKey,
-            fingerprint: fingerprintOf('POST', '/api/orders', normalized),
-            ttlHours: options.idempotencyTtlHours,
-          },
-          work,
-        );
-  return { ...result, body: { ...result.body, duplicate: result.replayed } };
+  const { order, replayed } = await idempotently(
+    tx,
+    {
+      restaurantId: principal.restaurantId,
+      scope: idempotencyScopeOf(principal),
+      key: options.idempotencyKey,
+      operation: 'place_order',
+      input: normalized,
+      ttlHours: options.idempotencyTtlHours,
+    },
+    work,
+  );
+  return { order, replayed };
 }
 
 /** The id of the customer record of an e-mail address, made (with the address only) when missing. */
@@ -236,25 +234,9 @@ function assertTransition(from: OrderStatus, to: OrderStatus, what: string): voi
   }
 }
 
-/** Gives back the stock of these order lines (locking the dishes in id order, as orders do). */
+/** Gives back the stock of these order lines (all live lines with `null`), through the ledger. */
 async function returnStock(tx: Tx, restaurantId: string, orderId: string, itemIds: string[] | null): Promise<void> {
-  await tx.query(
-    `SELECT set_config('comanda.stock_reason', 'order_cancelled', true), set_config('comanda.stock_order_id', $1, true)`,
-    [orderId],
-  );
-  await tx.query(
-    `WITH back AS (
-       SELECT "menuItemId" AS id, sum(quantity) AS quantity FROM restaurante.order_items
-        WHERE "orderId" = $1 AND status <> 'CANCELLED' AND ($3::text[] IS NULL OR id = ANY($3))
-        GROUP BY 1),
-     locked AS (
-       SELECT mi.id FROM restaurante.menu_items mi JOIN back ON back.id = mi.id
-        WHERE mi."restaurantId" = $2 ORDER BY mi.id FOR UPDATE OF mi)
-     UPDATE restaurante.menu_items mi SET stock = mi.stock + back.quantity
-       FROM back WHERE mi.id = back.id AND mi.id IN (SELECT id FROM locked)`,
-    [orderId, restaurantId, itemIds],
-  );
-  await tx.query(`SELECT set_config('comanda.stock_reason', '', true), set_config('comanda.stock_order_id', '', true)`);
+  await tx.query('SELECT restaurante.return_stock($1, $2, $3)', [restaurantId, orderId, itemIds]);
 }
 
 /** After lines moved: the order's total without cancelled lines, its status that of its slowest live line. */

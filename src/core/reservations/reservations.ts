@@ -6,7 +6,7 @@ import type { Database, Tx } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { assertCan, seesContactDetails } from '../auth/roles.js';
 import { queueEmail } from '../email/outbox.js';
-import { fingerprintOf, withIdempotency } from '../idempotency.js';
+import { idempotently } from '../idempotency.js';
 import { assignChosenTables, tableAlternatives } from './day.js';
 import { issueReservationToken, lookUpReservationToken, markTokenUsed } from './tokens.js';
 
@@ -96,14 +96,17 @@ export type BookingMode =
   | { kind: 'guest'; hold: { minutes: number; client: string; maxPerEmail: number; maxPerIp: number } }
   | { kind: 'staff'; actor: string };
 
-/** Books a table: 201 with the reservation, or TABLE_ALREADY_RESERVED with alternatives. */
+/**
+ * Books a table: the reservation (`replayed` when a retry with the same idempotency key booked it
+ * before), or TABLE_ALREADY_RESERVED with alternatives.
+ */
 export async function book(
   db: Database,
   input: BookingInput,
   settings: ReservationSettings,
   idempotencyKey?: string,
   mode?: BookingMode,
-): Promise<{ status: number; body: { reservation: Reservation }; replayed: boolean }> {
+): Promise<{ reservation: Reservation; replayed: boolean }> {
   // Holds that ran out free their tables before anyone looks for one.
   if (mode?.kind === 'guest') await releaseExpiredHolds(db, input.restaurantId);
   const work = async (tx: Tx) => {
@@ -186,23 +189,24 @@ export async function book(
         reservationId: reservation.id,
       });
     }
-    return { status: 201, body: { reservation: await reservationById(tx, reservation.id) } };
+    return { reservation: await reservationById(tx, reservation.id) };
   };
   return db.transaction(
-    (tx) =>
-      idempotencyKey === undefined
-        ? work(tx).then((r) => ({ ...r, replayed: false }))
-        : withIdempotency(
-            tx,
-            {
-              restaurantId: input.restaurantId,
-              scope: 'public:reservations',
-              key: idempotencyKey,
-              fingerprint: fingerprintOf('POST', '/api/reservations', input),
-              ttlHours: settings.idempotencyTtlHours,
-            },
-            () => work(tx),
-          ),
+    async (tx) => {
+      const { reservation, replayed } = await idempotently(
+        tx,
+        {
+          restaurantId: input.restaurantId,
+          scope: 'public:reservations',
+          key: idempotencyKey,
+          operation: 'book_reservation',
+          input,
+          ttlHours: settings.idempotencyTtlHours,
+        },
+        () => work(tx),
+      );
+      return { reservation, replayed };
+    },
     { settings: { 'comanda.actor': mode?.kind === 'staff' ? mode.actor : 'guest:booking' } },
   );
 }
@@ -377,7 +381,7 @@ export async function listForDay(db: Database, staff: StaffPrincipal, date: stri
 /**
  * Staff changes: a status, and/or a move to another time, party size or chosen tables (guarded by
  * the constraint). Without `tableIds` the database picks the smallest free option; with them,
- * those tables or 409 TABLE_ALREADY_RESERVED with the nearest times they are free
+ * those tables or TABLE_ALREADY_RESERVED with the nearest times they are free
  * (`alternatives`) and the options free at the asked time (`freeTables`).
  */
 export async function updateReservation(

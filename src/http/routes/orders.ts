@@ -188,7 +188,7 @@ export function orderRoutes(app: FastifyInstance, db: Database, options: OrderRo
         throw err;
       });
       if (result.replayed) void reply.header('idempotent-replayed', 'true');
-      return reply.code(result.status).send(result.body);
+      return reply.code(201).send({ order: result.order, duplicate: result.replayed });
     },
   );
 

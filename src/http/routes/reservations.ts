@@ -187,7 +187,7 @@ export function reservationRoutes(app: FastifyInstance, db: Database, settings: 
       const mode = await bookingMode(request);
       const result = await book(db, request.body, settings, request.headers['idempotency-key'], mode);
       if (result.replayed) void reply.header('idempotent-replayed', 'true');
-      return reply.code(result.status).send(result.body);
+      return reply.code(201).send({ reservation: result.reservation });
     },
   );
 

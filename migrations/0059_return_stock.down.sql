@@ -1,0 +1,1 @@
+DROP FUNCTION restaurante.return_stock(text, text, text[]);
