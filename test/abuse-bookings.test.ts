@@ -152,7 +152,7 @@ describe('anonymous bookings (item 1)', () => {
       `SELECT r.id, r.status, array_agg(rt.active) AS active,
               (SELECT "changedBy" FROM restaurante.reservation_status_history h WHERE h."reservationId" = r.id ORDER BY "changedAt" DESC, id DESC LIMIT 1) AS by
          FROM restaurante.reservations r JOIN restaurante.reservation_tables rt ON rt."reservationId" = r.id
-        WHERE r.id = ANY($1) GROUP BY r.id`,
+        WHERE r.id = ANY($1) GROUP BY r.id, r.status`,
       [held],
     );
     const byId = new Map(rows.map((r) => [r.id, r]));
