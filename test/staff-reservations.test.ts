@@ -26,6 +26,7 @@ interface Scrollable {
   scrollWidth: number;
   clientWidth: number;
   scrollTo(options: { left: number }): void;
+  scrollLeft: number;
 }
 
 /** The restaurant's (Europe/Madrid) date and wall-clock minutes now. */
@@ -276,10 +277,14 @@ describeWith([chromiumTool], 'the bookings page in Chromium', () => {
     const box = await phone.locator('#timeline').evaluate((e: Scrollable) => ({ scroll: e.scrollWidth, client: e.clientWidth }));
     expect(box.scroll).toBeGreaterThan(box.client);
     // Scrolled to the dinner service, the table names stay in sight.
-    await phone.locator('#timeline').evaluate((e: Scrollable) => e.scrollTo({ left: e.scrollWidth }));
-    const label = await phone.locator('.tl-rows .tl-label').first().boundingBox();
-    expect(label!.x).toBeGreaterThanOrEqual(0);
-    expect(label!.x).toBeLessThan(40);
+    // (A live update may redraw the timeline meanwhile: scroll and measure again until both hold.)
+    const labelX = async () => {
+      const scrolled = await phone.locator('#timeline').evaluate((e: Scrollable) => (e.scrollTo({ left: e.scrollWidth }), e.scrollLeft));
+      const label = await phone.locator('.tl-rows .tl-label').first().boundingBox();
+      return scrolled > 0 && label ? label.x : -1;
+    };
+    await expect.poll(labelX).toBeGreaterThanOrEqual(0);
+    expect(await labelX()).toBeLessThan(40);
     await expectAccessible(phone, 'staff-reservations-phone');
     // The page's own document has no page horizontal scroll: only the timeline scrolls.
     expect(await phone.locator('html').evaluate((e: Scrollable) => e.scrollWidth)).toBeLessThanOrEqual(390);
