@@ -96,6 +96,11 @@ describe('history captures', () => {
     await db.query('CREATE TABLE restaurante.growth_probe (id int, pad text)');
     await captured();
     await db.query(`INSERT INTO restaurante.growth_probe SELECT g, repeat('x', 200) FROM generate_series(1, 5000) g`);
+    // A backend reports its row counts lazily (PostgreSQL 15 flushes them up to 10 s later): wait
+    // for the insert's +5000 before ANALYZE sets the count, or it would be added on top of it.
+    const live = async () =>
+      Number((await db.query<{ n: string }>(`SELECT n_live_tup AS n FROM pg_stat_user_tables WHERE relid = 'restaurante.growth_probe'::regclass`)).rows[0]?.n ?? 0);
+    await expect.poll(live, { timeout: 20_000, interval: 250 }).toBe(5000);
     await db.query('ANALYZE restaurante.growth_probe');
     await captured();
     const space = await spaceGrowth(db, { sinceMs: DAY, kind: 'table' });
