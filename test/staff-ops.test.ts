@@ -130,6 +130,41 @@ describeWith([chromiumTool], "the operators' dashboard (/ops)", () => {
     await waiter.query('SELECT pg_advisory_unlock(4242)');
   }, 120_000);
 
+  it('connections refresh themselves every few seconds while the tab is visible, keeping what was opened and focused, and pause while it is hidden', async () => {
+    const page = await open('/ops/connections');
+    expect(await page.locator('#updated').textContent()).toMatch(/se actualiza solo cada 5 s$/);
+    const reads: number[] = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith('/api/ops/connections')) reads.push(Date.now());
+    });
+    // A check the person closed stays closed, the focused control keeps the focus.
+    const blocking = page.locator('#check-blocking');
+    await blocking.locator('> summary').click();
+    const openedBefore = await blocking.getAttribute('open');
+    await page.locator('#check-connections > summary').focus();
+    // A session that opens now appears without touching the page.
+    await connect('ops-test-live');
+    await expect.poll(() => page.locator('.count-table').nth(1).textContent(), { timeout: 15_000 }).toContain('ops-test-live');
+    expect(reads.length).toBeGreaterThan(0);
+    expect(await blocking.getAttribute('open')).toBe(openedBefore);
+    expect(await page.evaluate('document.activeElement?.parentElement?.id')).toBe('check-connections');
+    // Hidden: no reads at all; visible again: one at once, then the rhythm again.
+    const setHidden = (hidden: boolean) =>
+      page.evaluate(`Object.defineProperty(document, 'hidden', { value: ${hidden}, configurable: true }); document.dispatchEvent(new Event('visibilitychange'))`);
+    await setHidden(true);
+    const hiddenAt = Date.now();
+    await new Promise((r) => setTimeout(r, 7_000));
+    expect(reads.filter((at) => at > hiddenAt + 500)).toEqual([]);
+    const shownAt = Date.now();
+    await setHidden(false);
+    await expect.poll(() => reads.filter((at) => at >= shownAt).length, { timeout: 2_000 }).toBeGreaterThan(0);
+    // The overview too (every 10 s); the other pages read once and on Refresh.
+    const overview = await open('/ops');
+    expect(await overview.locator('#updated').textContent()).toMatch(/se actualiza solo cada 10 s$/);
+    const system = await open('/ops/system');
+    expect(await system.locator('#updated').textContent()).toMatch(/^Actualizado a las [\d:]+$/);
+  }, 120_000);
+
   it('terminating an idle session from the page ends it and records it in the actions log', async () => {
     const victim = await connect('ops-test-victim');
     const pid = (await victim.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;

@@ -674,6 +674,31 @@ async function system(): Promise<Node[]> {
 const pages: Record<Page['page'], () => Promise<Node[]>> = { overview, connections, queries, space, maintenance, indexes, system };
 
 let loading: Promise<void> | undefined;
+/** Whether the status line shows "Loading…" or a failed load (the next load clears it; an action's result stays across live redraws). */
+let loadFailed = true;
+
+// What the person was looking at survives a redraw: the <details> they opened or closed and the
+// control that had the keyboard focus, matched in the new DOM by the same keys.
+function detailsKey(d: HTMLDetailsElement): string {
+  return d.id || `${d.parentElement?.closest('[id]')?.id ?? ''}/${d.className}`;
+}
+
+function focusKey(node: Element | null): string | undefined {
+  if (!node || !content.contains(node)) return undefined;
+  const label = node.getAttribute('aria-label');
+  if (label) return `label:${label}`;
+  if (node.id) return `id:${node.id}`;
+  if (node.tagName === 'SUMMARY' && node.parentElement instanceof HTMLDetailsElement) return `summary:${detailsKey(node.parentElement)}`;
+  return undefined;
+}
+
+function findByFocusKey(key: string): HTMLElement | undefined {
+  const [kind, value] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)];
+  const all = [...content.querySelectorAll<HTMLElement>(kind === 'label' ? '[aria-label]' : kind === 'id' ? '[id]' : 'details > summary')];
+  return all.find((e) =>
+    kind === 'label' ? e.getAttribute('aria-label') === value : kind === 'id' ? e.id === value : e.parentElement instanceof HTMLDetailsElement && detailsKey(e.parentElement) === value,
+  );
+}
 
 async function load(): Promise<void> {
   if (loading) return loading;
@@ -681,12 +706,21 @@ async function load(): Promise<void> {
     try {
       tableCount = 0;
       const nodes = await pages[data.page]();
+      const opened = new Map([...content.querySelectorAll('details')].map((d) => [detailsKey(d), d.open] as const));
+      const focused = focusKey(document.activeElement);
       for (const c of charts) c.destroy();
       charts = [];
       content.replaceChildren(...nodes);
-      say('');
-      updated.textContent = s('ops.updated', { time: new Date().toLocaleTimeString(lang, { timeStyle: 'short' }) });
+      for (const d of content.querySelectorAll('details')) {
+        const was = opened.get(detailsKey(d));
+        if (was !== undefined) d.open = was;
+      }
+      if (focused) findByFocusKey(focused)?.focus({ preventScroll: true });
+      if (loadFailed || !live) say('');
+      loadFailed = false;
+      updated.textContent = s(live ? 'ops.updatedLive' : 'ops.updated', { time: new Date().toLocaleTimeString(lang, { timeStyle: 'medium' }), s: (live ?? 0) / 1000 });
     } catch (err) {
+      loadFailed = true;
       say(err instanceof HttpError || err instanceof Error ? problemText(err, S) : String(err), true);
     } finally {
       loading = undefined;
@@ -695,8 +729,32 @@ async function load(): Promise<void> {
   return loading;
 }
 
+// Live pages: the overview and the connections re-read themselves every few seconds while the tab
+// is visible (a hidden tab costs the database nothing; coming back reads at once). A redraw waits
+// while the confirmation dialog is open or the person is selecting text to copy.
+const LIVE_MS: Partial<Record<Page['page'], number>> = { overview: 10_000, connections: 5_000 };
+const live = LIVE_MS[data.page];
+let liveTimer: ReturnType<typeof setTimeout> | undefined;
+
+function schedule(): void {
+  clearTimeout(liveTimer);
+  if (!live || document.hidden) return;
+  liveTimer = setTimeout(() => {
+    const selecting = !!window.getSelection()?.toString() && content.contains(window.getSelection()?.anchorNode ?? null);
+    if (dialog.open || selecting) return schedule();
+    void load().then(schedule);
+  }, live);
+}
+
+if (live) {
+  document.addEventListener('visibilitychange', () => {
+    if (document.hidden) clearTimeout(liveTimer);
+    else void load().then(schedule);
+  });
+}
+
 wireSignOut();
 // On a phone the tabs scroll sideways: keep this page's in view.
 document.querySelector('.ops-tabs [aria-current="page"]')?.scrollIntoView({ block: 'nearest', inline: 'center' });
-$('#refresh').addEventListener('click', () => void load());
-void load();
+$('#refresh').addEventListener('click', () => void load().then(schedule));
+void load().then(schedule);
