@@ -4,15 +4,19 @@
 // capability as missing, with its fix); a real idle backend is terminated from the page and shows
 // up in the actions log; a waiter and a kitchen account are refused; axe-core is clean; screenshots
 // at 1280×800 and phone size go to test-artifacts/.
+import { appendFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createBackup } from '../src/core/backup/index.js';
 import { allChecks } from '../src/core/checks/index.js';
 import { captureHistory } from '../src/core/history/index.js';
 import { DEMO_RESTAURANT_ID } from '../src/core/seed.js';
 import { chromiumTool } from './helpers/browser.js';
 import { expectAccessible, useStaffBrowserApp, type StaffBrowserApp } from './helpers/staff-browser.js';
-import { describeWith } from './helpers/tools.js';
+import { describeWith, itWith, pgDumpTools } from './helpers/tools.js';
 
 const LAPTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
@@ -23,6 +27,7 @@ describeWith([chromiumTool], "the operators' dashboard (/ops)", () => {
   /** Whether this server has pg_stat_statements loaded (the page must say which). */
   let statStatements = false;
   const clients: pg.Client[] = [];
+  let backupDir: string;
 
   const connect = async (application: string) => {
     const c = new pg.Client({ connectionString: url, application_name: application });
@@ -33,7 +38,8 @@ describeWith([chromiumTool], "the operators' dashboard (/ops)", () => {
   };
 
   beforeAll(async () => {
-    t = await useStaffBrowserApp();
+    backupDir = await mkdtemp(path.join(tmpdir(), 'comanda-ops-backups-'));
+    t = await useStaffBrowserApp({ backupDir });
     url = (t.db.pool as unknown as { options: { connectionString: string } }).options.connectionString;
     const { rows } = await t.db.query<{ loaded: boolean }>(
       `SELECT 'pg_stat_statements' = ANY(string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ',')) AS loaded`,
@@ -65,6 +71,7 @@ describeWith([chromiumTool], "the operators' dashboard (/ops)", () => {
 
   afterAll(async () => {
     for (const c of clients) await c.end().catch(() => undefined);
+    if (backupDir) await rm(backupDir, { recursive: true, force: true });
   });
 
   /** Signs in as the admin at a viewport and opens an /ops page, waiting for its content. */
@@ -188,6 +195,41 @@ describeWith([chromiumTool], "the operators' dashboard (/ops)", () => {
     expect(await system.locator('table.actions-log').textContent()).toContain(`terminated 1 of 1 session (${pid}: terminated)`);
     await expectAccessible(system, 'staff-ops-system');
   }, 120_000);
+
+  itWith(pgDumpTools(), 'system: "verify the newest backup" restores it into a scratch database from the page, says how it went and records it; a damaged archive is reported as failed', async () => {
+    // No archive yet: no button, only the command.
+    let page = await open('/ops/system');
+    expect(await page.getByRole('button', { name: 'Verificar la copia más reciente' }).count()).toBe(0);
+    const made = await createBackup({ url, dir: backupDir });
+    const file = path.basename(made.file);
+    page = await open('/ops/system');
+    await page.getByRole('button', { name: 'Verificar la copia más reciente' }).click();
+    const dialog = page.locator('dialog#confirm');
+    expect(await dialog.locator('#confirm-text').textContent()).toContain(file);
+    const scratchBefore = (await t.db.query(`SELECT count(*)::int AS n FROM pg_database WHERE datname LIKE 'comanda_verify%'`)).rows[0];
+    await dialog.getByRole('button', { name: 'Sí, hazlo' }).click();
+    await expect.poll(() => page.locator('#status').textContent(), { timeout: 90_000 }).toMatch(/verified: checksum, restore into a scratch database, \d+ tables .* Queda registrado en el historial de acciones\.$/);
+    expect(await page.locator('#status').getAttribute('class')).not.toContain('error');
+    // The scratch database is gone, the archive is marked verified, the actions log says who asked.
+    expect((await t.db.query(`SELECT count(*)::int AS n FROM pg_database WHERE datname LIKE 'comanda_verify%'`)).rows[0]).toEqual(scratchBefore);
+    const { rows: backups } = await t.db.query<{ verified_at: Date | null }>(`SELECT verified_at FROM comanda.backups WHERE file LIKE $1`, [`%${file}`]);
+    expect(backups[0]!.verified_at).toBeInstanceOf(Date);
+    const { rows: log } = await t.db.query<{ status: string; os_user: string; targets: unknown }>(
+      `SELECT status, os_user, targets FROM comanda.actions_log WHERE action = 'backup.verify' ORDER BY id DESC LIMIT 1`,
+    );
+    expect(log[0]).toMatchObject({ status: 'done', targets: [{ file }] });
+    expect(log[0]!.os_user).toMatch(/^staff account:/);
+    expect(await page.locator('table.actions-log').textContent()).toContain(`${file} verified`);
+    await expectAccessible(page, 'staff-ops-system-verified');
+    // A damaged archive: 200 with status failed (a result, not an error), recorded as failed.
+    await appendFile(made.file, 'damage');
+    const failed = await t.api('POST', '/api/ops/backups/verify', t.tokens.admin, {});
+    expect(failed.status).toBe(200);
+    expect(failed.body).toMatchObject({ status: 'failed', file, recorded: true, summary: expect.stringContaining(`${file} does not verify`) as unknown });
+    // Not for a waiter; no body accepted.
+    expect((await t.api('POST', '/api/ops/backups/verify', t.tokens.waiter, {})).status).toBe(403);
+    expect((await t.api('POST', '/api/ops/backups/verify', t.tokens.admin, { file: '/etc/passwd' })).body).toMatchObject({ code: 'VALIDATION_FAILED' });
+  }, 180_000);
 
   it('the safe actions refuse server processes and unknown tables, and record a vacuum', async () => {
     const { rows } = await t.db.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE backend_type <> 'client backend' ORDER BY pid LIMIT 1`);

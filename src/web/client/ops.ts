@@ -624,7 +624,12 @@ async function indexes(): Promise<Node[]> {
 async function system(): Promise<Node[]> {
   const body = await staffApi<{
     checks: CheckView[];
-    backups: { backups: Array<{ file: string; createdAt: string; sizeBytes: number; verifiedAt: string | null; verifyError: string | null; copiedAt: string | null; copyError: string | null }>; lastVerifiedAt: string | null };
+    backups: {
+      backups: Array<{ file: string; createdAt: string; sizeBytes: number; verifiedAt: string | null; verifyError: string | null; copiedAt: string | null; copyError: string | null }>;
+      lastVerifiedAt: string | null;
+      canVerify: boolean;
+      verifying: boolean;
+    };
     alerts: { open: Array<{ check: string; status: Status; since: string; summary: string }>; history: Array<{ at: string; check: string; kind: string; status: Status; summary: string }> };
     actions: Array<{ at: string; action: string; status: string; summary: string; osUser: string | null; dbRole: string }>;
     history: { captures: number; totalBytes: number; meanCaptureMs: number; maxCaptureMs: number };
@@ -642,7 +647,8 @@ async function system(): Promise<Node[]> {
             b.backups.map((x) => [x.file, fmtTime(x.createdAt), fmtBytes(x.sizeBytes), x.verifiedAt ? fmtTime(x.verifiedAt) : (x.verifyError ?? '—'), x.copiedAt ? fmtTime(x.copiedAt) : (x.copyError ?? '—')]),
           )
         : el('p', { className: 'note', text: S['ops.sys.noBackups'] ?? '' }),
-      el('p', { className: 'fix-label', text: S['ops.sys.verifyNow'] ?? '' }),
+      b.canVerify && b.backups[0] ? verifyNow(b.backups[0].file, b.verifying) : null,
+      el('p', { className: 'fix-label', text: b.canVerify && b.backups[0] ? (S['ops.sys.verifyCli'] ?? '') : (S['ops.sys.verifyNow'] ?? '') }),
       copyBox('comanda backup --verify'),
     ),
     section(
@@ -669,6 +675,28 @@ async function system(): Promise<Node[]> {
       el('p', { text: s('ops.sys.historyText', { captures: body.history.captures, bytes: fmtBytes(body.history.totalBytes), mean: body.history.meanCaptureMs, max: body.history.maxCaptureMs }) }),
     ),
   ];
+}
+
+/** "Verify the newest backup": confirmed, then the API restores it into a scratch database and says how it went. */
+function verifyNow(file: string, running: boolean): HTMLElement {
+  const button = el('button', { type: 'button', className: 'small', text: S['ops.sys.verifyButton'] ?? '' });
+  button.disabled = running;
+  button.addEventListener('click', () => {
+    void (async () => {
+      if (!(await confirmAction(s('ops.sys.confirmVerify', { file })))) return;
+      button.disabled = true;
+      say(s('ops.sys.verifying', { file }));
+      try {
+        const r = await staffApi<{ status: 'verified' | 'failed' | 'running'; summary: string; recorded?: boolean }>('/api/ops/backups/verify', { method: 'POST', body: {} });
+        await load();
+        say(r.status === 'running' ? (S['ops.sys.verifyRunning'] ?? '') : s(r.recorded ? 'ops.action.done' : 'ops.action.notRecorded', { summary: r.summary }), r.status === 'failed');
+      } catch (err) {
+        say(problemText(err, S), true);
+        button.disabled = false;
+      }
+    })();
+  });
+  return el('p', { className: 'row' }, button);
 }
 
 const pages: Record<Page['page'], () => Promise<Node[]>> = { overview, connections, queries, space, maintenance, indexes, system };
