@@ -102,6 +102,11 @@ describeWith([chromiumTool], "the operators' dashboard (/ops)", () => {
     const cap = page.locator('[data-capability="pg_stat_statements"]');
     expect(await cap.getAttribute('class')).toBe(statStatements ? 'cap cap-ok' : 'cap cap-missing');
     if (!statStatements) expect(await cap.locator('.copy code').textContent()).toContain('shared_preload_libraries');
+    // The check statuses over the last day: the two captures, drawn and as a table.
+    const timeline = page.locator('section', { hasText: 'Estado de las comprobaciones en el último día' });
+    await timeline.locator('canvas').first().waitFor();
+    expect(await timeline.locator('.plot').getAttribute('aria-label')).toMatch(/^Gráfico de 2 capturas; en la última, \d+ críticas/);
+    expect(await timeline.locator('.chart-data tbody tr').count()).toBe(2);
     await expectAccessible(page, 'staff-ops-overview');
     const phone = await open('/ops', PHONE);
     await expectAccessible(phone, 'staff-ops-overview-phone');
@@ -285,6 +290,12 @@ describeWith([chromiumTool], "the operators' dashboard (/ops)", () => {
     const sizes = space.locator('table.sizes');
     expect(await sizes.locator('tbody tr').first().textContent()).toContain('base de datos');
     expect(await sizes.textContent()).toContain('restaurante.qr_scans');
+    // Sizes over the week: the database and its largest tables at both captures.
+    const chart = space.locator('section', { hasText: 'Tamaño en la última semana' });
+    await chart.locator('canvas').first().waitFor();
+    expect(await chart.locator('.plot').getAttribute('aria-label')).toMatch(/^Gráfico de 2 capturas de tamaño de: base de datos, /);
+    expect(await chart.locator('.chart-data tbody tr').count()).toBe(2);
+    expect(await chart.locator('.chart-data thead th').count()).toBe(7);
     await expectAccessible(space, 'staff-ops-space');
     const indexes = await open('/ops/indexes');
     expect((await indexes.locator('details.ops-check .check-name').allTextContents()).sort()).toEqual(['duplicate-indexes', 'invalid-indexes', 'missing-indexes', 'unused-indexes']);

@@ -13,7 +13,7 @@ import { allChecks } from '../../core/checks/index.js';
 import type { ThresholdOverrides } from '../../core/checks/thresholds.js';
 import { Database } from '../../core/db/database.js';
 import { AppError } from '../../core/errors.js';
-import { historyCost, historyStatementSeries, historyTopStatements, historyWindow, spaceGrowth } from '../../core/history/index.js';
+import { checkStatusCounts, historyCost, historyStatementSeries, historyTopStatements, historyWindow, sizeSeries, spaceGrowth } from '../../core/history/index.js';
 import { tableStats } from '../../core/metrics/database.js';
 import { runAction } from '../../core/ops/act.js';
 import { liveActivity } from '../../core/ops/activity.js';
@@ -151,11 +151,32 @@ export function opsRoutes(app: FastifyInstance, db: Database, options: OpsRouteO
       summary: 'Every check, worst first, with its value, thresholds, why it matters, what to do and what to copy; and the capabilities',
       tags, security,
       response: {
-        200: { type: 'object', properties: { checks, capabilities: { type: 'array', items: { $ref: 'OpsCapability#' } }, at: { type: 'string', format: 'date-time' } } },
+        200: {
+          type: 'object',
+          properties: {
+            checks, capabilities: { type: 'array', items: { $ref: 'OpsCapability#' } }, at: { type: 'string', format: 'date-time' },
+            timeline: {
+              type: 'array',
+              description: "The last day's history captures: how many checks were critical, warning, unknown and ok at each, and which were not ok",
+              items: {
+                type: 'object',
+                properties: {
+                  at: { type: 'string', format: 'date-time' }, critical: { type: 'integer' }, warning: { type: 'integer' }, unknown: { type: 'integer' }, ok: { type: 'integer' },
+                  notOk: { type: 'array', items: { type: 'string' } },
+                },
+              },
+            },
+          },
+        },
         ...authProblems,
       },
     },
-  }, async () => ({ checks: await checkViews(db, allChecks, overrides), capabilities: await capabilities(db), at: new Date() }));
+  }, async () => ({
+    checks: await checkViews(db, allChecks, overrides),
+    capabilities: await capabilities(db),
+    at: new Date(),
+    timeline: await checkStatusCounts(db, WINDOWS.day).catch(() => []),
+  }));
 
   app.get('/api/ops/connections', {
     preHandler: admin,
@@ -275,11 +296,27 @@ export function opsRoutes(app: FastifyInstance, db: Database, options: OpsRouteO
     schema: {
       summary: 'The database, its tables and indexes by size with their growth over the window (from the history), and the size and bloat checks',
       tags, security, querystring: windowQuery,
-      response: { 200: { type: 'object', properties: { window: { type: 'string' }, from: timestamp, to: timestamp, sizes: anyArray, checks } }, 400: badRequest, ...authProblems },
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            window: { type: 'string' }, from: timestamp, to: timestamp, sizes: anyArray,
+            series: {
+              type: 'array',
+              description: 'The database and its 5 largest tables at every size capture of the window, for a chart',
+              items: { type: 'object', properties: { at: { type: 'string', format: 'date-time' }, kind: { type: 'string', enum: ['database', 'table'] }, name: { type: 'string' }, bytes: { type: 'number' } } },
+            },
+            checks,
+          },
+        },
+        400: badRequest, ...authProblems,
+      },
     },
   }, async (request) => {
-    const growth = await spaceGrowth(db, { sinceMs: WINDOWS[request.query.window], limit: 60 });
-    return { window: request.query.window, from: growth.from, to: growth.to, sizes: growth.rows, checks: await viewsOf(opsPageChecks.space) };
+    const sinceMs = WINDOWS[request.query.window];
+    const growth = await spaceGrowth(db, { sinceMs, limit: 60 });
+    const series = await sizeSeries(db, { sinceMs, tables: 5 });
+    return { window: request.query.window, from: growth.from, to: growth.to, sizes: growth.rows, series, checks: await viewsOf(opsPageChecks.space) };
   });
 
   app.get('/api/ops/maintenance', {

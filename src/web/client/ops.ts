@@ -253,8 +253,30 @@ async function act(question: string, path: string): Promise<void> {
 // Pages
 
 async function overview(): Promise<Node[]> {
-  const body = await staffApi<{ checks: CheckView[]; capabilities: Capability[] }>('/api/ops/overview');
-  return [counts(body.checks), capabilityPanel(body.capabilities)!, checksSection(S['ops.checks'] ?? '', body.checks)];
+  const body = await staffApi<{ checks: CheckView[]; capabilities: Capability[]; timeline: Array<{ at: string; critical: number; warning: number; unknown: number; ok: number; notOk: string[] }> }>('/api/ops/overview');
+  return [counts(body.checks), capabilityPanel(body.capabilities)!, timelineSection(body.timeline), checksSection(S['ops.checks'] ?? '', body.checks)];
+}
+
+/** Check statuses at each history capture of the last day: how many were critical, warning, unknown. */
+function timelineSection(timeline: Array<{ at: string; critical: number; warning: number; unknown: number; ok: number; notOk: string[] }>): HTMLElement {
+  if (!timeline.length) return section(S['ops.timeline.title'] ?? '', el('p', { className: 'note', text: S['ops.timeline.none'] ?? '' }));
+  const xs = timeline.map((p) => new Date(p.at).getTime() / 1000);
+  const lines: Line[] = (['critical', 'warning', 'unknown'] as const).map((st, i) => ({ label: S[`ops.status.${st}`] ?? st, values: timeline.map((p) => p[st]), ...PALETTE[i]! }));
+  const last = timeline[timeline.length - 1]!;
+  return section(
+    S['ops.timeline.title'] ?? '',
+    timeChart(
+      S['ops.timeline.caption'] ?? '',
+      s('ops.timeline.alt', { n: timeline.length, critical: last.critical, warning: last.warning, unknown: last.unknown }),
+      xs,
+      lines,
+      (v) => fmtInt(v),
+      timeline.map((p) => [fmtTime(p.at), fmtInt(p.critical), fmtInt(p.warning), fmtInt(p.unknown), fmtInt(p.ok), p.notOk.join(', ') || '—']),
+      [S['ops.q.series.at'] ?? '', ...(['critical', 'warning', 'unknown', 'ok'] as const).map((st) => S[`ops.status.${st}`] ?? st), S['ops.timeline.notOk'] ?? ''],
+      86_400,
+      true,
+    ),
+  );
 }
 
 interface LiveSession {
@@ -376,6 +398,66 @@ let queryWindow = new URLSearchParams(location.search).get('window') ?? 'day';
 if (!['hour', 'day', 'week'].includes(queryWindow)) queryWindow = 'day';
 let charts: uPlot[] = [];
 const WINDOW_SECONDS: Record<string, number> = { hour: 3_600, day: 86_400, week: 604_800 };
+/** Charts of the page being built, drawn once it is in the document (uPlot measures its box). */
+let pendingCharts: Array<() => void> = [];
+
+interface Line {
+  label: string;
+  values: number[];
+  stroke: string;
+  dash?: number[];
+}
+
+/**
+ * A time chart over the last `windowSeconds` (uPlot), with its text alternative and its data in a
+ * table beside it; drawn after the page is mounted.
+ */
+function timeChart(caption: string, alt: string, xs: number[], lines: Line[], value: (v: number) => string, rows: Array<Array<Node | string>>, headers: string[], windowSeconds: number, counts = false): HTMLElement {
+  const plot = el('div', { className: 'plot', attrs: { role: 'img', 'aria-label': alt } });
+  const box = el(
+    'figure',
+    { className: 'chart' },
+    el('figcaption', { text: caption }),
+    plot,
+    el('details', { className: 'chart-data' }, el('summary', { text: s('ops.check.rows', { n: rows.length }) }), table(caption, headers, rows)),
+  );
+  pendingCharts.push(() => {
+    const end = Math.max(Date.now() / 1000, xs[xs.length - 1] ?? 0);
+    const start = Math.min(end - windowSeconds, xs[0] ?? end);
+    const chart = new uPlot(
+      {
+        width: Math.max(260, Math.min(plot.clientWidth || 600, 1100)),
+        height: 200,
+        scales: { x: { time: true, range: () => [start, end] }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
+        series: [
+          { label: S['ops.q.series.at'], value: (_u, v) => (v === null ? '—' : fmtTime(new Date(v * 1000).toISOString())) },
+          ...lines.map((l) => ({ label: l.label, stroke: l.stroke, width: 2, ...(l.dash ? { dash: l.dash } : {}), points: { show: true, size: 5 }, value: (_u: uPlot, v: number | null) => (v === null ? '—' : value(v)) })),
+        ],
+        axes: [
+          {
+            // A week: each day once (the ticks fall twice a day); a day: the time.
+            values: (_u, splits) =>
+              splits.map((v, i) => {
+                const label = (t: number) => (windowSeconds > 86_400 ? new Date(t * 1000).toLocaleDateString(lang, { day: 'numeric', month: 'short' }) : new Date(t * 1000).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' }));
+                return i > 0 && label(splits[i - 1]!) === label(v) ? '' : label(v);
+              }),
+          },
+          // Counts tick on whole numbers only.
+          { values: (_u, splits) => splits.map((v) => value(v)), size: 70, ...(counts ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500] } : {}) },
+        ],
+      },
+      [xs, ...lines.map((l) => l.values)],
+      plot,
+    );
+    charts.push(chart);
+  });
+  return box;
+}
+
+/** Colours for several lines, told apart by dashes too (not by colour alone). */
+const PALETTE: Array<Pick<Line, 'stroke' | 'dash'>> = [
+  { stroke: '#8a2f12' }, { stroke: '#1a5fb4', dash: [6, 4] }, { stroke: '#26734d', dash: [2, 3] }, { stroke: '#6b3fa0', dash: [10, 3, 2, 3] }, { stroke: '#8a6d00', dash: [12, 6] }, { stroke: '#444', dash: [1, 5] },
+];
 
 async function queries(): Promise<Node[]> {
   const [body, caps] = await Promise.all([
@@ -534,7 +616,7 @@ function axisTime(seconds: number): string {
 window.addEventListener('resize', () => {
   for (const c of charts) {
     const parent = c.root.parentElement;
-    if (parent) c.setSize({ width: Math.max(260, Math.min(parent.clientWidth, 1100)), height: 220 });
+    if (parent) c.setSize({ width: Math.max(260, Math.min(parent.clientWidth, 1100)), height: c.height });
   }
 });
 
@@ -548,12 +630,44 @@ interface SizeRow {
   deadRows: number | null;
 }
 
+interface SizePoint {
+  at: string;
+  kind: 'database' | 'table';
+  name: string;
+  bytes: number;
+}
+
+/** The database and its largest tables at each size capture of the week. */
+function sizeChart(series: SizePoint[]): HTMLElement {
+  const times = [...new Set(series.map((p) => p.at))];
+  const names = [...new Set(series.map((p) => `${p.kind}:${p.name}`))];
+  const at = new Map(series.map((p) => [`${p.at}|${p.kind}:${p.name}`, p.bytes]));
+  const labelOf = (key: string) => (key.startsWith('database:') ? (S['ops.space.kind.database'] ?? 'database') : key.slice(key.indexOf(':') + 1));
+  // A missing point (a table created during the week) is a gap; uPlot takes null for it.
+  const values = (key: string) => times.map((t) => at.get(`${t}|${key}`) ?? (null as unknown as number));
+  const lines: Line[] = names.map((key, i) => ({ label: labelOf(key), values: values(key), ...PALETTE[i % PALETTE.length]! }));
+  return section(
+    S['ops.space.chart'] ?? '',
+    timeChart(
+      S['ops.space.chartCaption'] ?? '',
+      s('ops.space.chartAlt', { n: times.length, names: names.map(labelOf).join(', ') }),
+      times.map((t) => new Date(t).getTime() / 1000),
+      lines,
+      (v) => fmtBytes(v),
+      times.map((t) => [fmtTime(t), ...names.map((key) => fmtBytes(at.get(`${t}|${key}`)))]),
+      [S['ops.q.series.at'] ?? '', ...names.map(labelOf)],
+      604_800,
+    ),
+  );
+}
+
 async function space(): Promise<Node[]> {
-  const body = await staffApi<{ from: string | null; to: string | null; sizes: SizeRow[]; checks: CheckView[] }>(`/api/ops/space?window=week`);
+  const body = await staffApi<{ from: string | null; to: string | null; sizes: SizeRow[]; series: SizePoint[]; checks: CheckView[] }>(`/api/ops/space?window=week`);
   const out: Node[] = [];
   // Growth per day extrapolated from less than an hour of captures says nothing: left out.
   const spanMs = body.from && body.to ? new Date(body.to).getTime() - new Date(body.from).getTime() : 0;
   const perDay = (r: SizeRow) => (spanMs >= 3_600_000 ? fmtBytes(r.growthPerDayBytes, true) : '—');
+  if (body.series.length) out.push(sizeChart(body.series));
   if (body.sizes.length) {
     out.push(
       section(
@@ -733,12 +847,15 @@ async function load(): Promise<void> {
   loading = (async () => {
     try {
       tableCount = 0;
+      pendingCharts = [];
       const nodes = await pages[data.page]();
       const opened = new Map([...content.querySelectorAll('details')].map((d) => [detailsKey(d), d.open] as const));
       const focused = focusKey(document.activeElement);
       for (const c of charts) c.destroy();
       charts = [];
       content.replaceChildren(...nodes);
+      for (const draw of pendingCharts) draw();
+      pendingCharts = [];
       for (const d of content.querySelectorAll('details')) {
         const was = opened.get(detailsKey(d));
         if (was !== undefined) d.open = was;
