@@ -226,6 +226,11 @@ describeWith([chromiumTool], "the operators' dashboard (/ops)", () => {
     expect(log[0]!.os_user).toMatch(/^staff account:/);
     expect(await page.locator('table.actions-log').textContent()).toContain(`${file} verified`);
     await expectAccessible(page, 'staff-ops-system-verified');
+    // One at a time: of two requests together, one verifies and the other is refused.
+    const both = await Promise.all([0, 1].map(() => t.api('POST', '/api/ops/backups/verify', t.tokens.admin, {})));
+    expect(both.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect(both.find((r) => r.status === 409)!.body).toMatchObject({ code: 'ACTION_REFUSED', detail: expect.stringContaining('already running') as unknown });
+    expect(both.find((r) => r.status === 200)!.body).toMatchObject({ status: 'verified', file, recorded: true });
     // A damaged archive: 200 with status failed (a result, not an error), recorded as failed.
     await appendFile(made.file, 'damage');
     const failed = await t.api('POST', '/api/ops/backups/verify', t.tokens.admin, {});
