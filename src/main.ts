@@ -275,6 +275,7 @@ async function main(config: Config): Promise<void> {
     trustProxy: config.trustProxy,
     lifecycle,
     staff: config.staff,
+    backup: config.backup,
     // /metrics grades the checks with the same thresholds file as the doctor and the monitor.
     metrics: {
       ...config.metrics,

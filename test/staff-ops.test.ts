@@ -4,15 +4,19 @@
 // capability as missing, with its fix); a real idle backend is terminated from the page and shows
 // up in the actions log; a waiter and a kitchen account are refused; axe-core is clean; screenshots
 // at 1280×800 and phone size go to test-artifacts/.
+import { appendFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createBackup } from '../src/core/backup/index.js';
 import { allChecks } from '../src/core/checks/index.js';
 import { captureHistory } from '../src/core/history/index.js';
 import { DEMO_RESTAURANT_ID } from '../src/core/seed.js';
 import { chromiumTool } from './helpers/browser.js';
 import { expectAccessible, useStaffBrowserApp, type StaffBrowserApp } from './helpers/staff-browser.js';
-import { describeWith } from './helpers/tools.js';
+import { describeWith, itWith, pgDumpTools } from './helpers/tools.js';
 
 const LAPTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
@@ -23,6 +27,7 @@ describeWith([chromiumTool], "the operators' dashboard (/ops)", () => {
   /** Whether this server has pg_stat_statements loaded (the page must say which). */
   let statStatements = false;
   const clients: pg.Client[] = [];
+  let backupDir: string;
 
   const connect = async (application: string) => {
     const c = new pg.Client({ connectionString: url, application_name: application });
@@ -33,7 +38,8 @@ describeWith([chromiumTool], "the operators' dashboard (/ops)", () => {
   };
 
   beforeAll(async () => {
-    t = await useStaffBrowserApp();
+    backupDir = await mkdtemp(path.join(tmpdir(), 'comanda-ops-backups-'));
+    t = await useStaffBrowserApp({ backupDir });
     url = (t.db.pool as unknown as { options: { connectionString: string } }).options.connectionString;
     const { rows } = await t.db.query<{ loaded: boolean }>(
       `SELECT 'pg_stat_statements' = ANY(string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ',')) AS loaded`,
@@ -65,6 +71,7 @@ describeWith([chromiumTool], "the operators' dashboard (/ops)", () => {
 
   afterAll(async () => {
     for (const c of clients) await c.end().catch(() => undefined);
+    if (backupDir) await rm(backupDir, { recursive: true, force: true });
   });
 
   /** Signs in as the admin at a viewport and opens an /ops page, waiting for its content. */
@@ -95,6 +102,11 @@ describeWith([chromiumTool], "the operators' dashboard (/ops)", () => {
     const cap = page.locator('[data-capability="pg_stat_statements"]');
     expect(await cap.getAttribute('class')).toBe(statStatements ? 'cap cap-ok' : 'cap cap-missing');
     if (!statStatements) expect(await cap.locator('.copy code').textContent()).toContain('shared_preload_libraries');
+    // The check statuses over the last day: the two captures, drawn and as a table.
+    const timeline = page.locator('section', { hasText: 'Estado de las comprobaciones en el último día' });
+    await timeline.locator('canvas').first().waitFor();
+    expect(await timeline.locator('.plot').getAttribute('aria-label')).toMatch(/^Gráfico de 2 capturas; en la última, \d+ críticas/);
+    expect(await timeline.locator('.chart-data tbody tr').count()).toBe(2);
     await expectAccessible(page, 'staff-ops-overview');
     const phone = await open('/ops', PHONE);
     await expectAccessible(phone, 'staff-ops-overview-phone');
@@ -130,6 +142,41 @@ describeWith([chromiumTool], "the operators' dashboard (/ops)", () => {
     await waiter.query('SELECT pg_advisory_unlock(4242)');
   }, 120_000);
 
+  it('connections refresh themselves every few seconds while the tab is visible, keeping what was opened and focused, and pause while it is hidden', async () => {
+    const page = await open('/ops/connections');
+    expect(await page.locator('#updated').textContent()).toMatch(/se actualiza solo cada 5 s$/);
+    const reads: number[] = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith('/api/ops/connections')) reads.push(Date.now());
+    });
+    // A check the person closed stays closed, the focused control keeps the focus.
+    const blocking = page.locator('#check-blocking');
+    await blocking.locator('> summary').click();
+    const openedBefore = await blocking.getAttribute('open');
+    await page.locator('#check-connections > summary').focus();
+    // A session that opens now appears without touching the page.
+    await connect('ops-test-live');
+    await expect.poll(() => page.locator('.count-table').nth(1).textContent(), { timeout: 15_000 }).toContain('ops-test-live');
+    expect(reads.length).toBeGreaterThan(0);
+    expect(await blocking.getAttribute('open')).toBe(openedBefore);
+    expect(await page.evaluate('document.activeElement?.parentElement?.id')).toBe('check-connections');
+    // Hidden: no reads at all; visible again: one at once, then the rhythm again.
+    const setHidden = (hidden: boolean) =>
+      page.evaluate(`Object.defineProperty(document, 'hidden', { value: ${hidden}, configurable: true }); document.dispatchEvent(new Event('visibilitychange'))`);
+    await setHidden(true);
+    const hiddenAt = Date.now();
+    await new Promise((r) => setTimeout(r, 7_000));
+    expect(reads.filter((at) => at > hiddenAt + 500)).toEqual([]);
+    const shownAt = Date.now();
+    await setHidden(false);
+    await expect.poll(() => reads.filter((at) => at >= shownAt).length, { timeout: 2_000 }).toBeGreaterThan(0);
+    // The overview too (every 10 s); the other pages read once and on Refresh.
+    const overview = await open('/ops');
+    expect(await overview.locator('#updated').textContent()).toMatch(/se actualiza solo cada 10 s$/);
+    const system = await open('/ops/system');
+    expect(await system.locator('#updated').textContent()).toMatch(/^Actualizado a las [\d:]+$/);
+  }, 120_000);
+
   it('terminating an idle session from the page ends it and records it in the actions log', async () => {
     const victim = await connect('ops-test-victim');
     const pid = (await victim.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
@@ -153,6 +200,46 @@ describeWith([chromiumTool], "the operators' dashboard (/ops)", () => {
     expect(await system.locator('table.actions-log').textContent()).toContain(`terminated 1 of 1 session (${pid}: terminated)`);
     await expectAccessible(system, 'staff-ops-system');
   }, 120_000);
+
+  itWith(pgDumpTools(), 'system: "verify the newest backup" restores it into a scratch database from the page, says how it went and records it; a damaged archive is reported as failed', async () => {
+    // No archive yet: no button, only the command.
+    let page = await open('/ops/system');
+    expect(await page.getByRole('button', { name: 'Verificar la copia más reciente' }).count()).toBe(0);
+    const made = await createBackup({ url, dir: backupDir });
+    const file = path.basename(made.file);
+    page = await open('/ops/system');
+    await page.getByRole('button', { name: 'Verificar la copia más reciente' }).click();
+    const dialog = page.locator('dialog#confirm');
+    expect(await dialog.locator('#confirm-text').textContent()).toContain(file);
+    const scratchBefore = (await t.db.query(`SELECT count(*)::int AS n FROM pg_database WHERE datname LIKE 'comanda_verify%'`)).rows[0];
+    await dialog.getByRole('button', { name: 'Sí, hazlo' }).click();
+    await expect.poll(() => page.locator('#status').textContent(), { timeout: 90_000 }).toMatch(/verified: checksum, restore into a scratch database, \d+ tables .* Queda registrado en el historial de acciones\.$/);
+    expect(await page.locator('#status').getAttribute('class')).not.toContain('error');
+    // The scratch database is gone, the archive is marked verified, the actions log says who asked.
+    expect((await t.db.query(`SELECT count(*)::int AS n FROM pg_database WHERE datname LIKE 'comanda_verify%'`)).rows[0]).toEqual(scratchBefore);
+    const { rows: backups } = await t.db.query<{ verified_at: Date | null }>(`SELECT verified_at FROM comanda.backups WHERE file LIKE $1`, [`%${file}`]);
+    expect(backups[0]!.verified_at).toBeInstanceOf(Date);
+    const { rows: log } = await t.db.query<{ status: string; os_user: string; targets: unknown }>(
+      `SELECT status, os_user, targets FROM comanda.actions_log WHERE action = 'backup.verify' ORDER BY id DESC LIMIT 1`,
+    );
+    expect(log[0]).toMatchObject({ status: 'done', targets: [{ file }] });
+    expect(log[0]!.os_user).toMatch(/^staff account:/);
+    expect(await page.locator('table.actions-log').textContent()).toContain(`${file} verified`);
+    await expectAccessible(page, 'staff-ops-system-verified');
+    // One at a time: of two requests together, one verifies and the other is refused.
+    const both = await Promise.all([0, 1].map(() => t.api('POST', '/api/ops/backups/verify', t.tokens.admin, {})));
+    expect(both.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect(both.find((r) => r.status === 409)!.body).toMatchObject({ code: 'ACTION_REFUSED', detail: expect.stringContaining('already running') as unknown });
+    expect(both.find((r) => r.status === 200)!.body).toMatchObject({ status: 'verified', file, recorded: true });
+    // A damaged archive: 200 with status failed (a result, not an error), recorded as failed.
+    await appendFile(made.file, 'damage');
+    const failed = await t.api('POST', '/api/ops/backups/verify', t.tokens.admin, {});
+    expect(failed.status).toBe(200);
+    expect(failed.body).toMatchObject({ status: 'failed', file, recorded: true, summary: expect.stringContaining(`${file} does not verify`) as unknown });
+    // Not for a waiter; no body accepted.
+    expect((await t.api('POST', '/api/ops/backups/verify', t.tokens.waiter, {})).status).toBe(403);
+    expect((await t.api('POST', '/api/ops/backups/verify', t.tokens.admin, { file: '/etc/passwd' })).body).toMatchObject({ code: 'VALIDATION_FAILED' });
+  }, 180_000);
 
   it('the safe actions refuse server processes and unknown tables, and record a vacuum', async () => {
     const { rows } = await t.db.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE backend_type <> 'client backend' ORDER BY pid LIMIT 1`);
@@ -208,6 +295,12 @@ describeWith([chromiumTool], "the operators' dashboard (/ops)", () => {
     const sizes = space.locator('table.sizes');
     expect(await sizes.locator('tbody tr').first().textContent()).toContain('base de datos');
     expect(await sizes.textContent()).toContain('restaurante.qr_scans');
+    // Sizes over the week: the database and its largest tables at both captures.
+    const chart = space.locator('section', { hasText: 'Tamaño en la última semana' });
+    await chart.locator('canvas').first().waitFor();
+    expect(await chart.locator('.plot').getAttribute('aria-label')).toMatch(/^Gráfico de 2 capturas de tamaño de: base de datos, /);
+    expect(await chart.locator('.chart-data tbody tr').count()).toBe(2);
+    expect(await chart.locator('.chart-data thead th').count()).toBe(7);
     await expectAccessible(space, 'staff-ops-space');
     const indexes = await open('/ops/indexes');
     expect((await indexes.locator('details.ops-check .check-name').allTextContents()).sort()).toEqual(['duplicate-indexes', 'invalid-indexes', 'missing-indexes', 'unused-indexes']);

@@ -6,7 +6,7 @@ import type { Database } from '../core/db/database.js';
 import { AppError } from '../core/errors.js';
 import { checkReadiness, type Readiness } from '../core/health.js';
 import { MenuCache } from '../core/ordering/menu.js';
-import type { OrderingSettings } from '../config.js';
+import type { BackupSettings, OrderingSettings } from '../config.js';
 import { errorHandler, sendProblem } from './problems.js';
 import { loggerOptions } from './logging.js';
 import { registerOpenApi } from './openapi.js';
@@ -77,6 +77,8 @@ export interface BuildOptions {
   /** The kitchen screens of a restaurant share one snapshot per change (default true; bench:staff-events compares). */
   kitchenSharedSnapshots?: boolean;
   directUrl?: string;
+  /** The backup directory and tools: the dashboard's "verify backup now" (none: it is refused). */
+  backup?: Pick<BackupSettings, 'dir' | 'pgBinDir'>;
   /** How often a staff event stream re-checks its session or token (15 s; tests shorten it). */
   staffEventsRecheckMs?: number;
   /** The pages' built assets (by default read from dist/web/public). */
@@ -214,7 +216,7 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   });
   customerRoutes(app, options.db);
   floorRoutes(app, options.db);
-  opsRoutes(app, options.db, { directUrl: options.directUrl, thresholds: options.metrics?.thresholds });
+  opsRoutes(app, options.db, { directUrl: options.directUrl, thresholds: options.metrics?.thresholds, backup: options.backup });
   let live = options.live;
   if (!live) {
     const own = (live = new LiveHub(options.directUrl, (err) => app.log.warn({ err: err.message }, 'live updates listener: reconnecting')));

@@ -37,7 +37,7 @@ export interface StaffBrowserApp {
   cspErrors: string[];
 }
 
-export async function useStaffBrowserApp(options: { staffEventsRecheckMs?: number } = {}): Promise<StaffBrowserApp> {
+export async function useStaffBrowserApp(options: { staffEventsRecheckMs?: number; backupDir?: string } = {}): Promise<StaffBrowserApp> {
   const test = await useTestDatabase({ poolSize: 20 });
   const db = test.db;
   await seedDemo(db);
@@ -69,6 +69,7 @@ export async function useStaffBrowserApp(options: { staffEventsRecheckMs?: numbe
       bookings: { ...defaultOrderingSettings.bookings, perIpPerHour: 1000, perEmailPerHour: 1000, maxHoldsPerEmail: 1000, maxHoldsPerIp: 1000 },
     },
     staffEventsRecheckMs: options.staffEventsRecheckMs,
+    ...(options.backupDir ? { backup: { dir: options.backupDir, pgBinDir: undefined } } : {}),
     staff: { ...defaultStaffSignInSettings, limits: { ...defaultStaffSignInSettings.limits, perIpPerMinute: 10_000, perLoginPerMinute: 10_000 } },
   });
   await app.listen({ port, host: '127.0.0.1' });

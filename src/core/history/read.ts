@@ -120,6 +120,47 @@ export async function spaceGrowth(db: Queryable, options: { sinceMs: number; kin
   };
 }
 
+/**
+ * Sizes over the window, for a chart: the database and the `tables` largest tables (by their size
+ * at the latest capture), at every capture of the window that recorded sizes, oldest first.
+ */
+export async function sizeSeries(db: Queryable, options: { sinceMs: number; tables?: number }): Promise<Array<{ at: Date; kind: 'database' | 'table'; name: string; bytes: number }>> {
+  const { rows } = await db.query<{ at: Date; kind: 'database' | 'table'; name: string; bytes: string }>(
+    `WITH latest AS (SELECT capture_id FROM comanda.history_sizes ORDER BY capture_id DESC LIMIT 1),
+          shown AS (
+            SELECT s.kind, s.name FROM comanda.history_sizes s JOIN latest USING (capture_id) WHERE s.kind = 'database'
+            UNION ALL
+            (SELECT s.kind, s.name FROM comanda.history_sizes s JOIN latest USING (capture_id) WHERE s.kind = 'table' ORDER BY s.bytes DESC LIMIT $2))
+     SELECT c.at, s.kind, s.name, s.bytes
+       FROM comanda.history_sizes s JOIN shown USING (kind, name) JOIN comanda.history_captures c ON c.id = s.capture_id
+      WHERE c.at > now() - make_interval(secs => $1)
+      ORDER BY c.at, s.kind, s.name`,
+    [options.sinceMs / 1000, options.tables ?? 5],
+  );
+  return rows.map((r) => ({ at: r.at, kind: r.kind, name: r.name, bytes: num(r.bytes) }));
+}
+
+/**
+ * Check statuses over the window, for a chart: at each capture, how many checks were critical,
+ * warning, unknown and ok, and which were not ok. checkTimeline() has every row; this is its summary.
+ */
+export async function checkStatusCounts(
+  db: Queryable,
+  sinceMs: number,
+): Promise<Array<{ at: Date; critical: number; warning: number; unknown: number; ok: number; notOk: string[] }>> {
+  const { rows } = await db.query<{ at: Date; critical: string; warning: string; unknown: string; ok: string; not_ok: string[] | null }>(
+    `SELECT c.at,
+            count(*) FILTER (WHERE h.status = 'critical') AS critical, count(*) FILTER (WHERE h.status = 'warning') AS warning,
+            count(*) FILTER (WHERE h.status = 'unknown') AS unknown, count(*) FILTER (WHERE h.status = 'ok') AS ok,
+            array_agg(h."check" ORDER BY h."check") FILTER (WHERE h.status <> 'ok') AS not_ok
+       FROM comanda.history_checks h JOIN comanda.history_captures c ON c.id = h.capture_id
+      WHERE c.at > now() - make_interval(secs => $1)
+      GROUP BY c.id, c.at ORDER BY c.at`,
+    [sinceMs / 1000],
+  );
+  return rows.map((r) => ({ at: r.at, critical: num(r.critical), warning: num(r.warning), unknown: num(r.unknown), ok: num(r.ok), notOk: r.not_ok ?? [] }));
+}
+
 /** Each check's status at every capture of the window (for a timeline), oldest first. */
 export async function checkTimeline(db: Queryable, sinceMs: number): Promise<Array<{ at: Date; check: string; status: string; summary: string }>> {
   const { rows } = await db.query<{ at: Date; check: string; status: string; summary: string }>(

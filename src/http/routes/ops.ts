@@ -13,13 +13,15 @@ import { allChecks } from '../../core/checks/index.js';
 import type { ThresholdOverrides } from '../../core/checks/thresholds.js';
 import { Database } from '../../core/db/database.js';
 import { AppError } from '../../core/errors.js';
-import { historyCost, historyStatementSeries, historyTopStatements, historyWindow, spaceGrowth } from '../../core/history/index.js';
+import { checkStatusCounts, historyCost, historyStatementSeries, historyTopStatements, historyWindow, sizeSeries, spaceGrowth } from '../../core/history/index.js';
 import { tableStats } from '../../core/metrics/database.js';
 import { runAction } from '../../core/ops/act.js';
 import { liveActivity } from '../../core/ops/activity.js';
 import { capabilities, checkViews } from '../../core/ops/overview.js';
 import { statementPlan, statementText } from '../../core/ops/statements.js';
 import { actionsLog, alertsView, recordedBackups } from '../../core/ops/system.js';
+import { BackupVerifier } from '../../core/ops/verify-backup.js';
+import type { BackupSettings } from '../../config.js';
 import { liveTopStatements, resetStatements } from '../../core/queries.js';
 import { requireStaff, staffOf } from '../auth.js';
 import { authProblems } from '../openapi.js';
@@ -29,6 +31,10 @@ export interface OpsRouteOptions {
   directUrl?: string;
   /** The thresholds file's overrides (COMANDA_CHECKS_FILE), as the doctor, /metrics and the monitor use. */
   thresholds?: ThresholdOverrides;
+  /** COMANDA_BACKUP_DIR and the pg tools: "verify backup now" verifies the newest archive there. */
+  backup?: Pick<BackupSettings, 'dir' | 'pgBinDir'>;
+  /** How long POST /api/ops/backups/verify waits for the verification before answering 202 (2 min). */
+  verifyWaitMs?: number;
 }
 
 /** The checks each page shows, by name (every check is on the overview). */
@@ -145,11 +151,32 @@ export function opsRoutes(app: FastifyInstance, db: Database, options: OpsRouteO
       summary: 'Every check, worst first, with its value, thresholds, why it matters, what to do and what to copy; and the capabilities',
       tags, security,
       response: {
-        200: { type: 'object', properties: { checks, capabilities: { type: 'array', items: { $ref: 'OpsCapability#' } }, at: { type: 'string', format: 'date-time' } } },
+        200: {
+          type: 'object',
+          properties: {
+            checks, capabilities: { type: 'array', items: { $ref: 'OpsCapability#' } }, at: { type: 'string', format: 'date-time' },
+            timeline: {
+              type: 'array',
+              description: "The last day's history captures: how many checks were critical, warning, unknown and ok at each, and which were not ok",
+              items: {
+                type: 'object',
+                properties: {
+                  at: { type: 'string', format: 'date-time' }, critical: { type: 'integer' }, warning: { type: 'integer' }, unknown: { type: 'integer' }, ok: { type: 'integer' },
+                  notOk: { type: 'array', items: { type: 'string' } },
+                },
+              },
+            },
+          },
+        },
         ...authProblems,
       },
     },
-  }, async () => ({ checks: await checkViews(db, allChecks, overrides), capabilities: await capabilities(db), at: new Date() }));
+  }, async () => ({
+    checks: await checkViews(db, allChecks, overrides),
+    capabilities: await capabilities(db),
+    at: new Date(),
+    timeline: await checkStatusCounts(db, WINDOWS.day).catch(() => []),
+  }));
 
   app.get('/api/ops/connections', {
     preHandler: admin,
@@ -269,11 +296,27 @@ export function opsRoutes(app: FastifyInstance, db: Database, options: OpsRouteO
     schema: {
       summary: 'The database, its tables and indexes by size with their growth over the window (from the history), and the size and bloat checks',
       tags, security, querystring: windowQuery,
-      response: { 200: { type: 'object', properties: { window: { type: 'string' }, from: timestamp, to: timestamp, sizes: anyArray, checks } }, 400: badRequest, ...authProblems },
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            window: { type: 'string' }, from: timestamp, to: timestamp, sizes: anyArray,
+            series: {
+              type: 'array',
+              description: 'The database and its 5 largest tables at every size capture of the window, for a chart',
+              items: { type: 'object', properties: { at: { type: 'string', format: 'date-time' }, kind: { type: 'string', enum: ['database', 'table'] }, name: { type: 'string' }, bytes: { type: 'number' } } },
+            },
+            checks,
+          },
+        },
+        400: badRequest, ...authProblems,
+      },
     },
   }, async (request) => {
-    const growth = await spaceGrowth(db, { sinceMs: WINDOWS[request.query.window], limit: 60 });
-    return { window: request.query.window, from: growth.from, to: growth.to, sizes: growth.rows, checks: await viewsOf(opsPageChecks.space) };
+    const sinceMs = WINDOWS[request.query.window];
+    const growth = await spaceGrowth(db, { sinceMs, limit: 60 });
+    const series = await sizeSeries(db, { sinceMs, tables: 5 });
+    return { window: request.query.window, from: growth.from, to: growth.to, sizes: growth.rows, series, checks: await viewsOf(opsPageChecks.space) };
   });
 
   app.get('/api/ops/maintenance', {
@@ -304,6 +347,38 @@ export function opsRoutes(app: FastifyInstance, db: Database, options: OpsRouteO
     },
   }, async () => ({ checks: await viewsOf(opsPageChecks.indexes) }));
 
+  // Verify backup now: one at a time per instance; the request waits up to verifyWaitMs, then
+  // answers 202 and the verification goes on (recorded in the actions log when it ends).
+  const verifier = new BackupVerifier(actionsDatabase());
+  const verifyOutcome = {
+    type: 'object',
+    properties: {
+      status: { type: 'string', enum: ['verified', 'failed', 'running'], description: 'running: still going after the wait; the actions log will have it' },
+      file: { type: 'string', description: "The archive's file name" },
+      summary: { type: 'string' },
+      durationMs: { type: 'number' },
+      recorded: { type: 'boolean', description: 'Written to comanda.actions_log' },
+    },
+  } as const;
+  app.post('/api/ops/backups/verify', {
+    preHandler: admin,
+    schema: {
+      summary: 'Verify the newest backup now (`comanda backup verify`: checksum, restore into a scratch database that is then dropped, row counts, integrity checks); recorded in the actions log. A verification that does not pass is a 200 with status failed',
+      tags, security, body: noBody,
+      response: { 200: verifyOutcome, 202: verifyOutcome, 400: badRequest, ...authProblems, 409: refused },
+    },
+  }, async (request, reply) => {
+    if (!options.backup) throw new AppError('ACTION_REFUSED', 'backup verify refused: this service has no backup directory configured (COMANDA_BACKUP_DIR)');
+    if (!options.directUrl) throw new AppError('ACTION_REFUSED', 'backup verify refused: it needs DATABASE_DIRECT_URL (the scratch database is made on that server)');
+    const run = await verifier.start({ dir: options.backup.dir, url: options.directUrl, pgBinDir: options.backup.pgBinDir, actor: actorOf(request) });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const waited = await Promise.race([run.done, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), options.verifyWaitMs ?? 120_000)))]);
+    clearTimeout(timer);
+    if (waited) return waited;
+    void reply.code(202);
+    return { status: 'running' as const, file: run.file, summary: 'the verification is still running; its result will be in the actions log and the backups table' };
+  });
+
   app.get('/api/ops/system', {
     preHandler: admin,
     schema: {
@@ -314,7 +389,14 @@ export function opsRoutes(app: FastifyInstance, db: Database, options: OpsRouteO
           type: 'object',
           properties: {
             checks,
-            backups: { type: 'object', properties: { backups: anyArray, lastVerifiedAt: timestamp } },
+            backups: {
+              type: 'object',
+              properties: {
+                backups: anyArray, lastVerifiedAt: timestamp,
+                canVerify: { type: 'boolean', description: 'A backup directory and DATABASE_DIRECT_URL are configured: "verify now" is offered' },
+                verifying: { type: 'boolean', description: 'A verification started from the dashboard is running on this instance' },
+              },
+            },
             alerts: { type: 'object', properties: { open: anyArray, history: anyArray } },
             actions: anyArray,
             history: anyObject,
@@ -325,7 +407,7 @@ export function opsRoutes(app: FastifyInstance, db: Database, options: OpsRouteO
     },
   }, async () => ({
     checks: await viewsOf(opsPageChecks.system),
-    backups: await recordedBackups(db),
+    backups: { ...(await recordedBackups(db)), canVerify: !!options.backup && !!options.directUrl, verifying: verifier.running },
     alerts: await alertsView(db),
     actions: await actionsLog(db),
     history: await historyCost(db),

@@ -236,8 +236,30 @@ async function act(question: string, path: string): Promise<void> {
 // Pages
 
 async function overview(): Promise<Node[]> {
-  const body = await staffApi<{ checks: CheckView[]; capabilities: Capability[] }>('/api/ops/overview');
-  return [counts(body.checks), capabilityPanel(body.capabilities)!, checksSection(S['ops.checks'] ?? '', body.checks)];
+  const body = await staffApi<{ checks: CheckView[]; capabilities: Capability[]; timeline: Array<{ at: string; critical: number; warning: number; unknown: number; ok: number; notOk: string[] }> }>('/api/ops/overview');
+  return [counts(body.checks), capabilityPanel(body.capabilities)!, timelineSection(body.timeline), checksSection(S['ops.checks'] ?? '', body.checks)];
+}
+
+/** Check statuses at each history capture of the last day: how many were critical, warning, unknown. */
+function timelineSection(timeline: Array<{ at: string; critical: number; warning: number; unknown: number; ok: number; notOk: string[] }>): HTMLElement {
+  if (!timeline.length) return section(S['ops.timeline.title'] ?? '', el('p', { className: 'note', text: S['ops.timeline.none'] ?? '' }));
+  const xs = timeline.map((p) => new Date(p.at).getTime() / 1000);
+  const lines: Line[] = (['critical', 'warning', 'unknown'] as const).map((st, i) => ({ label: S[`ops.status.${st}`] ?? st, values: timeline.map((p) => p[st]), ...PALETTE[i]! }));
+  const last = timeline[timeline.length - 1]!;
+  return section(
+    S['ops.timeline.title'] ?? '',
+    timeChart(
+      S['ops.timeline.caption'] ?? '',
+      s('ops.timeline.alt', { n: timeline.length, critical: last.critical, warning: last.warning, unknown: last.unknown }),
+      xs,
+      lines,
+      (v) => fmtInt(v),
+      timeline.map((p) => [fmtTime(p.at), fmtInt(p.critical), fmtInt(p.warning), fmtInt(p.unknown), fmtInt(p.ok), p.notOk.join(', ') || '—']),
+      [S['ops.q.series.at'] ?? '', ...(['critical', 'warning', 'unknown', 'ok'] as const).map((st) => S[`ops.status.${st}`] ?? st), S['ops.timeline.notOk'] ?? ''],
+      86_400,
+      true,
+    ),
+  );
 }
 
 interface LiveSession {
@@ -359,6 +381,66 @@ let queryWindow = new URLSearchParams(location.search).get('window') ?? 'day';
 if (!['hour', 'day', 'week'].includes(queryWindow)) queryWindow = 'day';
 let charts: uPlot[] = [];
 const WINDOW_SECONDS: Record<string, number> = { hour: 3_600, day: 86_400, week: 604_800 };
+/** Charts of the page being built, drawn once it is in the document (uPlot measures its box). */
+let pendingCharts: Array<() => void> = [];
+
+interface Line {
+  label: string;
+  values: number[];
+  stroke: string;
+  dash?: number[];
+}
+
+/**
+ * A time chart over the last `windowSeconds` (uPlot), with its text alternative and its data in a
+ * table beside it; drawn after the page is mounted.
+ */
+function timeChart(caption: string, alt: string, xs: number[], lines: Line[], value: (v: number) => string, rows: Array<Array<Node | string>>, headers: string[], windowSeconds: number, counts = false): HTMLElement {
+  const plot = el('div', { className: 'plot', attrs: { role: 'img', 'aria-label': alt } });
+  const box = el(
+    'figure',
+    { className: 'chart' },
+    el('figcaption', { text: caption }),
+    plot,
+    el('details', { className: 'chart-data' }, el('summary', { text: s('ops.check.rows', { n: rows.length }) }), table(caption, headers, rows)),
+  );
+  pendingCharts.push(() => {
+    const end = Math.max(Date.now() / 1000, xs[xs.length - 1] ?? 0);
+    const start = Math.min(end - windowSeconds, xs[0] ?? end);
+    const chart = new uPlot(
+      {
+        width: Math.max(260, Math.min(plot.clientWidth || 600, 1100)),
+        height: 200,
+        scales: { x: { time: true, range: () => [start, end] }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
+        series: [
+          { label: S['ops.q.series.at'], value: (_u, v) => (v === null ? '—' : fmtTime(new Date(v * 1000).toISOString())) },
+          ...lines.map((l) => ({ label: l.label, stroke: l.stroke, width: 2, ...(l.dash ? { dash: l.dash } : {}), points: { show: true, size: 5 }, value: (_u: uPlot, v: number | null) => (v === null ? '—' : value(v)) })),
+        ],
+        axes: [
+          {
+            // A week: each day once (the ticks fall twice a day); a day: the time.
+            values: (_u, splits) =>
+              splits.map((v, i) => {
+                const label = (t: number) => (windowSeconds > 86_400 ? new Date(t * 1000).toLocaleDateString(lang, { day: 'numeric', month: 'short' }) : new Date(t * 1000).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' }));
+                return i > 0 && label(splits[i - 1]!) === label(v) ? '' : label(v);
+              }),
+          },
+          // Counts tick on whole numbers only.
+          { values: (_u, splits) => splits.map((v) => value(v)), size: 70, ...(counts ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500] } : {}) },
+        ],
+      },
+      [xs, ...lines.map((l) => l.values)],
+      plot,
+    );
+    charts.push(chart);
+  });
+  return box;
+}
+
+/** Colours for several lines, told apart by dashes too (not by colour alone). */
+const PALETTE: Array<Pick<Line, 'stroke' | 'dash'>> = [
+  { stroke: '#8a2f12' }, { stroke: '#1a5fb4', dash: [6, 4] }, { stroke: '#26734d', dash: [2, 3] }, { stroke: '#6b3fa0', dash: [10, 3, 2, 3] }, { stroke: '#8a6d00', dash: [12, 6] }, { stroke: '#444', dash: [1, 5] },
+];
 
 async function queries(): Promise<Node[]> {
   const [body, caps] = await Promise.all([
@@ -517,7 +599,7 @@ function axisTime(seconds: number): string {
 window.addEventListener('resize', () => {
   for (const c of charts) {
     const parent = c.root.parentElement;
-    if (parent) c.setSize({ width: Math.max(260, Math.min(parent.clientWidth, 1100)), height: 220 });
+    if (parent) c.setSize({ width: Math.max(260, Math.min(parent.clientWidth, 1100)), height: c.height });
   }
 });
 
@@ -531,12 +613,44 @@ interface SizeRow {
   deadRows: number | null;
 }
 
+interface SizePoint {
+  at: string;
+  kind: 'database' | 'table';
+  name: string;
+  bytes: number;
+}
+
+/** The database and its largest tables at each size capture of the week. */
+function sizeChart(series: SizePoint[]): HTMLElement {
+  const times = [...new Set(series.map((p) => p.at))];
+  const names = [...new Set(series.map((p) => `${p.kind}:${p.name}`))];
+  const at = new Map(series.map((p) => [`${p.at}|${p.kind}:${p.name}`, p.bytes]));
+  const labelOf = (key: string) => (key.startsWith('database:') ? (S['ops.space.kind.database'] ?? 'database') : key.slice(key.indexOf(':') + 1));
+  // A missing point (a table created during the week) is a gap; uPlot takes null for it.
+  const values = (key: string) => times.map((t) => at.get(`${t}|${key}`) ?? (null as unknown as number));
+  const lines: Line[] = names.map((key, i) => ({ label: labelOf(key), values: values(key), ...PALETTE[i % PALETTE.length]! }));
+  return section(
+    S['ops.space.chart'] ?? '',
+    timeChart(
+      S['ops.space.chartCaption'] ?? '',
+      s('ops.space.chartAlt', { n: times.length, names: names.map(labelOf).join(', ') }),
+      times.map((t) => new Date(t).getTime() / 1000),
+      lines,
+      (v) => fmtBytes(v),
+      times.map((t) => [fmtTime(t), ...names.map((key) => fmtBytes(at.get(`${t}|${key}`)))]),
+      [S['ops.q.series.at'] ?? '', ...names.map(labelOf)],
+      604_800,
+    ),
+  );
+}
+
 async function space(): Promise<Node[]> {
-  const body = await staffApi<{ from: string | null; to: string | null; sizes: SizeRow[]; checks: CheckView[] }>(`/api/ops/space?window=week`);
+  const body = await staffApi<{ from: string | null; to: string | null; sizes: SizeRow[]; series: SizePoint[]; checks: CheckView[] }>(`/api/ops/space?window=week`);
   const out: Node[] = [];
   // Growth per day extrapolated from less than an hour of captures says nothing: left out.
   const spanMs = body.from && body.to ? new Date(body.to).getTime() - new Date(body.from).getTime() : 0;
   const perDay = (r: SizeRow) => (spanMs >= 3_600_000 ? fmtBytes(r.growthPerDayBytes, true) : '—');
+  if (body.series.length) out.push(sizeChart(body.series));
   if (body.sizes.length) {
     out.push(
       section(
@@ -607,7 +721,12 @@ async function indexes(): Promise<Node[]> {
 async function system(): Promise<Node[]> {
   const body = await staffApi<{
     checks: CheckView[];
-    backups: { backups: Array<{ file: string; createdAt: string; sizeBytes: number; verifiedAt: string | null; verifyError: string | null; copiedAt: string | null; copyError: string | null }>; lastVerifiedAt: string | null };
+    backups: {
+      backups: Array<{ file: string; createdAt: string; sizeBytes: number; verifiedAt: string | null; verifyError: string | null; copiedAt: string | null; copyError: string | null }>;
+      lastVerifiedAt: string | null;
+      canVerify: boolean;
+      verifying: boolean;
+    };
     alerts: { open: Array<{ check: string; status: Status; since: string; summary: string }>; history: Array<{ at: string; check: string; kind: string; status: Status; summary: string }> };
     actions: Array<{ at: string; action: string; status: string; summary: string; osUser: string | null; dbRole: string }>;
     history: { captures: number; totalBytes: number; meanCaptureMs: number; maxCaptureMs: number };
@@ -625,7 +744,8 @@ async function system(): Promise<Node[]> {
             b.backups.map((x) => [x.file, fmtTime(x.createdAt), fmtBytes(x.sizeBytes), x.verifiedAt ? fmtTime(x.verifiedAt) : (x.verifyError ?? '—'), x.copiedAt ? fmtTime(x.copiedAt) : (x.copyError ?? '—')]),
           )
         : el('p', { className: 'note', text: S['ops.sys.noBackups'] ?? '' }),
-      el('p', { className: 'fix-label', text: S['ops.sys.verifyNow'] ?? '' }),
+      b.canVerify && b.backups[0] ? verifyNow(b.backups[0].file, b.verifying) : null,
+      el('p', { className: 'fix-label', text: b.canVerify && b.backups[0] ? (S['ops.sys.verifyCli'] ?? '') : (S['ops.sys.verifyNow'] ?? '') }),
       copyBox('comanda backup --verify'),
     ),
     section(
@@ -654,22 +774,81 @@ async function system(): Promise<Node[]> {
   ];
 }
 
+/** "Verify the newest backup": confirmed, then the API restores it into a scratch database and says how it went. */
+function verifyNow(file: string, running: boolean): HTMLElement {
+  const button = el('button', { type: 'button', className: 'small', text: S['ops.sys.verifyButton'] ?? '' });
+  button.disabled = running;
+  button.addEventListener('click', () => {
+    void (async () => {
+      if (!(await confirmAction(s('ops.sys.confirmVerify', { file })))) return;
+      button.disabled = true;
+      say(s('ops.sys.verifying', { file }));
+      try {
+        const r = await staffApi<{ status: 'verified' | 'failed' | 'running'; summary: string; recorded?: boolean }>('/api/ops/backups/verify', { method: 'POST', body: {} });
+        await load();
+        say(r.status === 'running' ? (S['ops.sys.verifyRunning'] ?? '') : s(r.recorded ? 'ops.action.done' : 'ops.action.notRecorded', { summary: r.summary }), r.status === 'failed');
+      } catch (err) {
+        say(problemText(err, S), true);
+        button.disabled = false;
+      }
+    })();
+  });
+  return el('p', { className: 'row' }, button);
+}
+
 const pages: Record<Page['page'], () => Promise<Node[]>> = { overview, connections, queries, space, maintenance, indexes, system };
 
 let loading: Promise<void> | undefined;
+/** Whether the status line shows "Loading…" or a failed load (the next load clears it; an action's result stays across live redraws). */
+let loadFailed = true;
+
+// What the person was looking at survives a redraw: the <details> they opened or closed and the
+// control that had the keyboard focus, matched in the new DOM by the same keys.
+function detailsKey(d: HTMLDetailsElement): string {
+  return d.id || `${d.parentElement?.closest('[id]')?.id ?? ''}/${d.className}`;
+}
+
+function focusKey(node: Element | null): string | undefined {
+  if (!node || !content.contains(node)) return undefined;
+  const label = node.getAttribute('aria-label');
+  if (label) return `label:${label}`;
+  if (node.id) return `id:${node.id}`;
+  if (node.tagName === 'SUMMARY' && node.parentElement instanceof HTMLDetailsElement) return `summary:${detailsKey(node.parentElement)}`;
+  return undefined;
+}
+
+function findByFocusKey(key: string): HTMLElement | undefined {
+  const [kind, value] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)];
+  const all = [...content.querySelectorAll<HTMLElement>(kind === 'label' ? '[aria-label]' : kind === 'id' ? '[id]' : 'details > summary')];
+  return all.find((e) =>
+    kind === 'label' ? e.getAttribute('aria-label') === value : kind === 'id' ? e.id === value : e.parentElement instanceof HTMLDetailsElement && detailsKey(e.parentElement) === value,
+  );
+}
 
 async function load(): Promise<void> {
   if (loading) return loading;
   loading = (async () => {
     try {
       tableCount = 0;
+      pendingCharts = [];
       const nodes = await pages[data.page]();
+      const opened = new Map([...content.querySelectorAll('details')].map((d) => [detailsKey(d), d.open] as const));
+      const focused = focusKey(document.activeElement);
       for (const c of charts) c.destroy();
       charts = [];
       content.replaceChildren(...nodes);
-      say('');
-      updated.textContent = s('ops.updated', { time: new Date().toLocaleTimeString(lang, { timeStyle: 'short' }) });
+      for (const draw of pendingCharts) draw();
+      pendingCharts = [];
+      for (const d of content.querySelectorAll('details')) {
+        const was = opened.get(detailsKey(d));
+        if (was !== undefined) d.open = was;
+      }
+      if (focused) findByFocusKey(focused)?.focus({ preventScroll: true });
+      if (loadFailed || !live) say('');
+      loadFailed = false;
+      updated.textContent = s(live ? 'ops.updatedLive' : 'ops.updated', { time: new Date().toLocaleTimeString(lang, { timeStyle: 'medium' }), s: (live ?? 0) / 1000 });
     } catch (err) {
+      loadFailed = true;
       say(err instanceof HttpError || err instanceof Error ? problemText(err, S) : String(err), true);
     } finally {
       loading = undefined;
@@ -678,8 +857,32 @@ async function load(): Promise<void> {
   return loading;
 }
 
+// Live pages: the overview and the connections re-read themselves every few seconds while the tab
+// is visible (a hidden tab costs the database nothing; coming back reads at once). A redraw waits
+// while the confirmation dialog is open or the person is selecting text to copy.
+const LIVE_MS: Partial<Record<Page['page'], number>> = { overview: 10_000, connections: 5_000 };
+const live = LIVE_MS[data.page];
+let liveTimer: ReturnType<typeof setTimeout> | undefined;
+
+function schedule(): void {
+  clearTimeout(liveTimer);
+  if (!live || document.hidden) return;
+  liveTimer = setTimeout(() => {
+    const selecting = !!window.getSelection()?.toString() && content.contains(window.getSelection()?.anchorNode ?? null);
+    if (dialog.open || selecting) return schedule();
+    void load().then(schedule);
+  }, live);
+}
+
+if (live) {
+  document.addEventListener('visibilitychange', () => {
+    if (document.hidden) clearTimeout(liveTimer);
+    else void load().then(schedule);
+  });
+}
+
 wireSignOut();
 // On a phone the tabs scroll sideways: keep this page's in view.
 document.querySelector('.ops-tabs [aria-current="page"]')?.scrollIntoView({ block: 'nearest', inline: 'center' });
-$('#refresh').addEventListener('click', () => void load());
-void load();
+$('#refresh').addEventListener('click', () => void load().then(schedule));
+void load().then(schedule);
