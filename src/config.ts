@@ -134,7 +134,7 @@ export const envSchema = z.object({
   HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).max(366).default(14),
   HISTORY_MAX_MB: z.coerce.number().int().min(8).max(100_000).default(256),
   HISTORY_MAX_STATEMENTS: z.coerce.number().int().min(10).max(5_000).default(200),
-  // PgBouncer's admin console for the pgbouncer-pools check (read by src/core/checks/pgbouncer.ts).
+  // PgBouncer's admin console for the pgbouncer-pools check (read by src/core/checks/sessions.ts).
   PGBOUNCER_ADMIN_URL: postgresUrl.optional(),
   MONITOR_TIMEZONE: z
     .string()

@@ -1,25 +1,36 @@
 // Every check the doctor runs, and the ones it leaves out (whole-table scans, run on demand).
+// One module per area: a check named `x` lives in the module of its area (docs/checks.md lists them).
 import type { Check } from './check.js';
-import { healthChecks } from './health.js';
-import { blocking, duplicateIndexes, invalidIndexes, unusedIndexes } from './indexes-locks.js';
-import { replicationChecks } from './replication.js';
-import { constraintAudit, emailQueue, integrity, integrityFull, qrScans, reservationConflicts, sequences, stockLedger, stockLedgerFull } from './schema-aware.js';
-import { tableChecks } from './tables.js';
+import { emailQueue, qrScans } from './application.js';
+import { duplicateIndexes, indexSize, invalidIndexes, missingIndexes, unusedIndexes } from './indexes.js';
+import { constraintAudit, disabledTriggers, integrity, integrityFull, reservationConflicts, sequences, stockLedger, stockLedgerFull } from './integrity.js';
+import { archiving, checkpointAge, recoveryConflicts, replicationLag, replicationSlots } from './replication.js';
+import {
+  applicationConnections, blocking, connections, deadlocks, idleInTransaction, locks, longQueries, oldestTransaction, pgbouncerPools, preparedTransactions,
+} from './sessions.js';
 import { settings } from './settings.js';
-import { sizeChecks } from './sizes.js';
-import { analyzeAge, vacuumAge } from './maintenance-age.js';
-import { serverStateChecks } from './server-state.js';
-import { databaseStatsChecks } from './database-stats.js';
-import { pgbouncerPools } from './pgbouncer.js';
+import { cacheHitRatio, statStatements, tempFiles } from './statements.js';
+import { analyzeAge, bloat, databaseSize, deadTuples, tableMaintenance, tableSize, vacuumAge, wraparound } from './tables.js';
 
 export const allChecks: Check[] = [
-  ...healthChecks,
+  connections,
+  applicationConnections,
+  longQueries,
+  idleInTransaction,
+  cacheHitRatio,
+  deadTuples,
+  wraparound,
+  statStatements,
   blocking,
   invalidIndexes,
   duplicateIndexes,
   unusedIndexes,
-  ...tableChecks,
-  ...replicationChecks,
+  bloat,
+  tableMaintenance,
+  missingIndexes,
+  replicationLag,
+  replicationSlots,
+  archiving,
   sequences,
   constraintAudit,
   integrity,
@@ -28,11 +39,19 @@ export const allChecks: Check[] = [
   emailQueue,
   qrScans,
   settings,
-  ...sizeChecks,
+  databaseSize,
+  tableSize,
+  indexSize,
   vacuumAge,
   analyzeAge,
-  ...serverStateChecks,
-  ...databaseStatsChecks,
+  checkpointAge,
+  oldestTransaction,
+  preparedTransactions,
+  locks,
+  disabledTriggers,
+  deadlocks,
+  tempFiles,
+  recoveryConflicts,
   pgbouncerPools,
 ];
 

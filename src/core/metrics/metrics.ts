@@ -7,7 +7,7 @@ import type { Database } from '../db/database.js';
 import { errorCodes } from '../errors.js';
 import { allChecks } from '../checks/index.js';
 import { runChecks, severity, type Check, type CheckResult } from '../checks/check.js';
-import { idleInTransaction, longQueries } from '../checks/health.js';
+import { idleInTransaction, longQueries } from '../checks/sessions.js';
 import type { ThresholdOverrides } from '../checks/thresholds.js';
 import { collectDatabaseMetrics, type DatabaseMetrics } from './database.js';
 
