@@ -10,7 +10,7 @@ import { runCheck, runChecks, severity, type Check } from '../src/core/checks/ch
 import { cacheHitRatio, statStatements } from '../src/core/checks/statements.js';
 import { connections, idleInTransaction, longQueries } from '../src/core/checks/sessions.js';
 import { deadTuples, wraparound } from '../src/core/checks/tables.js';
-import { allChecks } from '../src/core/checks/index.js';
+import { allChecks } from '../src/core/checks/registry.js';
 import { blocking } from '../src/core/checks/sessions.js';
 import { duplicateIndexes, invalidIndexes, unusedIndexes } from '../src/core/checks/indexes.js';
 import { constraintAudit, sequences, stockLedger, stockLedgerFull } from '../src/core/checks/integrity.js';

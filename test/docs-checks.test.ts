@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Check } from '../src/core/checks/check.js';
-import { allChecks } from '../src/core/checks/index.js';
+import { allChecks } from '../src/core/checks/registry.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const modules = ['sessions', 'statements', 'indexes', 'tables', 'replication', 'settings', 'integrity', 'application'];

@@ -2,7 +2,7 @@
 // (0 ok, 1 warning, 2 critical, 3 unknown), so cron and Nagios-style systems can use them.
 import type { Command } from 'commander';
 import { runChecks, severity, worst, type CheckResult, type CheckStatus, type Thresholds } from '../../core/checks/check.js';
-import { allChecks, fullChecks } from '../../core/checks/index.js';
+import { allChecks, fullChecks } from '../../core/checks/registry.js';
 import { thresholdsFile, ThresholdsFileError, type ThresholdOverrides } from '../../core/checks/thresholds.js';
 import { loadConfig } from '../../config.js';
 import { CliError, withDatabase } from '../connect.js';

@@ -5,14 +5,14 @@ import type { BackupSettings } from '../../config.js';
 import type { CheckOutcome } from '../checks/check.js';
 import { createBackup, type BackupProgress, type CreateBackupResult } from './create.js';
 import { runCopyCommand, type CopyResult } from './copy.js';
-import { applyRetention, type RetentionResult } from './retention.js';
+import { pruneBackups, type BackupRetentionResult } from './retention.js';
 import { verifyBackup, type VerifyBackupResult } from './verify.js';
 import { BackupError } from './pg-tools.js';
 
 export { createBackup, countRows, BACKUP_SCHEMAS, EXCLUDED_TABLE_DATA, type BackupProgress, type CreateBackupOptions, type CreateBackupResult } from './create.js';
 export { verifyBackup, checkArchive, VERIFY_CHECKS, type VerifyBackupOptions, type VerifyBackupResult } from './verify.js';
 export { restoreBackup, inspectTarget, type RestoreBackupOptions, type RestoreBackupResult, type TargetState } from './restore.js';
-export { applyRetention, type RetentionOptions, type RetentionResult } from './retention.js';
+export { pruneBackups, type BackupRetentionOptions, type BackupRetentionResult } from './retention.js';
 export { runCopyCommand, type CopyOptions, type CopyResult } from './copy.js';
 export { listBackups, readManifest, manifestPathOf, sha256Of, type BackupListEntry, type Manifest, type Verification } from './manifest.js';
 export { BackupError, toolInfo } from './pg-tools.js';
@@ -37,7 +37,7 @@ export interface BackupAndVerifyResult {
   verification?: VerifyBackupResult;
   verifyError?: string;
   copy?: CopyResult;
-  retention?: RetentionResult;
+  retention?: BackupRetentionResult;
   retentionError?: string;
   /** Everything that went wrong or needs a look, one sentence each. */
   problems: string[];
@@ -76,7 +76,7 @@ export async function backupAndVerify(options: BackupAndVerifyOptions): Promise<
   }
   if (options.retention !== false) {
     try {
-      result.retention = await applyRetention({
+      result.retention = await pruneBackups({
         dir,
         days: options.settings.retentionDays,
         keep: options.settings.retentionKeep,

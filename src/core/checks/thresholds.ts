@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ConfigError } from '../../config.js';
 import type { Thresholds } from './check.js';
-import { allChecks, fullChecks } from './index.js';
+import { allChecks, fullChecks } from './registry.js';
 
 /** A configuration error (start-up and the CLI report it as one, exit 2) naming where the file came from. */
 export class ThresholdsFileError extends ConfigError {

@@ -5,11 +5,11 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Database } from '../db/database.js';
 import { errorCodes } from '../errors.js';
-import { allChecks } from '../checks/index.js';
+import { allChecks } from '../checks/registry.js';
 import { runChecks, severity, type Check, type CheckResult } from '../checks/check.js';
 import { idleInTransaction, longQueries } from '../checks/sessions.js';
 import type { ThresholdOverrides } from '../checks/thresholds.js';
-import { collectDatabaseMetrics, type DatabaseMetrics } from './database.js';
+import { collectDatabaseMetrics, type DatabaseMetrics } from './collector.js';
 
 export interface MetricsSettings {
   /** How often the database metrics are read (METRICS_COLLECT_INTERVAL_SECONDS). */
