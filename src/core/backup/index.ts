@@ -1,7 +1,6 @@
 // Backups: pg_dump archives with a manifest, proven by restoring them (docs/backups.md).
 // backupAndVerify() is the daily routine the monitor runs: backup → verify → off-site copy →
 // retention, each step's outcome in the result, never a silent failure.
-import type { BackupSettings } from '../../config.js';
 import type { CheckOutcome } from '../checks/check.js';
 import { createBackup, type BackupProgress, type CreateBackupResult } from './create.js';
 import { runCopyCommand, type CopyResult } from './copy.js';
@@ -16,6 +15,19 @@ export { pruneBackups, type BackupRetentionOptions, type BackupRetentionResult }
 export { runCopyCommand, type CopyOptions, type CopyResult } from './copy.js';
 export { listBackups, readManifest, manifestPathOf, sha256Of, type BackupListEntry, type Manifest, type Verification } from './manifest.js';
 export { BackupError, toolInfo } from './pg-tools.js';
+
+/** The backup settings (COMANDA_BACKUP_*, read by src/config.ts). */
+export interface BackupSettings {
+  /** Where archives and their manifests go (COMANDA_BACKUP_DIR, else COMANDA_DATA_DIR/backups). */
+  dir: string;
+  retentionDays: number;
+  /** Keep at most this many newest backups (unset: no count limit). */
+  retentionKeep: number | undefined;
+  /** Shell command run on each verified backup for the off-site copy. */
+  copyCommand: string | undefined;
+  /** Directory holding pg_dump / pg_restore (unset: PATH). */
+  pgBinDir: string | undefined;
+}
 
 export interface BackupAndVerifyOptions {
   /** Direct URL of the database (DATABASE_DIRECT_URL). */

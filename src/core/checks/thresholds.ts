@@ -4,7 +4,7 @@
 // Unknown check names and non-numbers are refused with the path of the problem, never ignored.
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { ConfigError } from '../../config.js';
+import { ConfigError } from '../config-error.js';
 import type { Thresholds } from './check.js';
 import { allChecks, fullChecks } from './registry.js';
 
