@@ -4,7 +4,7 @@
 // the same results. Checks run read-only with short timeouts, so they never wait behind a
 // migration or add load, and degrade to `unknown` with the reason when something is unreadable.
 import type { Database, Tx } from '../db/database.js';
-import { AppError } from '../errors.js';
+import { AppError, INSUFFICIENT_PRIVILEGE, sqlstateOf } from '../errors.js';
 
 export type CheckStatus = 'ok' | 'warning' | 'critical' | 'unknown';
 
@@ -88,7 +88,7 @@ export async function runCheck(db: Database, check: Check, overrides: Partial<Th
       status: 'unknown',
       summary: `could not run: ${reason}`,
       rows: [],
-      advice: /permission denied/i.test(reason) ? 'run the toolkit as a role with pg_monitor and read access to restaurante (sql/roles.sql: comanda_monitor)' : undefined,
+      advice: sqlstateOf(err) === INSUFFICIENT_PRIVILEGE ? 'run the toolkit as a role with pg_monitor and read access to restaurante (sql/roles.sql: comanda_monitor)' : undefined,
       durationMs: Math.round(performance.now() - started),
     };
   }
