@@ -139,10 +139,22 @@ export const recoveryConflicts: Check = {
   unit: 'conflicts per day',
   defaults: { warning: 0, critical: 50 },
   async run(tx, t) {
-    const { rows: role } = await tx.query<{ standby: boolean }>(`SELECT pg_is_in_recovery() AS standby`);
+    // Each standby counts the queries it cancelled in its own pg_stat_database; nothing reaches the
+    // primary's (pg_stat_replication has no such column). So the check is only meaningful where it
+    // runs on the standby, and on a primary it says where to look instead of a reassuring zero.
+    const { rows: role } = await tx.query<{ standby: boolean; replicas: string }>(
+      `SELECT pg_is_in_recovery() AS standby, (SELECT count(*) FROM pg_stat_replication) AS replicas`,
+    );
     const c = await databaseCounters(tx);
     if (!role[0]?.standby) {
-      return { status: 'ok', summary: 'not a standby: no recovery conflicts', rows: [{ conflicts: c.conflicts }] };
+      const replicas = num(role[0]?.replicas);
+      return {
+        status: 'ok',
+        summary: replicas
+          ? `not a standby: each of its ${replicas} standby${replicas === 1 ? ' counts its' : 's counts their'} recovery conflicts; run this check there (DATABASE_URL naming the standby)`
+          : 'not a standby: no recovery conflicts',
+        rows: [{ conflicts: c.conflicts, replicas }],
+      };
     }
     const { rows: causes } = await tx.query<Record<string, string>>(
       `SELECT confl_tablespace AS tablespace, confl_lock AS lock, confl_snapshot AS snapshot, confl_bufferpin AS bufferpin, confl_deadlock AS deadlock
