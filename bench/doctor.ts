@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { runChecks, type CheckResult } from '../src/core/checks/check.js';
-import { allChecks } from '../src/core/checks/index.js';
+import { allChecks } from '../src/core/checks/registry.js';
 import { Database, ident } from '../src/core/db/database.js';
 import { MigrationRunner } from '../src/core/migrations/runner.js';
 import { DEMO_RESTAURANT_ID, seedDemo } from '../src/core/seed.js';

@@ -14,7 +14,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createStaffToken } from '../src/core/auth/staff-tokens.js';
-import { allChecks } from '../src/core/checks/index.js';
+import { allChecks } from '../src/core/checks/registry.js';
 import { Database } from '../src/core/db/database.js';
 import { captureHistory, historyCost, HISTORY_TABLES } from '../src/core/history/index.js';
 import { loadMigrations, MigrationRunner } from '../src/core/migrations/runner.js';

@@ -4,6 +4,10 @@ import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { Cron } from 'croner';
+import type { BackupSettings } from './core/backup/index.js';
+import { ConfigError } from './core/config-error.js';
+
+export type { BackupSettings };
 
 
 /** Customers' data is kept at least this long, by the service and by `comanda retention` alike. */
@@ -134,7 +138,7 @@ export const envSchema = z.object({
   HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).max(366).default(14),
   HISTORY_MAX_MB: z.coerce.number().int().min(8).max(100_000).default(256),
   HISTORY_MAX_STATEMENTS: z.coerce.number().int().min(10).max(5_000).default(200),
-  // PgBouncer's admin console for the pgbouncer-pools check (read by src/core/checks/pgbouncer.ts).
+  // PgBouncer's admin console for the pgbouncer-pools check (read by src/core/checks/sessions.ts).
   PGBOUNCER_ADMIN_URL: postgresUrl.optional(),
   MONITOR_TIMEZONE: z
     .string()
@@ -243,17 +247,6 @@ export interface StaffSettings {
   limits: { perIpPerMinute: number; perLoginPerMinute: number; lockoutAfter: number; lockoutSeconds: number };
 }
 
-export interface BackupSettings {
-  /** Where archives and their manifests go (COMANDA_BACKUP_DIR, else COMANDA_DATA_DIR/backups). */
-  dir: string;
-  retentionDays: number;
-  /** Keep at most this many newest backups (unset: no count limit). */
-  retentionKeep: number | undefined;
-  /** Shell command run on each verified backup for the off-site copy. */
-  copyCommand: string | undefined;
-  /** Directory holding pg_dump / pg_restore (unset: PATH). */
-  pgBinDir: string | undefined;
-}
 
 export interface MonitorSettings {
   /** Cron expression per job; null: the job is off. */
@@ -285,12 +278,7 @@ export interface BookingLimits {
   maxHoldsPerIp: number;
 }
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 /** The server secret, required (by the service, not the CLI) once DATABASE_URL is set. */
 export function requireSecret(config: Config): string {

@@ -32,10 +32,10 @@ import { purgeExpiredIdempotencyKeys } from './core/idempotency.js';
 import { purgeRateLimits } from './core/rate-limits.js';
 import { EmailWorker, fileTransport, smtpTransport } from './core/email/outbox.js';
 import { queueReminders, releaseExpiredHolds } from './core/reservations/reservations.js';
-import { applyRetention } from './core/customers/gdpr.js';
+import { applyDataRetention } from './core/customers/gdpr.js';
 import { thresholdsFile } from './core/checks/thresholds.js';
 import { JobLeader } from './core/jobs.js';
-import { allChecks } from './core/checks/index.js';
+import { allChecks } from './core/checks/registry.js';
 import { HistoryRecorder } from './core/history/index.js';
 import path from 'node:path';
 import { thisMachineConf } from './core/tuning/machine.js';
@@ -311,7 +311,7 @@ async function main(config: Config): Promise<void> {
   }, 3_600_000);
   running.purge.unref();
   running.retention = setInterval(() => {
-    jobs.run(() => applyRetention(db, config.retentionDays)).catch((err: unknown) =>
+    jobs.run(() => applyDataRetention(db, config.retentionDays)).catch((err: unknown) =>
       app.log.warn({ err }, 'the data retention job failed'),
     );
   }, 86_400_000);

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { BackupSettings } from '../src/config.js';
 import { createStaffToken } from '../src/core/auth/staff-tokens.js';
 import {
-  applyRetention,
+  pruneBackups,
   backupAndVerify,
   backupJobOutcome,
   BackupError,
@@ -295,11 +295,11 @@ describeWith(pgDumpTools(), 'backups (pg_dump, pg_restore)', () => {
       const older = await aged(dir, 60, true);
       const oldUnverified = await aged(dir, 40, false);
       const recent = [await aged(dir, 3, false), await aged(dir, 2, false), await aged(dir, 1, false)];
-      const result = await applyRetention({ dir, days: 30 });
+      const result = await pruneBackups({ dir, days: 30 });
       expect(result.deleted.sort()).toEqual([older, oldUnverified].sort());
       expect(result.kept.sort()).toEqual([oldVerified, ...recent].sort());
       for (const f of result.deleted) await expect(stat(manifestPathOf(f))).rejects.toThrow();
-      const counted = await applyRetention({ dir, days: 30, keep: 1, protect: [recent[0]!] });
+      const counted = await pruneBackups({ dir, days: 30, keep: 1, protect: [recent[0]!] });
       expect(counted.deleted.sort()).toEqual([recent[1]!]);
       expect((await listBackups(dir)).map((b) => b.file)).toEqual([recent[2]!, recent[0]!, oldVerified]);
     });

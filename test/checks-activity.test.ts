@@ -4,12 +4,16 @@
 // sessions locking rows in opposite orders) and temporary files; and their /metrics series.
 import { describe, expect, it } from 'vitest';
 import { runCheck } from '../src/core/checks/check.js';
-import { deadlocks, tempFiles, recoveryConflicts } from '../src/core/checks/database-stats.js';
-import { allChecks } from '../src/core/checks/index.js';
-import { analyzeAge, vacuumAge } from '../src/core/checks/maintenance-age.js';
-import { disabledTriggers, locks, oldestTransaction } from '../src/core/checks/server-state.js';
-import { databaseSize, indexSize, tableSize } from '../src/core/checks/sizes.js';
-import { serverState, tableStats } from '../src/core/metrics/database.js';
+import { deadlocks } from '../src/core/checks/sessions.js';
+import { tempFiles } from '../src/core/checks/statements.js';
+import { recoveryConflicts } from '../src/core/checks/replication.js';
+import { allChecks } from '../src/core/checks/registry.js';
+import { analyzeAge, vacuumAge } from '../src/core/checks/tables.js';
+import { disabledTriggers } from '../src/core/checks/integrity.js';
+import { locks, oldestTransaction } from '../src/core/checks/sessions.js';
+import { databaseSize, tableSize } from '../src/core/checks/tables.js';
+import { indexSize } from '../src/core/checks/indexes.js';
+import { serverState, tableStats } from '../src/core/metrics/collector.js';
 import { ComandaMetrics } from '../src/core/metrics/metrics.js';
 import { useClients, sleep } from './helpers/clients.js';
 import { useTestDatabase } from './helpers/db.js';

@@ -3,7 +3,7 @@
 // console shows it waiting and for how long; once the transaction ends, the wait clears.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runCheck } from '../src/core/checks/check.js';
-import { pgbouncerPools, pgbouncerPoolsCheck } from '../src/core/checks/pgbouncer.js';
+import { pgbouncerPools, pgbouncerPoolsCheck } from '../src/core/checks/sessions.js';
 import { useClients, sleep } from './helpers/clients.js';
 import { useTestDatabase } from './helpers/db.js';
 import { startPgBouncer, type PgBouncer } from './helpers/pgbouncer.js';

@@ -11,7 +11,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCheck, runChecks } from '../src/core/checks/check.js';
-import { allChecks, fullChecks } from '../src/core/checks/index.js';
+import { allChecks, fullChecks } from '../src/core/checks/registry.js';
 import { MigrationRunner } from '../src/core/migrations/runner.js';
 import { archiving, replicationLag, replicationSlots } from '../src/core/checks/replication.js';
 import { Database } from '../src/core/db/database.js';

@@ -3,7 +3,7 @@
 // migrations' DDL is left out even when it starts with `--` or block comments.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCheck } from '../src/core/checks/check.js';
-import { statStatements, WORKLOAD } from '../src/core/checks/health.js';
+import { statStatements, WORKLOAD } from '../src/core/checks/statements.js';
 import { useClients } from './helpers/clients.js';
 import { useTestDatabase } from './helpers/db.js';
 

@@ -4,8 +4,9 @@
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { runCheck } from '../src/core/checks/check.js';
-import { applicationConnections } from '../src/core/checks/health.js';
-import { bloat, missingIndexes, tableMaintenance } from '../src/core/checks/tables.js';
+import { applicationConnections } from '../src/core/checks/sessions.js';
+import { bloat, tableMaintenance } from '../src/core/checks/tables.js';
+import { missingIndexes } from '../src/core/checks/indexes.js';
 import { useClients } from './helpers/clients.js';
 import { useTestDatabase } from './helpers/db.js';
 

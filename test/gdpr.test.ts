@@ -2,7 +2,7 @@
 // no personal value of theirs in any column of the schema while keeping financial records; the
 // retention job; the audit log; the admin routes.
 import { describe, expect, it } from 'vitest';
-import { applyRetention, eraseCustomer, exportCustomer } from '../src/core/customers/gdpr.js';
+import { applyDataRetention, eraseCustomer, exportCustomer } from '../src/core/customers/gdpr.js';
 import { createStaffToken } from '../src/core/auth/staff-tokens.js';
 import { placeOrder } from '../src/core/ordering/orders.js';
 import { qrCodeOf, tableOf } from '../src/core/ordering/table-sessions.js';
@@ -153,7 +153,7 @@ describe('GDPR', () => {
       `INSERT INTO restaurante.qr_scans ("restaurantId", table_id, client_ip, user_agent, scanned_at) VALUES ($1, 'table_09', $2, $3, now() - interval '800 days')`,
       [DEMO_RESTAURANT_ID, old.ip, old.userAgent],
     );
-    const result = await applyRetention(db, 730);
+    const result = await applyDataRetention(db, 730);
     expect(result.customers).toBe(1);
     expect(result.qrScans).toBeGreaterThanOrEqual(1);
     for (const value of [old.name, old.email, old.ip, old.userAgent]) expect(await whereFound(value)).toEqual([]);

@@ -2,7 +2,8 @@
 // pg_stat_statements between captures, counters that reset, one capture at a time under real
 // concurrency, sizes and their growth, check statuses, retention and the size bound, and the CLI.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { connections, deadTuples } from '../src/core/checks/health.js';
+import { connections } from '../src/core/checks/sessions.js';
+import { deadTuples } from '../src/core/checks/tables.js';
 import { Database } from '../src/core/db/database.js';
 import {
   captureHistory, checkTimeline, delta, historyCost, historyStatementSeries, historyTopStatements, historyWindow, prune, spaceGrowth, type HistoryOptions,

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { allChecks } from '../src/core/checks/index.js';
+import { allChecks } from '../src/core/checks/registry.js';
 import { Database } from '../src/core/db/database.js';
 import { loadMigrations } from '../src/core/migrations/runner.js';
 import { ComandaMetrics } from '../src/core/metrics/metrics.js';

@@ -11,7 +11,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { idleInTransaction } from '../src/core/checks/health.js';
+import { idleInTransaction } from '../src/core/checks/sessions.js';
 import { Database } from '../src/core/db/database.js';
 import { transition, type AlertState } from '../src/core/monitor/alerts.js';
 import { buildJobs, checksOf, DEFAULT_SCHEDULES, monitorStatus, Monitor, type LogEntry, type MonitorJob } from '../src/core/monitor/index.js';

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, expect, it } from 'vitest';
-import { applyRetention } from '../src/core/customers/gdpr.js';
+import { applyDataRetention } from '../src/core/customers/gdpr.js';
 import { EmailWorker, fileTransport } from '../src/core/email/outbox.js';
 import { reservationTokenFor } from '../src/core/reservations/tokens.js';
 import { DEMO_RESTAURANT_ID } from '../src/core/seed.js';
@@ -113,7 +113,7 @@ describeWith([pgDump], 'erasure reaches every copy (item 7)', () => {
     const { t, outbox } = await setup;
     await t.db.query(`UPDATE restaurante.email_logs SET created_at = now() - interval '800 days'`);
     await t.db.query(`UPDATE restaurante.orders SET customer_email = 'ghost@example.com', "customerId" = NULL, "orderedAt" = now() - interval '800 days'`);
-    const result = await applyRetention(t.db, 730);
+    const result = await applyDataRetention(t.db, 730);
     expect(result.orders).toBeGreaterThan(0);
     expect(await readdir(outbox)).toEqual([]);
     const { rows } = await t.db.query(`SELECT count(*)::int AS n FROM restaurante.orders WHERE customer_email IS NOT NULL`);

@@ -11,7 +11,7 @@ import pg from 'pg';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createBackup } from '../src/core/backup/index.js';
-import { allChecks } from '../src/core/checks/index.js';
+import { allChecks } from '../src/core/checks/registry.js';
 import { captureHistory } from '../src/core/history/index.js';
 import { DEMO_RESTAURANT_ID } from '../src/core/seed.js';
 import { chromiumTool } from './helpers/browser.js';

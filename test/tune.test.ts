@@ -8,7 +8,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { runCheck } from '../src/core/checks/check.js';
-import { allChecks } from '../src/core/checks/index.js';
+import { allChecks } from '../src/core/checks/registry.js';
 import { deviations, isLocalAddress, resolveMachine, settingsCheck } from '../src/core/checks/settings.js';
 import { Database } from '../src/core/db/database.js';
 import { recommend, toAlterSystem, toConf, TuneInputError, validateMachine, type Machine } from '../src/core/tuning/index.js';

@@ -6,6 +6,7 @@ import { AppError } from '../core/errors.js';
 import { MigrationError } from '../core/migrations/runner.js';
 import { LookupError } from '../core/restaurants.js';
 import { CliError } from './connect.js';
+import { exitCodeOf } from './exit-codes.js';
 import { buildProgram } from './program.js';
 
 const program = buildProgram();
@@ -15,11 +16,10 @@ try {
 } catch (err) {
   if (err instanceof CommanderError) {
     // Help and version exit 0; usage errors were already printed by commander.
-    process.exit(err.exitCode === 0 ? 0 : 2);
+    process.exit(exitCodeOf(err));
   }
   const known = err instanceof CliError || err instanceof ConfigError || err instanceof MigrationError || err instanceof AppError || err instanceof LookupError;
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`comanda: ${known ? message : `unexpected error: ${message}`}\n`);
-  // 2: what was asked for is wrong (a setting, a reference) and nothing ran; 1: it failed.
-  process.exit(err instanceof CliError ? err.exitCode : err instanceof ConfigError || err instanceof LookupError ? 2 : 1);
+  process.exit(exitCodeOf(err));
 }

@@ -104,6 +104,16 @@ const CONNECTION_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'E
  * The one place where SQLSTATEs become catalogue codes. Returns undefined for errors that are
  * not database errors (they become INTERNAL_ERROR where they are rendered).
  */
+/** The SQLSTATE of a database error (or of the cause of an AppError mapped from one); undefined otherwise. */
+export function sqlstateOf(err: unknown): string | undefined {
+  const source = err instanceof AppError ? err.cause : err;
+  const code = source && typeof source === 'object' && 'code' in source ? source.code : undefined;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
+/** SQLSTATE 42501 insufficient_privilege: "permission denied for …". */
+export const INSUFFICIENT_PRIVILEGE = '42501';
+
 export function fromDatabaseError(err: unknown): AppError | undefined {
   if (err instanceof AppError) return err;
   if (typeof err !== 'object' || err === null) return undefined;

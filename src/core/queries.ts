@@ -2,7 +2,7 @@
 // check and /metrics: this database's, not the toolkit's own, not DDL or transaction control):
 // the top ones now, the monitor's periodic report of them, and resetting the statistics.
 import { num, TOOLKIT_TAG } from './checks/check.js';
-import { WORKLOAD } from './checks/health.js';
+import { WORKLOAD } from './checks/statements.js';
 import type { Database } from './db/database.js';
 
 export interface StatementSummary {

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Database } from '../core/db/database.js';
 import { AppError } from '../core/errors.js';
-import { checkReadiness, type Readiness } from '../core/health.js';
+import { checkReadiness, type Readiness } from '../core/readiness.js';
 import { MenuCache } from '../core/ordering/menu.js';
 import type { BackupSettings, OrderingSettings } from '../config.js';
 import { errorHandler, sendProblem } from './problems.js';

@@ -69,7 +69,14 @@ function fromFastifyError(error: FastifyError): AppError | undefined {
   return undefined;
 }
 
+/** The error code each problem answer was sent with (the metrics read it; nothing re-parses the body). */
+const problemCodes = new WeakMap<FastifyReply, ErrorCode>();
+
+/** The catalogued code of the problem this reply answered with; undefined for any other answer. */
+export const problemCodeOf = (reply: FastifyReply): ErrorCode | undefined => problemCodes.get(reply);
+
 export function sendProblem(reply: FastifyReply, error: AppError, request?: FastifyRequest): FastifyReply {
+  problemCodes.set(reply, error.code);
   if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
   return reply
     .code(error.status)

@@ -6,13 +6,14 @@
 import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { errorText, withSession, type ActionPlan, type ActionResult, type Session } from '../../core/actions/action.js';
+import { errorText, withSession, type ActionPlan, type Session } from '../../core/actions/action.js';
 import { listActions, recordAction } from '../../core/actions/log.js';
 import { planReindexInvalid } from '../../core/actions/reindex.js';
 import { planTerminate } from '../../core/actions/terminate.js';
 import { planVacuum } from '../../core/actions/vacuum.js';
 import { Database } from '../../core/db/database.js';
 import { CliError, resolveTarget, withDatabase } from '../connect.js';
+import { ACTION_EXIT_CODES } from '../exit-codes.js';
 import { durationFlag, integerFlag } from '../flags.js';
 import { printJson, printTable } from '../output.js';
 
@@ -21,7 +22,6 @@ interface ActionFlags {
   json?: boolean;
 }
 
-const exitCodes: Record<ActionResult['status'], number> = { done: 0, 'nothing-to-do': 0, partial: 1, failed: 2 };
 
 async function confirmed(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
@@ -81,7 +81,7 @@ async function act(flags: ActionFlags, makePlan: (session: Session) => Promise<A
         process.stdout.write(`${result.summary}\n`);
         if (result.rows.length) printTable(result.rows, [...new Set(result.rows.flatMap((r) => Object.keys(r)))]);
       }
-      process.exitCode = exitCodes[result.status];
+      process.exitCode = ACTION_EXIT_CODES[result.status];
     });
   } finally {
     await db.close();

@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.js';
 import {
-  applyRetention,
+  pruneBackups,
   backupAndVerify,
   BackupError,
   createBackup,
@@ -109,7 +109,7 @@ export function backupCommands(program: Command): void {
         }
         const created = await createBackup({ url, dir, pgBinDir: config.backup.pgBinDir, onProgress: progressLine });
         const retention = options.retention
-          ? await applyRetention({ dir, days: config.backup.retentionDays, keep: config.backup.retentionKeep, protect: [created.file], url })
+          ? await pruneBackups({ dir, days: config.backup.retentionDays, keep: config.backup.retentionKeep, protect: [created.file], url })
           : undefined;
         const warnings = [...created.warnings, ...(retention?.warnings ?? [])];
         if (options.json) {

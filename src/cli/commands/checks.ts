@@ -1,28 +1,22 @@
 // `comanda doctor` and `comanda check`: exit codes follow the monitoring-plugin convention
 // (0 ok, 1 warning, 2 critical, 3 unknown), so cron and Nagios-style systems can use them.
 import type { Command } from 'commander';
-import { runChecks, severity, worst, type CheckResult, type CheckStatus, type Thresholds } from '../../core/checks/check.js';
-import { allChecks, fullChecks } from '../../core/checks/index.js';
+import { runChecks, worst, type CheckResult, type Thresholds } from '../../core/checks/check.js';
+import { allChecks, fullChecks } from '../../core/checks/registry.js';
 import { thresholdsFile, ThresholdsFileError, type ThresholdOverrides } from '../../core/checks/thresholds.js';
 import { loadConfig } from '../../config.js';
 import { CliError, withDatabase } from '../connect.js';
 import { printJson, printTable } from '../output.js';
-
-const colours: Record<CheckStatus, string> = { ok: '32', warning: '33', critical: '31', unknown: '35' };
-const paint = (status: CheckStatus) =>
-  process.stdout.isTTY && !process.env.NO_COLOR ? `\u001b[${colours[status]}m${status.toUpperCase()}\u001b[0m` : status.toUpperCase();
+import { exitWithStatus, printResult } from '../status.js';
 
 function report(results: CheckResult[], json: boolean | undefined): void {
   const overall = worst(results.map((r) => r.status));
   if (json) {
     printJson({ status: overall, checks: results.map(({ name, status, summary, rows, advice, durationMs }) => ({ name, status, summary, rows, advice, durationMs })) });
   } else {
-    for (const r of results) {
-      process.stdout.write(`${paint(r.status).padEnd(10)} ${r.name.padEnd(22)} ${r.summary}\n`);
-      if (r.advice) process.stdout.write(`${''.padEnd(34)}→ ${r.advice}\n`);
-    }
+    for (const r of results) printResult(r, { nameWidth: 22 });
   }
-  process.exitCode = severity[overall];
+  exitWithStatus(overall);
 }
 
 const number = (value: string, flag: string): number => {

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { applyRetention, eraseCustomer, exportCustomer, findCustomers } from '../../core/customers/gdpr.js';
+import { applyDataRetention, eraseCustomer, exportCustomer, findCustomers } from '../../core/customers/gdpr.js';
 import type { Database } from '../../core/db/database.js';
 import { DATA_RETENTION_MAX_DAYS, DATA_RETENTION_MIN_DAYS, loadConfig } from '../../config.js';
 import { resolveRestaurant } from '../../core/restaurants.js';
@@ -69,6 +69,6 @@ export function customerCommand(program: Command): void {
         options.days === undefined
           ? loadConfig().retentionDays
           : integerFlag(options.days, '--days', { min: DATA_RETENTION_MIN_DAYS, max: DATA_RETENTION_MAX_DAYS, unit: 'days' });
-      printJson(await withDatabase((db) => applyRetention(db, days, 'cli')));
+      printJson(await withDatabase((db) => applyDataRetention(db, days, 'cli')));
     });
 }

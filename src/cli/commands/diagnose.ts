@@ -3,7 +3,6 @@
 // "could not find what to diagnose").
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { severity, type CheckStatus } from '../../core/checks/check.js';
 import { LookupError, type Diagnosis } from '../../core/diagnose/diagnosis.js';
 import { diagnoseReservation, diagnoseSlot } from '../../core/diagnose/reservation.js';
 import { diagnoseStock } from '../../core/diagnose/stock.js';
@@ -13,27 +12,17 @@ import { AppError } from '../../core/errors.js';
 import { dataPaths } from '../../embedded/data-dir.js';
 import { durationFlag } from '../flags.js';
 import { CliError, withDatabase, type Target } from '../connect.js';
-import { printJson, printTable } from '../output.js';
-
-const colours: Record<CheckStatus, string> = { ok: '32', warning: '33', critical: '31', unknown: '35' };
-const paint = (status: CheckStatus) =>
-  process.stdout.isTTY && !process.env.NO_COLOR ? `\u001b[${colours[status]}m${status.toUpperCase()}\u001b[0m` : status.toUpperCase();
+import { printJson } from '../output.js';
+import { exitWithStatus, paint, printResult } from '../status.js';
 
 function report(d: Diagnosis, json: boolean | undefined): void {
   if (json) {
     printJson({ subject: d.subject, status: d.status, checks: d.findings.map(({ name, status, summary, rows, advice }) => ({ name, status, summary, rows, advice })) });
   } else {
     process.stdout.write(`${d.subject}: ${paint(d.status)}\n`);
-    for (const f of d.findings) {
-      process.stdout.write(`\n${paint(f.status).padEnd(10)} ${f.name.padEnd(13)} ${f.summary}\n`);
-      if (f.advice) process.stdout.write(`${''.padEnd(25)}→ ${f.advice}\n`);
-      if (f.rows.length) {
-        const columns = [...new Set(f.rows.flatMap((r) => Object.keys(r)))];
-        printTable(f.rows, columns);
-      }
-    }
+    for (const f of d.findings) printResult(f, { nameWidth: 13, rows: true, blankBefore: true });
   }
-  process.exitCode = severity[d.status];
+  exitWithStatus(d.status);
 }
 
 const positive = (value: string | undefined, flag: string, max = 1_000_000): number | undefined => {

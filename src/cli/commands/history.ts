@@ -5,7 +5,7 @@ import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.js';
-import { allChecks } from '../../core/checks/index.js';
+import { allChecks } from '../../core/checks/registry.js';
 import { thresholdsFile } from '../../core/checks/thresholds.js';
 import { captureHistory, historyCost, historyTopStatements, historyWindow, spaceGrowth, type HistoryOrder } from '../../core/history/index.js';
 import { liveTopStatements, resetStatements } from '../../core/queries.js';

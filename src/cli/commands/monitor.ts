@@ -1,14 +1,56 @@
 // `comanda monitor`: the alerting scheduler (runs until SIGINT/SIGTERM), `--once [job]` for cron
 // and on-demand runs (monitoring-plugin exit codes), and `status` (alert states, deliveries).
 import type { Command } from 'commander';
-import { loadConfig } from '../../config.js';
-import { thresholdsFile } from '../../core/checks/thresholds.js';
+import path from 'node:path';
+import { ConfigError, loadConfig, type Config } from '../../config.js';
+import { thresholdsFile, type ThresholdOverrides } from '../../core/checks/thresholds.js';
 import { backupJobOutcome } from '../../core/backup/index.js';
-import { monitorFromConfig, monitorStatus, type JobReport, type LogEntry } from '../../core/monitor/index.js';
+import type { Database } from '../../core/db/database.js';
+import {
+  buildJobs, emailChannel, Monitor, monitorStatus, slackChannel, webhookChannel, type BackupTask, type Channel, type JobReport, type LogEntry,
+} from '../../core/monitor/index.js';
 import { CliError, openDatabase, resolveTarget, withDatabase } from '../connect.js';
 import { printJson, printTable } from '../output.js';
 import { integerFlag } from '../flags.js';
 
+
+const stateFileOf = (config: Config): string => path.join(config.dataDir, 'monitor-state.json');
+
+/** The alert channels configured; e-mail needs SMTP_URL (alerts never go to the file outbox). */
+function channelsFrom(config: Config): Channel[] {
+  const m = config.monitor;
+  const channels: Channel[] = [];
+  if (m.slackWebhookUrl) channels.push(slackChannel(m.slackWebhookUrl));
+  if (m.webhookUrl) channels.push(webhookChannel(m.webhookUrl));
+  if (m.emailTo.length) {
+    if (!config.email.smtpUrl) {
+      throw new ConfigError(['ALERT_EMAIL_TO: is set but SMTP_URL is not; alerts are sent over SMTP (set SMTP_URL), never written to the outbox directory']);
+    }
+    channels.push(emailChannel({ smtpUrl: config.email.smtpUrl, from: config.email.from, to: m.emailTo }));
+  }
+  return channels;
+}
+
+/** The monitor assembled from the configuration: jobs from the schedules, channels from ALERT_*, the state file in the data directory. */
+function monitorFromConfig(
+  config: Config,
+  parts: { db: Database; directUrl: string; databaseUrl: string; thresholds?: ThresholdOverrides; backup?: BackupTask; log?: (entry: LogEntry) => void },
+): Monitor {
+  return new Monitor({
+    db: parts.db,
+    directUrl: parts.directUrl,
+    stateFile: stateFileOf(config),
+    jobs: buildJobs({ schedules: config.monitor.schedules, backup: parts.backup }),
+    channels: channelsFrom(config),
+    thresholds: parts.thresholds ?? {},
+    reminderMs: config.monitor.reminderMinutes * 60_000,
+    timezone: config.monitor.timezone,
+    secrets: [config.monitor.slackWebhookUrl, config.monitor.webhookUrl, config.email.smtpUrl, parts.databaseUrl, parts.directUrl].filter(
+      (s): s is string => Boolean(s),
+    ),
+    log: parts.log,
+  });
+}
 
 type LogFormat = 'json' | 'text';
 

@@ -6,6 +6,7 @@
 // the reason. The statement that runs re-checks every condition, so a session that changed in
 // the meantime (finished its transaction, got busy) is left alone.
 import { elapsed, errorText, type ActionPlan, type Session, CLIENT_SESSION_OF_THIS_DATABASE, refusedPlan } from './action.js';
+import { INSUFFICIENT_PRIVILEGE, sqlstateOf } from '../errors.js';
 
 export type TerminateTarget = { pid: number } | { idleInTransactionOlderThanMs: number };
 
@@ -75,7 +76,7 @@ export async function planTerminate(session: Session, target: TerminateTarget): 
         done = (await session.query<{ pid: number; terminated: boolean }>(sql)).rows;
       } catch (err) {
         const text = errorText(err);
-        const hint = /42501/.test(text) ? ' — terminating another role\'s session needs pg_signal_backend (or the same role); a superuser\'s needs a superuser' : '';
+        const hint = sqlstateOf(err) === INSUFFICIENT_PRIVILEGE ? ' — terminating another role\'s session needs pg_signal_backend (or the same role); a superuser\'s needs a superuser' : '';
         return { action, status: 'failed', sql: [sql], rows: [], summary: `failed: ${text}${hint}`, durationMs: elapsed(started) };
       }
       const rows = candidates.map((c) => {

@@ -1,21 +1,33 @@
 // Backups: pg_dump archives with a manifest, proven by restoring them (docs/backups.md).
 // backupAndVerify() is the daily routine the monitor runs: backup → verify → off-site copy →
 // retention, each step's outcome in the result, never a silent failure.
-import type { BackupSettings } from '../../config.js';
 import type { CheckOutcome } from '../checks/check.js';
 import { createBackup, type BackupProgress, type CreateBackupResult } from './create.js';
 import { runCopyCommand, type CopyResult } from './copy.js';
-import { applyRetention, type RetentionResult } from './retention.js';
+import { pruneBackups, type BackupRetentionResult } from './retention.js';
 import { verifyBackup, type VerifyBackupResult } from './verify.js';
 import { BackupError } from './pg-tools.js';
 
 export { createBackup, countRows, BACKUP_SCHEMAS, EXCLUDED_TABLE_DATA, type BackupProgress, type CreateBackupOptions, type CreateBackupResult } from './create.js';
 export { verifyBackup, checkArchive, VERIFY_CHECKS, type VerifyBackupOptions, type VerifyBackupResult } from './verify.js';
 export { restoreBackup, inspectTarget, type RestoreBackupOptions, type RestoreBackupResult, type TargetState } from './restore.js';
-export { applyRetention, type RetentionOptions, type RetentionResult } from './retention.js';
+export { pruneBackups, type BackupRetentionOptions, type BackupRetentionResult } from './retention.js';
 export { runCopyCommand, type CopyOptions, type CopyResult } from './copy.js';
 export { listBackups, readManifest, manifestPathOf, sha256Of, type BackupListEntry, type Manifest, type Verification } from './manifest.js';
 export { BackupError, toolInfo } from './pg-tools.js';
+
+/** The backup settings (COMANDA_BACKUP_*, read by src/config.ts). */
+export interface BackupSettings {
+  /** Where archives and their manifests go (COMANDA_BACKUP_DIR, else COMANDA_DATA_DIR/backups). */
+  dir: string;
+  retentionDays: number;
+  /** Keep at most this many newest backups (unset: no count limit). */
+  retentionKeep: number | undefined;
+  /** Shell command run on each verified backup for the off-site copy. */
+  copyCommand: string | undefined;
+  /** Directory holding pg_dump / pg_restore (unset: PATH). */
+  pgBinDir: string | undefined;
+}
 
 export interface BackupAndVerifyOptions {
   /** Direct URL of the database (DATABASE_DIRECT_URL). */
@@ -37,7 +49,7 @@ export interface BackupAndVerifyResult {
   verification?: VerifyBackupResult;
   verifyError?: string;
   copy?: CopyResult;
-  retention?: RetentionResult;
+  retention?: BackupRetentionResult;
   retentionError?: string;
   /** Everything that went wrong or needs a look, one sentence each. */
   problems: string[];
@@ -76,7 +88,7 @@ export async function backupAndVerify(options: BackupAndVerifyOptions): Promise<
   }
   if (options.retention !== false) {
     try {
-      result.retention = await applyRetention({
+      result.retention = await pruneBackups({
         dir,
         days: options.settings.retentionDays,
         keep: options.settings.retentionKeep,

@@ -5,7 +5,7 @@ import { rm } from 'node:fs/promises';
 import { listBackups, type BackupListEntry } from './manifest.js';
 import { recordDeleted } from './record.js';
 
-export interface RetentionOptions {
+export interface BackupRetentionOptions {
   dir: string;
   days: number;
   keep?: number;
@@ -16,13 +16,13 @@ export interface RetentionOptions {
   url?: string;
 }
 
-export interface RetentionResult {
+export interface BackupRetentionResult {
   deleted: string[];
   kept: string[];
   warnings: string[];
 }
 
-export async function applyRetention(options: RetentionOptions): Promise<RetentionResult> {
+export async function pruneBackups(options: BackupRetentionOptions): Promise<BackupRetentionResult> {
   const now = options.now ?? new Date();
   const cutoff = now.getTime() - options.days * 86_400_000;
   const backups = await listBackups(options.dir); // newest first

@@ -4,7 +4,7 @@
 // the same results. Checks run read-only with short timeouts, so they never wait behind a
 // migration or add load, and degrade to `unknown` with the reason when something is unreadable.
 import type { Database, Tx } from '../db/database.js';
-import { AppError } from '../errors.js';
+import { AppError, INSUFFICIENT_PRIVILEGE, sqlstateOf } from '../errors.js';
 
 export type CheckStatus = 'ok' | 'warning' | 'critical' | 'unknown';
 
@@ -88,7 +88,7 @@ export async function runCheck(db: Database, check: Check, overrides: Partial<Th
       status: 'unknown',
       summary: `could not run: ${reason}`,
       rows: [],
-      advice: /permission denied/i.test(reason) ? 'run the toolkit as a role with pg_monitor and read access to restaurante (sql/roles.sql: comanda_monitor)' : undefined,
+      advice: sqlstateOf(err) === INSUFFICIENT_PRIVILEGE ? 'run the toolkit as a role with pg_monitor and read access to restaurante (sql/roles.sql: comanda_monitor)' : undefined,
       durationMs: Math.round(performance.now() - started),
     };
   }
@@ -101,3 +101,32 @@ export async function runChecks(db: Database, checks: Check[], overrides: Record
   const order: Record<CheckStatus, number> = { critical: 0, warning: 1, unknown: 2, ok: 3 };
   return results.sort((a, b) => order[a.status] - order[b.status] || a.name.localeCompare(b.name));
 }
+
+/**
+ * Counters of pg_stat_database the peers watch (postgres_exporter's pg_stat_database_*): deadlocks,
+ * temporary files, and recovery conflicts on a standby. They only grow, so the checks grade them
+ * per day since the statistics were last reset (pg_stat_database.stats_reset, else the server's
+ * start). /metrics exposes the raw counters for Prometheus' rate().
+ */
+interface Counters {
+  deadlocks: number;
+  conflicts: number;
+  tempFiles: number;
+  tempBytes: number;
+  since: Date;
+  days: number;
+}
+
+const READ = `SELECT deadlocks, conflicts, temp_files, temp_bytes, coalesce(stats_reset, pg_postmaster_start_time()) AS since,
+                     extract(epoch FROM now() - coalesce(stats_reset, pg_postmaster_start_time())) / 86400 AS days
+                FROM pg_stat_database WHERE datname = current_database()`;
+
+export async function databaseCounters(tx: Tx): Promise<Counters> {
+  const { rows } = await tx.query<{ deadlocks: string; conflicts: string; temp_files: string; temp_bytes: string; since: Date; days: string }>(READ);
+  const r = rows[0]!;
+  return { deadlocks: num(r.deadlocks), conflicts: num(r.conflicts), tempFiles: num(r.temp_files), tempBytes: num(r.temp_bytes), since: r.since, days: num(r.days) };
+}
+
+/** Per day, counting any period shorter than a day as one day (a fresh reset does not inflate rates). */
+export const perDay = (count: number, days: number) => Math.round((100 * count) / Math.max(1, days)) / 100;
+export const COUNTERS_RESET = 'once the cause is fixed, SELECT pg_stat_reset() in this database starts the counters afresh';

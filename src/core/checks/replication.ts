@@ -1,8 +1,10 @@
-// Replication and WAL archiving (corrected as docs/design.md#replication-lag says): lag that is 0 when a
-// replica has replayed everything it received, byte lag from LSNs, slots that hold back WAL, and
-// the archiver that point-in-time recovery depends on. Each works on a primary and on a standby.
+// Replication, WAL archiving and checkpoints (lag corrected as docs/design.md#replication-lag says):
+// lag that is 0 when a replica has replayed everything it received, byte lag from LSNs, slots that
+// hold back WAL, the archiver that point-in-time recovery depends on, queries a standby cancelled
+// for recovery conflicts, and time since the last checkpoint. Each works on a primary and on a
+// standby.
 import type { Check } from './check.js';
-import { grade, num } from './check.js';
+import { COUNTERS_RESET, databaseCounters, grade, num, perDay } from './check.js';
 
 /**
  * Seconds a standby's replay trails what it received. The spec's now() -
@@ -131,4 +133,68 @@ export const archiving: Check = {
   },
 };
 
-export const replicationChecks: Check[] = [replicationLag, replicationSlots, archiving];
+export const recoveryConflicts: Check = {
+  name: 'recovery-conflicts',
+  description: 'On a standby: queries cancelled by recovery conflicts per day since the statistics were reset (pg_stat_database.conflicts, by cause in pg_stat_database_conflicts)',
+  unit: 'conflicts per day',
+  defaults: { warning: 0, critical: 50 },
+  async run(tx, t) {
+    // Each standby counts the queries it cancelled in its own pg_stat_database; nothing reaches the
+    // primary's (pg_stat_replication has no such column). So the check is only meaningful where it
+    // runs on the standby, and on a primary it says where to look instead of a reassuring zero.
+    const { rows: role } = await tx.query<{ standby: boolean; replicas: string }>(
+      `SELECT pg_is_in_recovery() AS standby, (SELECT count(*) FROM pg_stat_replication) AS replicas`,
+    );
+    const c = await databaseCounters(tx);
+    if (!role[0]?.standby) {
+      const replicas = num(role[0]?.replicas);
+      return {
+        status: 'ok',
+        summary: replicas
+          ? `not a standby: each of its ${replicas} standby${replicas === 1 ? ' counts its' : 's counts their'} recovery conflicts; run this check there (DATABASE_URL naming the standby)`
+          : 'not a standby: no recovery conflicts',
+        rows: [{ conflicts: c.conflicts, replicas }],
+      };
+    }
+    const { rows: causes } = await tx.query<Record<string, string>>(
+      `SELECT confl_tablespace AS tablespace, confl_lock AS lock, confl_snapshot AS snapshot, confl_bufferpin AS bufferpin, confl_deadlock AS deadlock
+         FROM pg_stat_database_conflicts WHERE datname = current_database()`,
+    );
+    const rate = perDay(c.conflicts, c.days);
+    return {
+      status: grade(rate, t),
+      summary: `${c.conflicts} quer${c.conflicts === 1 ? 'y' : 'ies'} cancelled by recovery conflicts since ${c.since.toISOString()} (${rate} a day)`,
+      rows: [{ conflicts: c.conflicts, perDay: rate, since: c.since, ...Object.fromEntries(Object.entries(causes[0] ?? {}).map(([k, v]) => [k, num(v)])) }],
+      advice: `snapshot conflicts: hot_standby_feedback = on (at the cost of some bloat on the primary) or a larger max_standby_streaming_delay for reporting standbys; ${COUNTERS_RESET}`,
+    };
+  },
+};
+
+export const checkpointAge: Check = {
+  name: 'checkpoint-age',
+  description:
+    'Minutes since the last checkpoint (on a standby: restartpoint) while WAL was written since it (an idle server skips checkpoints, which is fine); a long gap means a long crash recovery',
+  unit: 'minutes since the last checkpoint',
+  defaults: { warning: 30, critical: 60 },
+  async run(tx, t) {
+    const { rows } = await tx.query<{ at: Date; minutes: string; walSince: string | null; segment: string; timeout: string }>(
+      `SELECT c.checkpoint_time AS at, round((extract(epoch FROM now() - c.checkpoint_time) / 60)::numeric, 1) AS minutes,
+              pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END, c.redo_lsn) AS "walSince",
+              current_setting('wal_segment_size') AS segment, current_setting('checkpoint_timeout') AS timeout
+         FROM pg_control_checkpoint() c`,
+    );
+    const r = rows[0]!;
+    const minutes = num(r.minutes);
+    const walMb = Math.round(num(r.walSince) / 1024 / 102.4) / 10;
+    // Less than one WAL segment since the checkpoint: nothing worth checkpointing yet.
+    const busy = num(r.walSince) >= 16 * 1024 * 1024;
+    const status = busy ? grade(minutes, t) : 'ok';
+    return {
+      status,
+      summary: `last checkpoint ${minutes} min ago (${r.at.toISOString()}), ${walMb} MB of WAL since${busy ? '' : ': too little to need one'}; checkpoint_timeout ${r.timeout}`,
+      rows: [{ at: r.at, minutes, walSinceMb: walMb, checkpointTimeout: r.timeout }],
+      advice:
+        'checkpoints should follow checkpoint_timeout: look in the server log (log_checkpoints) for checkpoints that fail or take too long (slow disk), and at pg_stat_bgwriter; a standby restarts points only as the primary checkpoints',
+    };
+  },
+};

@@ -1,6 +1,17 @@
-// Tables: estimated bloat, vacuum and analyze upkeep, and tables read by
-// sequential scans that an index would serve. User tables of every schema, not only restaurante:
-// an operator's own tables bloat too.
+// Tables and their maintenance: estimated bloat, dead rows, autovacuum and analyze upkeep, time
+// since the last (auto)vacuum and (auto)analyze, transaction id wraparound, and space — the
+// database and its largest tables. User tables of every schema, not only restaurante: an
+// operator's own tables bloat too.
+//
+// Sizes (check_postgres' database_size / relation_size, pghero's space page) have generous defaults
+// — size is a planning question, not an emergency — meant to be set per site (COMANDA_CHECKS_FILE)
+// to what the disk and the backups can hold.
+//
+// The age checks (check_postgres' last_vacuum / last_analyze, pghero's maintenance page) count a
+// table only when it has something to do: dead rows for vacuum, rows changed since its last analyze
+// for analyze — an unchanged table needs neither however long ago it was done. A table never
+// vacuumed (analyzed) is flagged once it has 1,000 dead (changed) rows: autovacuum should have come
+// by then.
 import type { Check } from './check.js';
 import { grade, num } from './check.js';
 
@@ -120,41 +131,156 @@ export const tableMaintenance: Check = {
   },
 };
 
-/** Scanning a table smaller than this sequentially is as fast as any index. */
-const MISSING_INDEX_MIN_ROWS = 10_000;
-
-export const missingIndexes: Check = {
-  name: 'missing-indexes',
-  description:
-    'Tables of at least 10,000 rows read mostly by sequential scans (share of scans that used an index; pghero flags under 95 %), with at least 10 sequential scans',
-  unit: '% of scans using an index',
-  defaults: { warning: 95, critical: 50 },
-  lowerIsWorse: true,
+export const deadTuples: Check = {
+  name: 'dead-tuples',
+  description: 'Tables of restaurante whose dead rows exceed the threshold share of their rows (20 %), with at least 100 dead rows',
+  unit: '% dead rows',
+  defaults: { warning: 20, critical: 50 },
   async run(tx, t) {
-    const { rows } = await tx.query<{ table: string; live: string; seqScan: string; seqRowsRead: string; idxScan: string; pct: string }>(
-      `SELECT format('%I.%I', schemaname, relname) AS table, n_live_tup AS live, seq_scan AS "seqScan",
-              seq_tup_read AS "seqRowsRead", coalesce(idx_scan, 0) AS "idxScan",
-              round(100.0 * coalesce(idx_scan, 0) / (seq_scan + coalesce(idx_scan, 0)), 1) AS pct
+    const { rows } = await tx.query<{ table: string; live: string; dead: string; pct: string; last_autovacuum: Date | null; last_vacuum: Date | null }>(
+      `SELECT relname AS table, n_live_tup AS live, n_dead_tup AS dead,
+              round(100.0 * n_dead_tup / greatest(n_live_tup + n_dead_tup, 1), 1) AS pct, last_autovacuum, last_vacuum
          FROM pg_stat_user_tables
-        WHERE n_live_tup >= $1 AND seq_scan >= 10
-          AND 100.0 * coalesce(idx_scan, 0) / (seq_scan + coalesce(idx_scan, 0)) < $2
-        ORDER BY seq_tup_read DESC`,
-      [MISSING_INDEX_MIN_ROWS, t.warning],
+        WHERE schemaname = 'restaurante' AND n_dead_tup >= 100
+          AND 100.0 * n_dead_tup / greatest(n_live_tup + n_dead_tup, 1) > $1
+        ORDER BY n_dead_tup DESC`,
+      [t.warning],
     );
-    const lowest = rows.length ? Math.min(...rows.map((r) => num(r.pct))) : 100;
-    const status = grade(lowest, t, true);
+    const worstPct = rows.length ? Math.max(...rows.map((r) => num(r.pct))) : 0;
+    const status = grade(worstPct, t);
     return {
       status,
-      summary: rows.length
-        ? `${rows.length} table${rows.length === 1 ? '' : 's'} read mostly by sequential scans (lowest index use ${lowest} %)`
-        : 'no large table is read mostly by sequential scans',
-      rows: rows.map((r) => ({
-        table: r.table, rows: num(r.live), seqScan: num(r.seqScan), seqRowsRead: num(r.seqRowsRead), idxScan: num(r.idxScan), pct: num(r.pct),
-      })),
-      advice:
-        "find the queries that scan these tables (comanda check pg-stat-statements, pg_stat_statements ordered by total time), EXPLAIN them (comanda explain), and index their WHERE/JOIN columns: CREATE INDEX CONCURRENTLY … (a migration with '-- comanda:no-transaction')",
+      summary: rows.length ? `${rows.length} table${rows.length === 1 ? '' : 's'} over ${t.warning} % dead rows (worst ${worstPct} %)` : 'no table with many dead rows',
+      rows: rows.map((r) => ({ ...r, live: num(r.live), dead: num(r.dead), pct: num(r.pct) })),
+      advice: 'VACUUM (ANALYZE) restaurante.<table> for the tables listed; if it keeps coming back, lower their autovacuum_vacuum_scale_factor',
     };
   },
 };
 
-export const tableChecks: Check[] = [bloat, tableMaintenance, missingIndexes];
+const NEVER_ROWS = 1_000;
+
+function ageCheck(spec: { name: 'vacuum-age' | 'analyze-age'; what: 'vacuum' | 'analyze' }): Check {
+  const pending = spec.what === 'vacuum' ? 'n_dead_tup' : 'n_mod_since_analyze';
+  return {
+    name: spec.name,
+    description: `Hours since the last ${spec.what} or auto${spec.what} of each table with ${spec.what === 'vacuum' ? 'dead rows' : 'rows changed since its last analyze'} (never: flagged from ${NEVER_ROWS} such rows)`,
+    unit: 'hours since the last one (the oldest)',
+    defaults: { warning: 168, critical: 720 },
+    async run(tx, t) {
+      const { rows } = await tx.query<{ table: string; pending: string; last: Date | null; lastManual: Date | null; lastAuto: Date | null; count: string; hours: string | null }>(
+        `SELECT format('%I.%I', schemaname, relname) AS table, ${pending} AS pending,
+                greatest(last_${spec.what}, last_auto${spec.what}) AS last, last_${spec.what} AS "lastManual", last_auto${spec.what} AS "lastAuto",
+                ${spec.what}_count + auto${spec.what}_count AS count,
+                round((extract(epoch FROM now() - greatest(last_${spec.what}, last_auto${spec.what})) / 3600)::numeric, 4) AS hours
+           FROM pg_stat_user_tables
+          WHERE ${pending} > 0
+          ORDER BY greatest(last_${spec.what}, last_auto${spec.what}) NULLS FIRST`,
+      );
+      const flagged = rows
+        .map((r) => ({ table: r.table, pending: num(r.pending), last: r.last, lastManual: r.lastManual, lastAuto: r.lastAuto, count: num(r.count), hours: r.hours === null ? null : num(r.hours) }))
+        .filter((r) => (r.hours === null ? r.pending >= NEVER_ROWS : r.hours > t.warning));
+      const never = flagged.filter((r) => r.hours === null);
+      const oldest = Math.max(0, ...flagged.map((r) => r.hours ?? 0));
+      // A table never done counts as just over the warning threshold (how long is unknown).
+      const status = grade(never.length ? Math.max(oldest, t.warning + 0.001) : oldest, t);
+      return {
+        status,
+        summary: flagged.length
+          ? `${flagged.length} table${flagged.length === 1 ? '' : 's'} not ${spec.what === 'vacuum' ? 'vacuumed' : 'analyzed'} for over ${t.warning} h${never.length ? ` (${never.length} never)` : ''}${oldest ? `; oldest ${oldest} h ago` : ''}`
+          : `every table with ${spec.what === 'vacuum' ? 'dead rows' : 'changes'} was ${spec.what === 'vacuum' ? 'vacuumed' : 'analyzed'} within ${t.warning} h`,
+        rows: flagged,
+        advice:
+          spec.what === 'vacuum'
+            ? 'VACUUM (ANALYZE) the tables listed (comanda vacuum TABLE --analyze); if autovacuum never gets to them, look for long transactions holding it back (comanda check oldest-transaction) and lower their autovacuum_vacuum_scale_factor'
+            : 'ANALYZE the tables listed (comanda vacuum TABLE --analyze); stale statistics give bad plans; lower autovacuum_analyze_scale_factor for tables that change in bursts',
+      };
+    },
+  };
+}
+
+export const vacuumAge = ageCheck({ name: 'vacuum-age', what: 'vacuum' });
+export const analyzeAge = ageCheck({ name: 'analyze-age', what: 'analyze' });
+
+export const wraparound: Check = {
+  name: 'xid-wraparound',
+  description: 'Age of the oldest unfrozen transaction id of this database, as % of the 2^31 limit',
+  unit: '% of the wraparound limit',
+  defaults: { warning: 40, critical: 70 },
+  async run(tx, t) {
+    const { rows } = await tx.query<{ age: string }>(`SELECT age(datfrozenxid) AS age FROM pg_database WHERE datname = current_database()`);
+    const age = num(rows[0]?.age);
+    const pct = Math.round((1000 * age) / 2_147_483_648) / 10;
+    const status = grade(pct, t);
+    return {
+      status,
+      summary: `transaction id age ${age} (${pct} % of the limit)`,
+      rows: [{ age, pct }],
+      advice: 'make sure autovacuum can freeze: no very long transactions or idle-in-transaction sessions, no abandoned replication slots; then VACUUM (FREEZE)',
+    };
+  },
+};
+
+const MB = 1024 * 1024;
+/** Megabytes to one decimal (sizes; bloat's `mb` keeps two). */
+const megabytes = (bytes: number) => Math.round((10 * bytes) / MB) / 10;
+
+export const databaseSize: Check = {
+  name: 'database-size',
+  description: 'Size of this database on disk (pg_database_size), against thresholds set for the disk and the backups',
+  unit: 'MB',
+  defaults: { warning: 50_000, critical: 200_000 },
+  async run(tx, t) {
+    const { rows } = await tx.query<{ bytes: string }>(`SELECT pg_database_size(current_database()) AS bytes`);
+    const size = megabytes(num(rows[0]?.bytes));
+    return {
+      status: grade(size, t),
+      summary: `this database takes ${size} MB`,
+      rows: [{ sizeMb: size }],
+      advice:
+        'see what grows (comanda space --growth 7d): purge or archive old rows (DATA_RETENTION_DAYS), remove bloat (comanda check bloat), drop unused indexes (comanda check unused-indexes); make sure the disk and the backup space keep up',
+    };
+  },
+};
+
+/** The largest relations of a kind, graded by the largest (table-size here, index-size in indexes.ts). */
+export function largest(spec: { name: string; description: string; kind: 'table' | 'index'; defaults: { warning: number; critical: number }; advice: string }): Check {
+  return {
+    name: spec.name,
+    description: spec.description,
+    unit: 'MB (the largest)',
+    defaults: spec.defaults,
+    async run(tx, t) {
+      const { rows } =
+        spec.kind === 'table'
+          ? await tx.query<{ name: string; bytes: string; rows: string }>(
+              `SELECT format('%I.%I', schemaname, relname) AS name, pg_total_relation_size(relid) AS bytes, n_live_tup AS rows
+                 FROM pg_stat_user_tables ORDER BY 2 DESC LIMIT 10`,
+            )
+          : await tx.query<{ name: string; bytes: string; rows: string }>(
+              `SELECT format('%I.%I', schemaname, indexrelname) AS name, pg_relation_size(indexrelid) AS bytes, NULL AS rows
+                 FROM pg_stat_user_indexes ORDER BY 2 DESC LIMIT 10`,
+            );
+      const top: Array<{ name: string; sizeMb: number; rows?: number }> = rows.map((r) => ({ name: r.name, sizeMb: megabytes(num(r.bytes)), ...(spec.kind === 'table' ? { rows: num(r.rows) } : {}) }));
+      const biggest = top[0]?.sizeMb ?? 0;
+      const over = top.filter((r) => r.sizeMb > t.warning);
+      return {
+        status: grade(biggest, t),
+        summary: top.length
+          ? over.length
+            ? `${over.length} ${spec.kind === 'table' ? 'table' : 'index'}${over.length === 1 ? '' : spec.kind === 'table' ? 's' : 'es'} over ${t.warning} MB (largest ${top[0]!.name}, ${biggest} MB)`
+            : `largest ${spec.kind}: ${top[0]!.name} (${biggest} MB)`
+          : `no ${spec.kind === 'table' ? 'tables' : 'indexes'}`,
+        rows: top,
+        advice: spec.advice,
+      };
+    },
+  };
+}
+
+export const tableSize = largest({
+  name: 'table-size',
+  description: 'Largest tables with their indexes and TOAST (pg_total_relation_size), graded by the largest',
+  kind: 'table',
+  defaults: { warning: 10_000, critical: 50_000 },
+  advice: 'a table this large wants a plan: archive or partition old rows (orders by month), check its bloat (comanda check bloat), and that VACUUM keeps up (comanda check vacuum-age)',
+});

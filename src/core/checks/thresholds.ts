@@ -4,9 +4,9 @@
 // Unknown check names and non-numbers are refused with the path of the problem, never ignored.
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { ConfigError } from '../../config.js';
+import { ConfigError } from '../config-error.js';
 import type { Thresholds } from './check.js';
-import { allChecks, fullChecks } from './index.js';
+import { allChecks, fullChecks } from './registry.js';
 
 /** A configuration error (start-up and the CLI report it as one, exit 2) naming where the file came from. */
 export class ThresholdsFileError extends ConfigError {

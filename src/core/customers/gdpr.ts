@@ -180,7 +180,7 @@ export async function eraseCustomer(db: Database, restaurantId: string, customer
  * The retention job: customers with no reservation or order for `days` are anonymised, and
  * QR-scan IPs and user agents older than that are cleared. Returns what it did.
  */
-export async function applyRetention(
+export async function applyDataRetention(
   db: Database,
   days: number,
   actor = 'retention',

@@ -14,7 +14,7 @@
 // Then retention: captures older than HISTORY_RETENTION_DAYS go, and the oldest go while the
 // history's tables are larger than HISTORY_MAX_MB.
 import { runChecks, TOOLKIT_TAG, type Check, type CheckResult, type Thresholds } from '../checks/check.js';
-import { WORKLOAD } from '../checks/health.js';
+import { WORKLOAD } from '../checks/statements.js';
 import type { Database, Tx } from '../db/database.js';
 
 /** Arbitrary but fixed: the advisory lock every Comanda instance's history capture agrees on. */

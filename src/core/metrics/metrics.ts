@@ -1,15 +1,14 @@
 // Comanda's Prometheus metrics: one prom-client Registry per instance (build() runs many times in
-// the tests, so nothing goes to the library's global registry), the application's counters and
-// histograms, and a background collector that reads the database and runs the
+// the tests, so nothing goes to the library's global registry), the process' and the pool's
+// metrics, and a background collector that reads the database and runs the
 // toolkit's checks on timers. A scrape only renders cached values: it never queries the database.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Database } from '../db/database.js';
-import { errorCodes } from '../errors.js';
-import { allChecks } from '../checks/index.js';
+import { allChecks } from '../checks/registry.js';
 import { runChecks, severity, type Check, type CheckResult } from '../checks/check.js';
-import { idleInTransaction, longQueries } from '../checks/health.js';
+import { idleInTransaction, longQueries } from '../checks/sessions.js';
 import type { ThresholdOverrides } from '../checks/thresholds.js';
-import { collectDatabaseMetrics, type DatabaseMetrics } from './database.js';
+import { collectDatabaseMetrics, type DatabaseMetrics } from './collector.js';
 
 export interface MetricsSettings {
   /** How often the database metrics are read (METRICS_COLLECT_INTERVAL_SECONDS). */
@@ -24,12 +23,6 @@ export interface MetricsSettings {
 
 export const defaultMetricsSettings: MetricsSettings = { collectIntervalSeconds: 15, checksIntervalSeconds: 60 };
 
-/** Seconds; Prometheus' base unit. From 5 ms (a cached menu) to 10 s (past every timeout). */
-const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
-const CODES = new Set<string>(errorCodes);
-/** Reasons an order is usually turned down: reported as 0 from the start, so rate() works at once. */
-const COMMON_REJECTIONS = ['OUT_OF_STOCK', 'ITEM_UNAVAILABLE', 'UNKNOWN_MENU_ITEM', 'VALIDATION_FAILED', 'RATE_LIMITED', 'DATABASE_BUSY', 'DATABASE_UNAVAILABLE'];
 
 type Collector = 'database' | 'checks';
 
@@ -42,12 +35,6 @@ function setOrRemove(gauge: Gauge, value: number | undefined): void {
 export class ComandaMetrics {
   readonly registry = new Registry();
   readonly settings: MetricsSettings;
-
-  private readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
-  private readonly ordersCreated: Counter;
-  private readonly ordersRejected: Counter<'reason'>;
-  private readonly stockConflicts: Counter;
-  private readonly idempotentReplays: Counter<'route'>;
 
   private readonly up: Gauge;
   private readonly connectionsUsed: Gauge;
@@ -101,34 +88,6 @@ export class ComandaMetrics {
     for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total', 'nodejs_eventloop_lag_seconds']) {
       this.registry.removeSingleMetric(name);
     }
-
-    this.httpDuration = new Histogram({
-      name: 'comanda_http_request_duration_seconds',
-      help: 'HTTP requests by method, route pattern and status code, and how long they took.',
-      labelNames: ['method', 'route', 'status_code'],
-      buckets: HTTP_BUCKETS,
-      registers,
-    });
-    this.ordersCreated = new Counter({ name: 'comanda_orders_created_total', help: 'Orders placed (201, not an idempotent replay).', registers });
-    this.ordersRejected = new Counter({
-      name: 'comanda_orders_rejected_total',
-      help: 'POST /api/orders answered with an error, by the error code (docs/errors.md).',
-      labelNames: ['reason'],
-      registers,
-    });
-    for (const reason of COMMON_REJECTIONS) this.ordersRejected.inc({ reason }, 0);
-    this.stockConflicts = new Counter({
-      name: 'comanda_stock_conflicts_total',
-      help: 'Orders turned down because a dish had less stock than ordered (409 OUT_OF_STOCK).',
-      registers,
-    });
-    this.idempotentReplays = new Counter({
-      name: 'comanda_idempotent_replays_total',
-      help: 'Requests answered by replaying the stored answer of the same Idempotency-Key, by route pattern.',
-      labelNames: ['route'],
-      registers,
-    });
-    for (const route of ['/api/orders', '/api/reservations']) this.idempotentReplays.inc({ route }, 0);
 
     const pool = db.pool;
     new Gauge({
@@ -222,33 +181,6 @@ export class ComandaMetrics {
     // Nothing is known before the first collection: absent, rather than zeros that look like data.
     this.removeDatabaseValues();
     this.up.remove();
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Application events (called by the HTTP shell)
-  // -------------------------------------------------------------------------------------------
-
-  /** One answered request; `route` is the route pattern (never the raw URL), undefined when none matched. */
-  observeRequest(method: string, route: string | undefined, statusCode: number, seconds: number): void {
-    this.httpDuration.observe(
-      { method: METHODS.has(method) ? method : 'OTHER', route: route ?? 'unmatched', status_code: String(statusCode) },
-      seconds,
-    );
-  }
-
-  /** The outcome of POST /api/orders: created, replayed, or rejected with an error code. */
-  orderAnswered(outcome: { statusCode: number; replayed: boolean; code?: string }): void {
-    if (outcome.statusCode < 400) {
-      if (!outcome.replayed) this.ordersCreated.inc();
-      return;
-    }
-    const reason = outcome.code && CODES.has(outcome.code) ? outcome.code : 'OTHER';
-    this.ordersRejected.inc({ reason });
-    if (reason === 'OUT_OF_STOCK') this.stockConflicts.inc();
-  }
-
-  idempotentReplay(route: string): void {
-    this.idempotentReplays.inc({ route });
   }
 
   // -------------------------------------------------------------------------------------------

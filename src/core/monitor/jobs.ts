@@ -4,7 +4,7 @@
 // backup-and-verify, injected by the caller so the monitor does not depend on it).
 import { Cron } from 'croner';
 import type { Check, CheckOutcome } from '../checks/check.js';
-import { allChecks, fullChecks } from '../checks/index.js';
+import { allChecks, fullChecks } from '../checks/registry.js';
 import type { Database } from '../db/database.js';
 import { topStatementsReport } from '../queries.js';
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Readiness } from '../../core/health.js';
+import type { Readiness } from '../../core/readiness.js';
 
 const readinessSchema = {
   type: 'object',

@@ -1,8 +1,8 @@
-// Checks that know this schema and sequences (pghero-style: against the
-// column's type, not the sequence's own maximum).
+// Data integrity: sequences against the column they feed (pghero-style: against the column's type,
+// not the sequence's own maximum), the spec's constraints, orphaned rows, the stock ledger, bookings
+// against their tables, and disabled triggers (which silently stop what they guard).
 import type { Check } from './check.js';
 import { grade, num } from './check.js';
-
 
 export const sequences: Check = {
   name: 'sequences',
@@ -85,51 +85,6 @@ export const constraintAudit: Check = {
     };
   },
 };
-
-/**
- * Stock against the ledger (reconciliation, without an assumed initial stock).
- * The quick check compares each dish's stock with the stockAfter of its latest movement (one index
- * probe per dish: a stock changed behind the ledger's trigger no longer matches it); the full
- * check sums every movement, which also proves the movements add up.
- */
-function stockLedgerCheck(full: boolean): Check {
-  return {
-    name: full ? 'stock-ledger-full' : 'stock-ledger',
-    description: full
-      ? 'Every dish: stock equals the sum of all its stock-ledger movements (comanda check stock-ledger --full; outside the doctor)'
-      : "Every dish: stock equals the stock its latest stock-ledger movement left (reconciliation, without an assumed initial stock)",
-    unit: 'dishes that do not reconcile',
-    defaults: { warning: 0, critical: 0 },
-    timeoutMs: full ? 600_000 : undefined,
-    async run(tx) {
-      const { rows } = await tx.query<{ id: string; restaurantId: string; name: string; stock: number; ledger: string | null }>(
-        full
-          ? `SELECT mi.id, mi."restaurantId", mi.name, mi.stock, coalesce(l.total, 0) AS ledger
-               FROM restaurante.menu_items mi
-               LEFT JOIN (SELECT "menuItemId", sum(delta) AS total FROM restaurante.stock_movements GROUP BY 1) l ON l."menuItemId" = mi.id
-              WHERE mi.stock <> coalesce(l.total, 0)`
-          : `SELECT mi.id, mi."restaurantId", mi.name, mi.stock, coalesce(l."stockAfter", 0) AS ledger
-               FROM restaurante.menu_items mi
-               LEFT JOIN LATERAL (SELECT sm."stockAfter" FROM restaurante.stock_movements sm
-                                   WHERE sm."menuItemId" = mi.id ORDER BY sm."createdAt" DESC LIMIT 1) l ON true
-              WHERE mi.stock <> coalesce(l."stockAfter", 0)`,
-      );
-      const found = rows
-        .map((r) => ({ ...r, ledger: num(r.ledger), difference: r.stock - num(r.ledger) }))
-        .sort((a, b) => Math.abs(b.difference) - Math.abs(a.difference));
-      return {
-        status: found.length ? 'critical' : 'ok',
-        summary: found.length ? `${found.length} dish${found.length === 1 ? '' : 'es'} whose stock differs from the ledger` : 'stock matches the ledger for every dish',
-        rows: found,
-        advice:
-          'stock was changed with the ledger trigger disabled (or the ledger was edited): comanda diagnose stock <dish> shows where; then record a correction through POST /api/admin/menu-items/{id}/stock',
-      };
-    },
-  };
-}
-
-export const stockLedger = stockLedgerCheck(false);
-export const stockLedgerFull = stockLedgerCheck(true);
 
 interface ForeignKey {
   name: string;
@@ -218,78 +173,50 @@ function integrityCheck(full: boolean): Check {
 export const integrity = integrityCheck(false);
 export const integrityFull = integrityCheck(true);
 
-export const qrScans: Check = {
-  name: 'qr-scans',
-  description:
-    'QR scan patterns of the last hour: scans per table (over 10 an hour is suspicious), and one address scanning several tables (codes photographed and used from elsewhere)',
-  unit: 'scans of one table in the last hour',
-  defaults: { warning: 10, critical: 50 },
-  async run(tx, t) {
-    const { rows: tables } = await tx.query<{ restaurantId: string; table: number; scans: string; addresses: string; first: Date; last: Date }>(
-      `SELECT qs."restaurantId", t.number AS table, count(*) AS scans, count(DISTINCT qs.client_ip) AS addresses,
-              min(qs.scanned_at) AS first, max(qs.scanned_at) AS last
-         FROM restaurante.qr_scans qs JOIN restaurante.tables t ON t.id = qs.table_id AND t."restaurantId" = qs."restaurantId"
-        WHERE qs.scanned_at > now() - interval '1 hour'
-        GROUP BY 1, 2 HAVING count(*) > $1 ORDER BY 3 DESC`,
-      [t.warning],
-    );
-    const { rows: addresses } = await tx.query<{ restaurantId: string; address: string; tables: string; scans: string }>(
-      `SELECT "restaurantId", host(client_ip) AS address, count(DISTINCT table_id) AS tables, count(*) AS scans
-         FROM restaurante.qr_scans
-        WHERE scanned_at > now() - interval '1 hour' AND client_ip IS NOT NULL
-        GROUP BY 1, 2 HAVING count(DISTINCT table_id) >= 3 ORDER BY 3 DESC`,
-    );
-    const most = tables.length ? num(tables[0]!.scans) : 0;
-    const status = tables.length ? grade(most, t) : addresses.length ? 'warning' : 'ok';
-    const parts = [
-      tables.length ? `${tables.length} table${tables.length === 1 ? '' : 's'} scanned more than ${t.warning} times (most ${most})` : '',
-      addresses.length ? `${addresses.length} address${addresses.length === 1 ? '' : 'es'} scanning 3 or more tables` : '',
-    ].filter(Boolean);
-    return {
-      status,
-      summary: parts.length ? `last hour: ${parts.join('; ')}` : 'no unusual QR scanning in the last hour',
-      rows: [
-        ...tables.map((r) => ({ pattern: 'table scanned often', ...r, scans: num(r.scans), addresses: num(r.addresses) })),
-        ...addresses.map((r) => ({ pattern: 'address scanning many tables', ...r, tables: num(r.tables), scans: num(r.scans) })),
-      ],
-      advice:
-        'compare with the floor (a busy table, or a code photographed and shared?); rotate a table’s QR code (POST /api/tables/{id}/qr/rotate) and close its open session; orders need an open session, so a stale code cannot order',
-    };
-  },
-};
+/**
+ * Stock against the ledger (reconciliation, without an assumed initial stock).
+ * The quick check compares each dish's stock with the stockAfter of its latest movement (one index
+ * probe per dish: a stock changed behind the ledger's trigger no longer matches it); the full
+ * check sums every movement, which also proves the movements add up.
+ */
+function stockLedgerCheck(full: boolean): Check {
+  return {
+    name: full ? 'stock-ledger-full' : 'stock-ledger',
+    description: full
+      ? 'Every dish: stock equals the sum of all its stock-ledger movements (comanda check stock-ledger --full; outside the doctor)'
+      : "Every dish: stock equals the stock its latest stock-ledger movement left (reconciliation, without an assumed initial stock)",
+    unit: 'dishes that do not reconcile',
+    defaults: { warning: 0, critical: 0 },
+    timeoutMs: full ? 600_000 : undefined,
+    async run(tx) {
+      const { rows } = await tx.query<{ id: string; restaurantId: string; name: string; stock: number; ledger: string | null }>(
+        full
+          ? `SELECT mi.id, mi."restaurantId", mi.name, mi.stock, coalesce(l.total, 0) AS ledger
+               FROM restaurante.menu_items mi
+               LEFT JOIN (SELECT "menuItemId", sum(delta) AS total FROM restaurante.stock_movements GROUP BY 1) l ON l."menuItemId" = mi.id
+              WHERE mi.stock <> coalesce(l.total, 0)`
+          : `SELECT mi.id, mi."restaurantId", mi.name, mi.stock, coalesce(l."stockAfter", 0) AS ledger
+               FROM restaurante.menu_items mi
+               LEFT JOIN LATERAL (SELECT sm."stockAfter" FROM restaurante.stock_movements sm
+                                   WHERE sm."menuItemId" = mi.id ORDER BY sm."createdAt" DESC LIMIT 1) l ON true
+              WHERE mi.stock <> coalesce(l."stockAfter", 0)`,
+      );
+      const found = rows
+        .map((r) => ({ ...r, ledger: num(r.ledger), difference: r.stock - num(r.ledger) }))
+        .sort((a, b) => Math.abs(b.difference) - Math.abs(a.difference));
+      return {
+        status: found.length ? 'critical' : 'ok',
+        summary: found.length ? `${found.length} dish${found.length === 1 ? '' : 'es'} whose stock differs from the ledger` : 'stock matches the ledger for every dish',
+        rows: found,
+        advice:
+          'stock was changed with the ledger trigger disabled (or the ledger was edited): comanda diagnose stock <dish> shows where; then record a correction through POST /api/admin/menu-items/{id}/stock',
+      };
+    },
+  };
+}
 
-export const emailQueue: Check = {
-  name: 'email-queue',
-  description:
-    'The e-mail outbox: how long the oldest due e-mail has waited (worker stopped or SMTP down), e-mails that failed for good in the last 24 h, and the day’s delivery summary',
-  unit: 'minutes the oldest due e-mail has waited',
-  defaults: { warning: 15, critical: 60 },
-  async run(tx, t) {
-    const { rows } = await tx.query<{ oldest: string | null; due: string; retrying: string; failed: string; sent: string; lastError: string | null }>(
-      `SELECT round(extract(epoch FROM now() - min(next_attempt_at) FILTER (WHERE status = 'pending' AND next_attempt_at <= now())) / 60, 1) AS oldest,
-              count(*) FILTER (WHERE status = 'pending' AND next_attempt_at <= now()) AS due,
-              count(*) FILTER (WHERE status = 'pending' AND retry_count > 0) AS retrying,
-              count(*) FILTER (WHERE status = 'failed' AND coalesce(sent_at, created_at) > now() - interval '24 hours') AS failed,
-              count(*) FILTER (WHERE status = 'sent' AND sent_at > now() - interval '24 hours') AS sent,
-              (SELECT left(error_message, 200) FROM restaurante.email_logs
-                WHERE error_message IS NOT NULL ORDER BY coalesce(sent_at, next_attempt_at) DESC LIMIT 1) AS "lastError"
-         FROM restaurante.email_logs
-        WHERE status = 'pending' OR created_at > now() - interval '24 hours' OR sent_at > now() - interval '24 hours'`,
-    );
-    const r = rows[0]!;
-    const oldest = num(r.oldest);
-    const failed = num(r.failed);
-    const waiting = grade(oldest, t);
-    const status = waiting !== 'ok' ? waiting : failed > 0 ? 'warning' : 'ok';
-    return {
-      status,
-      summary: `${num(r.due)} due (oldest waited ${oldest} min), ${num(r.retrying)} retrying, ${failed} failed and ${num(r.sent)} sent in 24 h`,
-      rows: [{ dueMinutes: oldest, due: num(r.due), retrying: num(r.retrying), failed24h: failed, sent24h: num(r.sent), lastError: r.lastError }],
-      advice:
-        'e-mails wait: is the worker running (EMAIL_WORKER) and SMTP reachable (SMTP_URL)? lastError says why sending failed; failed ones: comanda email status lists them, comanda email retry queues them again',
-    };
-  },
-};
+export const stockLedger = stockLedgerCheck(false);
+export const stockLedgerFull = stockLedgerCheck(true);
 
 export const reservationConflicts: Check = {
   name: 'reservation-conflicts',
@@ -331,6 +258,30 @@ export const reservationConflicts: Check = {
       rows,
       advice:
         'comanda diagnose reservation <id> shows each booking, its tables and its history; a double booking means reservation_tables_no_overlap is missing or was bypassed (see the constraint-audit check): move one party (PATCH the booking) and restore the constraint',
+    };
+  },
+};
+
+export const disabledTriggers: Check = {
+  name: 'disabled-triggers',
+  description: "Any disabled trigger on a user table (ALTER TABLE … DISABLE TRIGGER): a disabled stock-ledger or audit trigger, or a foreign key's internal trigger, silently stops what it guards",
+  unit: 'disabled triggers',
+  defaults: { warning: 0, critical: 0 },
+  async run(tx, t) {
+    const { rows } = await tx.query<{ table: string; trigger: string; internal: boolean; constraint: string | null }>(
+      `SELECT format('%I.%I', n.nspname, c.relname) AS table, tg.tgname AS trigger, tg.tgisinternal AS internal, con.conname AS constraint
+         FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+         LEFT JOIN pg_constraint con ON con.oid = tg.tgconstraint
+        WHERE tg.tgenabled = 'D' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+        ORDER BY 1, 2`,
+    );
+    const quoteTrigger = (name: string) => `"${name.replace(/"/g, '""')}"`;
+    return {
+      status: grade(rows.length, t),
+      summary: rows.length ? `${rows.length} disabled trigger${rows.length === 1 ? '' : 's'}: ${rows.slice(0, 5).map((r) => `${r.table}.${r.trigger}`).join(', ')}` : 'no disabled trigger',
+      rows: rows.map((r) => ({ ...r, fix: r.internal ? `ALTER TABLE ${r.table} ENABLE TRIGGER ALL` : `ALTER TABLE ${r.table} ENABLE TRIGGER ${quoteTrigger(r.trigger)}` })),
+      advice:
+        'enable them (the fix column has the SQL); then look for what changed while they were off: comanda check stock-ledger, comanda check integrity --full',
     };
   },
 };

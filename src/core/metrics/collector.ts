@@ -4,7 +4,7 @@
 // absence leaves that value out instead of failing the rest.
 import type { Database } from '../db/database.js';
 import { num, TOOLKIT_TAG } from '../checks/check.js';
-import { WORKLOAD } from '../checks/health.js';
+import { WORKLOAD } from '../checks/statements.js';
 import { STANDBY_LAG_SECONDS } from '../checks/replication.js';
 
 export interface DatabaseMetrics {

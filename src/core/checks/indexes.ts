@@ -1,34 +1,8 @@
-// Locks and indexes (P1 of docs/runbook.md): who blocks whom, invalid, duplicate and unused
-// indexes, each with the SQL to fix it.
+// Indexes (P1 of docs/runbook.md): invalid, duplicate and unused indexes, each with the SQL to fix
+// it; tables an index would serve (read mostly by sequential scans); the largest indexes.
 import type { Check } from './check.js';
 import { grade, num } from './check.js';
-
-
-export const blocking: Check = {
-  name: 'blocking',
-  description: 'Sessions of this database waiting for a lock held by another, and for how long (pg_blocking_pids)',
-  unit: 'seconds waited',
-  defaults: { warning: 5, critical: 30 },
-  async run(tx, t) {
-    const { rows } = await tx.query<{ pid: number; blockedBy: number[]; seconds: string; query: string; blockerQuery: string | null }>(
-      `SELECT a.pid, pg_blocking_pids(a.pid) AS "blockedBy",
-              round(extract(epoch FROM now() - coalesce(a.query_start, a.state_change))::numeric, 1) AS seconds,
-              left(a.query, 120) AS query,
-              (SELECT left(b.query, 120) FROM pg_stat_activity b WHERE b.pid = (pg_blocking_pids(a.pid))[1]) AS "blockerQuery"
-         FROM pg_stat_activity a
-        WHERE a.datname = current_database() AND cardinality(pg_blocking_pids(a.pid)) > 0
-        ORDER BY 3 DESC`,
-    );
-    const longest = rows.length ? num(rows[0]!.seconds) : 0;
-    const status = rows.length ? grade(longest, t) : 'ok';
-    return {
-      status,
-      summary: rows.length ? `${rows.length} session${rows.length === 1 ? '' : 's'} waiting on locks (longest ${longest} s)` : 'no session is waiting on a lock',
-      rows: rows.map((r) => ({ ...r, seconds: num(r.seconds) })),
-      advice: 'look at the blocking sessions (blockedBy): a long or idle transaction is the usual cause; end it if it must (pg_terminate_backend)',
-    };
-  },
-};
+import { largest } from './tables.js';
 
 export const invalidIndexes: Check = {
   name: 'invalid-indexes',
@@ -115,3 +89,48 @@ export const unusedIndexes: Check = {
     };
   },
 };
+
+/** Scanning a table smaller than this sequentially is as fast as any index. */
+const MISSING_INDEX_MIN_ROWS = 10_000;
+
+export const missingIndexes: Check = {
+  name: 'missing-indexes',
+  description:
+    'Tables of at least 10,000 rows read mostly by sequential scans (share of scans that used an index; pghero flags under 95 %), with at least 10 sequential scans',
+  unit: '% of scans using an index',
+  defaults: { warning: 95, critical: 50 },
+  lowerIsWorse: true,
+  async run(tx, t) {
+    const { rows } = await tx.query<{ table: string; live: string; seqScan: string; seqRowsRead: string; idxScan: string; pct: string }>(
+      `SELECT format('%I.%I', schemaname, relname) AS table, n_live_tup AS live, seq_scan AS "seqScan",
+              seq_tup_read AS "seqRowsRead", coalesce(idx_scan, 0) AS "idxScan",
+              round(100.0 * coalesce(idx_scan, 0) / (seq_scan + coalesce(idx_scan, 0)), 1) AS pct
+         FROM pg_stat_user_tables
+        WHERE n_live_tup >= $1 AND seq_scan >= 10
+          AND 100.0 * coalesce(idx_scan, 0) / (seq_scan + coalesce(idx_scan, 0)) < $2
+        ORDER BY seq_tup_read DESC`,
+      [MISSING_INDEX_MIN_ROWS, t.warning],
+    );
+    const lowest = rows.length ? Math.min(...rows.map((r) => num(r.pct))) : 100;
+    const status = grade(lowest, t, true);
+    return {
+      status,
+      summary: rows.length
+        ? `${rows.length} table${rows.length === 1 ? '' : 's'} read mostly by sequential scans (lowest index use ${lowest} %)`
+        : 'no large table is read mostly by sequential scans',
+      rows: rows.map((r) => ({
+        table: r.table, rows: num(r.live), seqScan: num(r.seqScan), seqRowsRead: num(r.seqRowsRead), idxScan: num(r.idxScan), pct: num(r.pct),
+      })),
+      advice:
+        "find the queries that scan these tables (comanda check pg-stat-statements, pg_stat_statements ordered by total time), EXPLAIN them (comanda explain), and index their WHERE/JOIN columns: CREATE INDEX CONCURRENTLY … (a migration with '-- comanda:no-transaction')",
+    };
+  },
+};
+
+export const indexSize = largest({
+  name: 'index-size',
+  description: 'Largest indexes (pg_relation_size), graded by the largest',
+  kind: 'index',
+  defaults: { warning: 5_000, critical: 20_000 },
+  advice: 'check that it is used (comanda check unused-indexes) and not duplicated (comanda check duplicate-indexes); a bloated index shrinks with REINDEX INDEX CONCURRENTLY',
+});
