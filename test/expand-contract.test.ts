@@ -1,7 +1,7 @@
 // Expand → migrate → contract under traffic (docs/migrations.md): the order's contact e-mail
-// moves from orders.customer_email to a table of its own in three steps — an expand step (new table,
-// dual-written by a trigger), a backfill in resumable batches, a contract step (functions moved, old
-// column dropped) — from test/fixtures/expand-contract, while orders with e-mails flow at a steady
+// moves from orders.customer_email to a table of its own — an expand step (new table, dual-written
+// by a trigger), a backfill in resumable batches, a switch of the functions to the new table, a
+// contract step (old column dropped) — from test/fixtures/expand-contract, while orders with e-mails flow at a steady
 // rate. Required: no failed request, no strong lock held by the migrations or the backfill longer
 // than the migrations' lock_timeout, every e-mail the same before and after, and the fixtures
 // lint clean.
@@ -34,7 +34,7 @@ beforeAll(async () => {
   await cp(defaultMigrationsDir, dir, { recursive: true });
   // The worked example's two steps come right after the project's own migrations, whatever their number.
   for (const f of await readdir(fixtures)) {
-    const step = Number(f.slice(0, 4)) - 23; // 0023 expand → 0, 0024 contract → 1
+    const step = Number(f.slice(0, 4)) - 23; // 0023 expand → 0, 0024 switch → 1, 0025 contract → 2
     await cp(path.join(fixtures, f), path.join(dir, `${String(EXPAND + step).padStart(4, '0')}${f.slice(4)}`));
   }
   await seedDemo(db);
@@ -76,7 +76,7 @@ it('expand → backfill → contract while orders flow: no failed request, short
 
   // Steady traffic: an order with an e-mail every 25 ms until told to stop.
   let flowing = true;
-  const answers: { status: number; id?: string; email: string }[] = [];
+  const answers: { status: number; id?: string; email: string; problem?: unknown }[] = [];
   const traffic = (async () => {
     for (let i = 0; flowing; i++) {
       const email = `live${i}@example.com`;
@@ -86,7 +86,11 @@ it('expand → backfill → contract while orders flow: no failed request, short
         headers: { authorization: `Bearer ${token}`, 'idempotency-key': `expand-${i}` },
         payload: { source: 'presencial', customerEmail: email, items: [{ menuItemId: 'item_patatas_bravas', quantity: 1 }] },
       });
-      answers.push({ status: res.statusCode, id: res.statusCode === 201 ? (res.json<{ order: { id: string } }>().order.id) : undefined, email });
+      answers.push(
+        res.statusCode === 201
+          ? { status: 201, id: res.json<{ order: { id: string } }>().order.id, email }
+          : { status: res.statusCode, email, problem: res.json() },
+      );
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   })();
@@ -146,8 +150,11 @@ it('expand → backfill → contract while orders flow: no failed request, short
   expect(done.rows).toBeGreaterThanOrEqual(BULK);
   expect(progress.at(-1)).toEqual(done);
   await new Promise((resolve) => setTimeout(resolve, 300));
-  // Release N+2: contract.
+  // Release N+1: the functions switch to the new table (the dual write stays for callers already inside the old ones).
   expect(await runner.up(1)).toEqual([EXPAND + 1]);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  // Release N+2: contract.
+  expect(await runner.up(1)).toEqual([EXPAND + 2]);
   await new Promise((resolve) => setTimeout(resolve, 300));
   flowing = false;
   await traffic;
@@ -177,8 +184,8 @@ it('expand → backfill → contract while orders flow: no failed request, short
     `expand/contract: ${answers.length} orders during the change, 0 failed; ${done.rows} rows backfilled in ${done.batches} batches; longest strong lock ${longest} ms`,
   );
 
-  // And back: down to the expanded state, then to before the change, with the data kept.
-  expect(await runner.down(2)).toEqual([EXPAND + 1, EXPAND]);
+  // And back: down to the switched state, the expanded one, then to before the change, with the data kept.
+  expect(await runner.down(3)).toEqual([EXPAND + 2, EXPAND + 1, EXPAND]);
   const restored = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM restaurante.orders WHERE customer_email IS NOT NULL`)).rows[0]!.n;
   expect(restored).toBe(before.size + answers.length);
 }, 120_000);
