@@ -3,7 +3,7 @@
 // `comanda migrate plan` on production-like volume: the demo restaurant with N orders (default
 // 1 000 000) and their lines, backed up with `comanda backup`'s code, then planned with pending
 // migrations from a temporary directory: the expand → contract worked example
-// (test/fixtures/expand-contract: a new table, a trigger, functions, a dropped column), a type
+// (test/fixtures/expand-contract: a new table and a trigger, functions switched, a dropped column), a type
 // change PostgreSQL makes in place, and one that rewrites order_items. Prints the plan and the timings. Uses
 // TEST_DATABASE_URL's server when set, else an embedded cluster of its own.
 import { randomBytes } from 'node:crypto';
@@ -14,7 +14,7 @@ import pg from 'pg';
 import { createBackup } from '../src/core/backup/index.js';
 import { Database, ident } from '../src/core/db/database.js';
 import { planMigrations } from '../src/core/migrations/plan.js';
-import { defaultMigrationsDir, MigrationRunner } from '../src/core/migrations/runner.js';
+import { defaultMigrationsDir, loadMigrations, MigrationRunner } from '../src/core/migrations/runner.js';
 import { DEMO_RESTAURANT_ID, seedDemo } from '../src/core/seed.js';
 import { benchServer } from './setup.js';
 
@@ -79,14 +79,24 @@ try {
 
   const migrations = path.join(work, 'migrations');
   await cp(defaultMigrationsDir, migrations, { recursive: true });
+  // The pending migrations come after the project's own, whatever their number: the worked
+  // example's steps (numbered 0023… in its directory), then a widening that PostgreSQL does in
+  // place (numeric precision up, same scale), and one that rewrites the table (integer → bigint).
+  let next = Math.max(...(await loadMigrations()).map((m) => m.version)) + 1;
+  const numbered = (name: string) => `${String(next).padStart(4, '0')}_${name}`;
   const fixtures = path.join(root, 'test/fixtures/expand-contract');
-  for (const f of await readdir(fixtures)) await cp(path.join(fixtures, f), path.join(migrations, f));
-  // A widening that PostgreSQL does in place (numeric precision up, same scale), and one that
-  // rewrites the table (integer → bigint).
-  await writeFile(path.join(migrations, '0025_orders_total_wider.sql'), 'ALTER TABLE restaurante.orders ALTER COLUMN "totalAmount" TYPE numeric(12, 2);\n');
-  await writeFile(path.join(migrations, '0025_orders_total_wider.down.sql'), 'ALTER TABLE restaurante.orders ALTER COLUMN "totalAmount" TYPE numeric(10, 2);\n');
-  await writeFile(path.join(migrations, '0026_order_items_quantity_bigint.sql'), 'ALTER TABLE restaurante.order_items ALTER COLUMN quantity TYPE bigint;\n');
-  await writeFile(path.join(migrations, '0026_order_items_quantity_bigint.down.sql'), 'ALTER TABLE restaurante.order_items ALTER COLUMN quantity TYPE integer;\n');
+  const steps = [...new Set((await readdir(fixtures)).map((f) => f.slice(0, 4)))].sort();
+  for (const step of steps) {
+    for (const f of (await readdir(fixtures)).filter((name) => name.startsWith(step))) {
+      await cp(path.join(fixtures, f), path.join(migrations, numbered(f.slice(5))));
+    }
+    next++;
+  }
+  await writeFile(path.join(migrations, numbered('orders_total_wider.sql')), 'ALTER TABLE restaurante.orders ALTER COLUMN "totalAmount" TYPE numeric(12, 2);\n');
+  await writeFile(path.join(migrations, numbered('orders_total_wider.down.sql')), 'ALTER TABLE restaurante.orders ALTER COLUMN "totalAmount" TYPE numeric(10, 2);\n');
+  next++;
+  await writeFile(path.join(migrations, numbered('order_items_quantity_bigint.sql')), 'ALTER TABLE restaurante.order_items ALTER COLUMN quantity TYPE bigint;\n');
+  await writeFile(path.join(migrations, numbered('order_items_quantity_bigint.down.sql')), 'ALTER TABLE restaurante.order_items ALTER COLUMN quantity TYPE integer;\n');
 
   t = performance.now();
   const plan = await planMigrations({ file: backup.file, url: url.toString(), dir: migrations, lockTimeoutMs: 5_000 });
