@@ -10,7 +10,7 @@
 // quantities of accepted orders = the ledger's sum.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -111,6 +111,53 @@ interface RunResult {
   byStatus: Record<string, number>;
   /** Units of stock the accepted orders took. */
   units: number;
+  /** CPU milliseconds per answered request: the service, PostgreSQL, the load generator. */
+  cpu?: { service: number; postgres: number; generator: number };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where the CPU goes (Linux): the service's process, the cluster's processes (the postmaster, its
+// live children, and its children that exited), and this process, which generates the load.
+// ---------------------------------------------------------------------------------------------
+const TICK_MS = 1000 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
+/** utime + stime (+ the exited children's, with `children`) of a process, in ms; 0 if gone. */
+function cpuMsOf(pid: number, children = false): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]) + (children ? Number(fields[13]) + Number(fields[14]) : 0);
+    return ticks * TICK_MS;
+  } catch {
+    return 0;
+  }
+}
+function postgresCpuMs(postmaster: number): number {
+  let total = cpuMsOf(postmaster, true);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const ppid = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+      if (ppid === postmaster) total += cpuMsOf(Number(entry));
+    } catch {
+      // exited meanwhile: counted in the postmaster's children time
+    }
+  }
+  return total;
+}
+function cpuSample(): { service: number; postgres: number; generator: number } {
+  const self = process.cpuUsage();
+  return {
+    service: server.pid ? cpuMsOf(server.pid) : 0,
+    postgres: cluster.pid && existsSync('/proc') ? postgresCpuMs(cluster.pid) : 0,
+    generator: (self.user + self.system) / 1000,
+  };
+}
+/** Runs `measure` and adds the CPU per answered request it cost each process. */
+async function withCpu(measure: () => Promise<RunResult>): Promise<RunResult> {
+  const start = cpuSample();
+  const result = await measure();
+  const end = cpuSample();
+  const per = (k: keyof typeof start) => (end[k] - start[k]) / Math.max(1, result.requests);
+  return { ...result, cpu: { service: per('service'), postgres: per('postgres'), generator: per('generator') } };
 }
 
 const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : NaN);
@@ -344,15 +391,15 @@ const results: RunResult[] = [];
 const before = await stockTaken(service.db);
 const serverVersion = (await service.db.query<{ v: string }>('SELECT version() AS v')).rows[0]!.v.split(' on ')[0];
 const warmUp = await run('warm-up', { duration: 3 });
-results.push(await paced('sustained 5/s', 5, seconds(60, 10)));
-results.push(await paced('peak 20/s', 20, seconds(30, 5)));
-results.push(await paced('steady 200/s', 200, Number(process.env.BENCH_STEADY_SECONDS ?? seconds(30, 10))));
-const max = await run('maximum throughput', { duration: seconds(30, 10) });
+results.push(await withCpu(() => paced('sustained 5/s', 5, seconds(60, 10))));
+results.push(await withCpu(() => paced('peak 20/s', 20, seconds(30, 5))));
+results.push(await withCpu(() => paced('steady 200/s', 200, Number(process.env.BENCH_STEADY_SECONDS ?? seconds(30, 10)))));
+const max = await withCpu(() => run('maximum throughput', { duration: seconds(30, 10) }));
 results.push(max);
-const hot = await run('hot item (all order one dish)', { duration: seconds(20, 10), hot: true });
+const hot = await withCpu(() => run('hot item (all order one dish)', { duration: seconds(20, 10), hot: true }));
 results.push(hot);
 const after = await stockTaken(service.db);
-const menu = await run('cached menu GET', { duration: seconds(10, 5), menu: true });
+const menu = await withCpu(() => run('cached menu GET', { duration: seconds(10, 5), menu: true }));
 server.kill('SIGTERM');
 await new Promise((resolve) => server.once('exit', resolve));
 await service.db.close();
@@ -389,6 +436,12 @@ for (const [r, comanda, minimal] of [
   );
 }
 if ('missing' in limits.minimal) console.log(`(database limits: ${limits.minimal.missing})`);
+console.log(`\nCPU per answered request (ms): the service's process, PostgreSQL's processes, the load generator (${cpus().length} CPUs):`);
+console.log('run                              service   PostgreSQL   generator');
+for (const r of [...results, menu]) {
+  if (!r.cpu) continue;
+  console.log(`${r.name.padEnd(32)} ${fmt(r.cpu.service, 2).padStart(8)} ${fmt(r.cpu.postgres, 2).padStart(12)} ${fmt(r.cpu.generator, 2).padStart(11)}`);
+}
 
 // Orders still in flight when a run's clock stops are committed but their answers are not
 // counted by the load generator: the database's accepted quantities are the reference, and the
