@@ -768,11 +768,11 @@ CREATE TRIGGER menu_categories_touch BEFORE UPDATE ON restaurante.menu_categorie
 CREATE TRIGGER menu_items_menu_version AFTER INSERT OR DELETE ON restaurante.menu_items FOR EACH ROW EXECUTE FUNCTION restaurante.bump_menu_version()
 CREATE TRIGGER menu_items_menu_version_update AFTER UPDATE ON restaurante.menu_items FOR EACH ROW WHEN (old.name IS DISTINCT FROM new.name OR old.description IS DISTINCT FROM new.description OR old.price IS DISTINCT FROM new.price OR old."isAvailable" IS DISTINCT FROM new."isAvailable" OR old.allergens IS DISTINCT FROM new.allergens OR old."categoryId" IS DISTINCT FROM new."categoryId" OR old."sortOrder" IS DISTINCT FROM new."sortOrder" OR restaurante.stock_state(old.stock) <> restaurante.stock_state(new.stock)) EXECUTE FUNCTION restaurante.bump_menu_version()
 CREATE TRIGGER menu_items_stock_ledger_insert AFTER INSERT ON restaurante.menu_items FOR EACH ROW EXECUTE FUNCTION restaurante.record_stock_movement()
-CREATE TRIGGER menu_items_stock_ledger_update AFTER UPDATE OF stock ON restaurante.menu_items FOR EACH ROW WHEN (old.stock IS DISTINCT FROM new.stock) EXECUTE FUNCTION restaurante.record_stock_movement()
+CREATE TRIGGER menu_items_stock_ledger_update AFTER UPDATE ON restaurante.menu_items REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION restaurante.record_stock_movements()
 CREATE TRIGGER menu_items_touch BEFORE UPDATE ON restaurante.menu_items FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
 CREATE TRIGGER order_items_notify_session AFTER UPDATE OF status ON restaurante.order_items FOR EACH ROW EXECUTE FUNCTION restaurante.notify_session_change()
 CREATE TRIGGER order_items_status_changed AFTER UPDATE OF status ON restaurante.order_items FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status) EXECUTE FUNCTION restaurante.record_order_status()
-CREATE TRIGGER order_items_status_created AFTER INSERT ON restaurante.order_items FOR EACH ROW EXECUTE FUNCTION restaurante.record_order_status()
+CREATE TRIGGER order_items_status_created AFTER INSERT ON restaurante.order_items REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION restaurante.record_order_item_statuses()
 CREATE TRIGGER order_items_touch BEFORE UPDATE ON restaurante.order_items FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
 CREATE TRIGGER orders_notify_session AFTER INSERT OR UPDATE ON restaurante.orders FOR EACH ROW WHEN (new."sessionId" IS NOT NULL) EXECUTE FUNCTION restaurante.notify_session_change()
 CREATE TRIGGER orders_notify_staff AFTER INSERT OR UPDATE ON restaurante.orders FOR EACH ROW EXECUTE FUNCTION restaurante.notify_restaurant_change('comanda_orders')
@@ -1150,9 +1150,11 @@ AS $function$
 DECLARE
   v_wanted jsonb;      -- {menuItemId: requested quantity}; the same dish twice adds up
   v_ids text[];
-  v_found jsonb;       -- {menuItemId: {stock, available, price}} for this restaurant's dishes
+  v_found jsonb;       -- {menuItemId: {stock, available, price, name}} for this restaurant's dishes
   v_problems jsonb;
   v_order_id text := gen_random_uuid()::text;
+  v_order restaurante.orders;
+  v_lines jsonb;
   v_total numeric(10, 2);
   v_updated integer;
   v_prev_reason text := current_setting('comanda.stock_reason', true);
@@ -1172,9 +1174,9 @@ BEGIN
   -- Lock the dishes in id order (two orders for the same dishes queue instead of deadlocking)
   -- and read them, in one statement.
   -- A dish is orderable when it is available and its category is shown (active).
-  SELECT coalesce(jsonb_object_agg(m.id, jsonb_build_object('stock', m.stock, 'available', m.orderable, 'price', m.price)), '{}')
+  SELECT coalesce(jsonb_object_agg(m.id, jsonb_build_object('stock', m.stock, 'available', m.orderable, 'price', m.price, 'name', m.name)), '{}')
     INTO v_found
-    FROM (SELECT i.id, i.stock, i."isAvailable" AND c."isActive" AS orderable, i.price
+    FROM (SELECT i.id, i.stock, i."isAvailable" AND c."isActive" AS orderable, i.price, i.name
             FROM restaurante.menu_items i
             JOIN restaurante.menu_categories c ON c."restaurantId" = i."restaurantId" AND c.id = i."categoryId"
            WHERE i.id = ANY(v_ids) AND i."restaurantId" = p_restaurant_id
@@ -1219,20 +1221,30 @@ BEGIN
 
   INSERT INTO restaurante.orders
     (id, "restaurantId", "orderNumber", "tableId", "sessionId", "customerId", source, "totalAmount",
-     customer_email, notes, idempotency_key, "createdBy")
+     customer_email, notes, idempotency_key, "createdBy", "guestPhone")
   VALUES
     (v_order_id, p_restaurant_id, 'ORD-' || lpad(nextval('restaurante.order_number_seq')::text, 6, '0'),
      p_order->>'tableId', p_order->>'sessionId', p_order->>'customerId', coalesce(p_order->>'source', 'qr'), v_total,
-     p_order->>'customerEmail', p_order->>'notes', p_order->>'idempotencyKey', p_order->>'createdBy');
+     p_order->>'customerEmail', p_order->>'notes', p_order->>'idempotencyKey', p_order->>'createdBy',
+     (p_order->>'guestPhone')::integer)
+  RETURNING * INTO v_order;
 
-  INSERT INTO restaurante.order_items
-    ("restaurantId", "orderId", "menuItemId", quantity, "unitPrice", "totalPrice", notes, "createdAt")
-  SELECT p_restaurant_id, v_order_id, e->>'menuItemId', (e->>'quantity')::integer,
-         (v_found->(e->>'menuItemId')->>'price')::numeric,
-         (v_found->(e->>'menuItemId')->>'price')::numeric * (e->>'quantity')::integer,
-         e->>'notes', clock_timestamp()
-    FROM jsonb_array_elements(p_items) WITH ORDINALITY AS t(e, n)
-   ORDER BY n;
+  WITH lines AS (
+    INSERT INTO restaurante.order_items
+      ("restaurantId", "orderId", "menuItemId", quantity, "unitPrice", "totalPrice", notes, "createdAt")
+    SELECT p_restaurant_id, v_order_id, e->>'menuItemId', (e->>'quantity')::integer,
+           (v_found->(e->>'menuItemId')->>'price')::numeric,
+           (v_found->(e->>'menuItemId')->>'price')::numeric * (e->>'quantity')::integer,
+           e->>'notes', clock_timestamp()
+      FROM jsonb_array_elements(p_items) WITH ORDINALITY AS t(e, n)
+     ORDER BY n
+    RETURNING id, "menuItemId", quantity, "unitPrice", "totalPrice", status, notes, "createdAt")
+  SELECT jsonb_agg(jsonb_build_object(
+           'id', id, 'menuItemId', "menuItemId", 'name', v_found->"menuItemId"->>'name', 'quantity', quantity,
+           'unitPrice', "unitPrice", 'totalPrice', "totalPrice", 'status', status, 'notes', notes)
+         ORDER BY "createdAt", id)
+    INTO v_lines
+    FROM lines;
 
   -- Stock down, one conditional UPDATE per dish, recorded in the ledger as this order's.
   PERFORM set_config('comanda.stock_reason', 'order', true), set_config('comanda.stock_order_id', v_order_id, true);
@@ -1247,7 +1259,26 @@ BEGIN
     RAISE EXCEPTION 'Stock insuficiente' USING ERRCODE = 'CM002';
   END IF;
 
-  RETURN restaurante.order_json(v_order_id);
+  -- The answer from the rows just written, in order_json's shape (no second read, no SQL
+  -- function planned anew on every call).
+  RETURN jsonb_build_object(
+    'id', v_order.id, 'orderNumber', v_order."orderNumber", 'restaurantId', v_order."restaurantId",
+    'tableId', v_order."tableId", 'source', v_order.source, 'status', v_order.status,
+    'totalAmount', v_order."totalAmount", 'customerEmail', v_order.customer_email, 'notes', v_order.notes,
+    'orderedAt', v_order."orderedAt", 'updatedAt', v_order."updatedAt", 'items', v_lines);
+END;
+$function$
+CREATE OR REPLACE FUNCTION restaurante.record_order_item_statuses()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  INSERT INTO restaurante.order_status_history
+    ("restaurantId", "orderId", "orderItemId", "fromStatus", "toStatus", "changedBy")
+  SELECT n."restaurantId", n."orderId", n.id, NULL, n.status::text,
+         coalesce(nullif(current_setting('comanda.actor', true), ''), current_user)
+    FROM new_rows n;
+  RETURN NULL;
 END;
 $function$
 CREATE OR REPLACE FUNCTION restaurante.record_order_status()
@@ -1305,6 +1336,25 @@ BEGIN
        coalesce(nullif(current_setting('comanda.actor', true), ''), current_user),
        nullif(current_setting('comanda.stock_note', true), ''));
   END IF;
+  RETURN NULL;
+END;
+$function$
+CREATE OR REPLACE FUNCTION restaurante.record_stock_movements()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  INSERT INTO restaurante.stock_movements
+    ("restaurantId", "menuItemId", delta, "stockAfter", reason, "orderId", actor, note)
+  SELECT n."restaurantId", n.id, n.stock - o.stock, n.stock,
+         coalesce(nullif(current_setting('comanda.stock_reason', true), ''), 'manual'),
+         nullif(current_setting('comanda.stock_order_id', true), ''),
+         coalesce(nullif(current_setting('comanda.actor', true), ''), current_user),
+         nullif(current_setting('comanda.stock_note', true), '')
+    FROM new_rows n
+    JOIN old_rows o ON o."restaurantId" = n."restaurantId" AND o.id = n.id
+   WHERE n.stock IS DISTINCT FROM o.stock
+   ORDER BY n.id;
   RETURN NULL;
 END;
 $function$

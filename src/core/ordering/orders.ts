@@ -107,7 +107,9 @@ async function placeOrderIn(
     customerEmail: input.customerEmail ?? null,
     notes: input.notes ?? null,
   };
-  const orderData = { ...normalized, sessionId, idempotencyKey: options.idempotencyKey ?? null, createdBy: actorOf(principal) };
+  // Which phone of the table sent it: the table sees "phone 2", never another guest's e-mail.
+  const guestPhone = principal.kind === 'guest' ? principal.phone : null;
+  const orderData = { ...normalized, sessionId, guestPhone, idempotencyKey: options.idempotencyKey ?? null, createdBy: actorOf(principal) };
   const work = async () => {
     // An e-mail on an order belongs to a customer record (made for a new address, never changed
     // from here), so the guest can be found, exported and erased, and retention reaches them.
@@ -119,10 +121,6 @@ async function placeOrderIn(
       JSON.stringify(normalized.items),
     ]);
     const order = rows[0]!.order;
-    if (principal.kind === 'guest') {
-      // Which phone of the table sent it: the table sees "phone 2", never another guest's e-mail.
-      await tx.query('UPDATE restaurante.orders SET "guestPhone" = $2 WHERE id = $1', [order.id, principal.phone]);
-    }
     if (order.customerEmail) {
       // The receipt goes through the e-mail outbox, committed with the order or not at all.
       await queueEmail(tx, { restaurantId: principal.restaurantId, type: 'order_receipt', recipient: order.customerEmail, orderId: order.id });
