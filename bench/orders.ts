@@ -344,8 +344,11 @@ async function comandaLimit(duration: number, hot: boolean): Promise<Limit> {
     `SELECT id, "restaurantId", role, ("lastUsedAt" IS NULL OR "lastUsedAt" < now() - interval '1 minute') AS stale FROM restaurante.staff_tokens WHERE token_hash = '${tokenHash}' AND "revokedAt" IS NULL AND ("expiresAt" IS NULL OR "expiresAt" > now());`,
     `SELECT pg_try_advisory_xact_lock(hashtextextended('["${DEMO_RESTAURANT_ID}","staff:${raw.tokenId}","k-:client_id-:k"]', 7342));`,
     `SELECT fingerprint, "responseStatus", "responseBody" FROM restaurante.idempotency_keys WHERE "restaurantId" = '${DEMO_RESTAURANT_ID}' AND scope = 'staff:${raw.tokenId}' AND key = 'k-:client_id-:k' AND "expiresAt" > now();`,
-    `SELECT restaurante.place_order('${DEMO_RESTAURANT_ID}', '{"tableId":null,"source":"presencial","createdBy":"${actor}"}', json_build_array(${lines})::jsonb);`,
-    `INSERT INTO restaurante.idempotency_keys ("restaurantId", scope, key, fingerprint, "responseStatus", "responseBody", "expiresAt") VALUES ('${DEMO_RESTAURANT_ID}', 'staff:${raw.tokenId}', 'k-:client_id-:k', 'bench', 201, '{}', now() + interval '24 hours') ON CONFLICT DO NOTHING;`,
+    // place_order and the key's record in one statement, as the service sends them (src/core/idempotency.ts).
+    `WITH work AS (SELECT jsonb_build_object('order', restaurante.place_order('${DEMO_RESTAURANT_ID}', '{"tableId":null,"source":"presencial","createdBy":"${actor}"}', json_build_array(${lines})::jsonb)) AS result), ` +
+      `recorded AS (INSERT INTO restaurante.idempotency_keys ("restaurantId", scope, key, operation, fingerprint, "responseBody", "expiresAt") ` +
+      `SELECT '${DEMO_RESTAURANT_ID}', 'staff:${raw.tokenId}', 'k-:client_id-:k', 'place_order', 'bench', result, now() + interval '24 hours' FROM work ON CONFLICT DO NOTHING) ` +
+      `SELECT result FROM work;`,
     'COMMIT;',
   ].join('\n');
   if (!pgbenchPath) return { tps: NaN, tool: 'pgbench', missing: PGBENCH_MISSING };

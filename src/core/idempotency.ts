@@ -61,16 +61,39 @@ export function legacyFingerprintOf(operation: IdempotentOperation, input: unkno
 }
 
 /**
+ * How the work hands over its result, exactly once. With a key, the result is recorded in the same
+ * transaction: `select` records it in the very statement that produces it (no round trip of its
+ * own, so a work whose last statement takes row locks, like an order's stock, holds them for one
+ * round trip less); `value` records a result computed in the service with a statement of its own.
+ */
+export interface Finish<R> {
+  /** The result is the jsonb that the SQL expression `expr` (over `params`, numbered from $1) yields. */
+  select(expr: string, params: unknown[]): Promise<R>;
+  value(result: R): Promise<R>;
+}
+
+const RECORD = `INSERT INTO restaurante.idempotency_keys ("restaurantId", scope, key, operation, fingerprint, "responseBody", "expiresAt")`;
+const ON_CONFLICT = `ON CONFLICT ("restaurantId", scope, key) DO UPDATE   -- an expired record is replaced
+       SET operation = EXCLUDED.operation, fingerprint = EXCLUDED.fingerprint, "responseStatus" = NULL,
+           "responseBody" = EXCLUDED."responseBody", "createdAt" = now(), "expiresAt" = EXCLUDED."expiresAt"`;
+
+/**
  * Does `work` once per key: the first time its result is recorded in the same transaction; a
  * retry with the same key and input gets that result back with `replayed: true`.
  */
 export async function idempotently<R extends object>(
   tx: Tx,
   request: IdempotentRequest,
-  work: () => Promise<R>,
+  work: (finish: Finish<R>) => Promise<R>,
 ): Promise<R & { replayed: boolean }> {
   const { restaurantId, scope, key, operation } = request;
-  if (key === undefined) return { ...(await work()), replayed: false };
+  if (key === undefined) {
+    const direct: Finish<R> = {
+      select: async (expr, params) => (await tx.query<{ result: R }>(`SELECT ${expr} AS result`, params)).rows[0]!.result,
+      value: async (result) => result,
+    };
+    return { ...(await work(direct)), replayed: false };
+  }
   const lockKey = JSON.stringify([restaurantId, scope, key]);
   const { rows: locked } = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock(hashtextextended($1, 7342)) AS ok', [lockKey]);
   if (!locked[0]?.ok) {
@@ -94,15 +117,36 @@ export async function idempotently<R extends object>(
     if (!same) throw new AppError('IDEMPOTENCY_KEY_REUSED');
     return { ...stored.result, replayed: true };
   }
-  const result = await work();
-  await tx.query(
-    `INSERT INTO restaurante.idempotency_keys ("restaurantId", scope, key, operation, fingerprint, "responseBody", "expiresAt")
-     VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(hours => $7))
-     ON CONFLICT ("restaurantId", scope, key) DO UPDATE   -- an expired record is replaced
-       SET operation = EXCLUDED.operation, fingerprint = EXCLUDED.fingerprint, "responseStatus" = NULL,
-           "responseBody" = EXCLUDED."responseBody", "createdAt" = now(), "expiresAt" = EXCLUDED."expiresAt"`,
-    [restaurantId, scope, key, operation, fingerprint, JSON.stringify(result), request.ttlHours],
-  );
+  const record = [restaurantId, scope, key, operation, fingerprint, request.ttlHours];
+  let finished = false;
+  const once = () => {
+    if (finished) throw new Error(`idempotently(${operation}): the work finished twice`);
+    finished = true;
+  };
+  const finish: Finish<R> = {
+    async select(expr, params) {
+      once();
+      const n = params.length;
+      const [r, s, k, op, fp, ttl] = record.map((_, i) => `$${n + i + 1}`);
+      // The result, computed once (a CTE), recorded by the statement that computes it.
+      const { rows } = await tx.query<{ result: R }>(
+        `WITH work AS (SELECT ${expr} AS result),
+              recorded AS (${RECORD}
+                           SELECT ${r}, ${s}, ${k}, ${op}, ${fp}, result, now() + make_interval(hours => ${ttl}) FROM work
+                           ${ON_CONFLICT})
+         SELECT result FROM work`,
+        [...params, ...record],
+      );
+      return rows[0]!.result;
+    },
+    async value(result) {
+      once();
+      await tx.query(`${RECORD} VALUES ($1, $2, $3, $4, $5, $7, now() + make_interval(hours => $6)) ${ON_CONFLICT}`, [...record, JSON.stringify(result)]);
+      return result;
+    },
+  };
+  const result = await work(finish);
+  if (!finished) throw new Error(`idempotently(${operation}): the work returned without finishing`);
   return { ...result, replayed: false };
 }
 

@@ -6,7 +6,7 @@ import type { Database, Tx } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { assertCan, seesContactDetails } from '../auth/roles.js';
 import { queueEmail } from '../email/outbox.js';
-import { idempotently } from '../idempotency.js';
+import { idempotently, type Finish } from '../idempotency.js';
 
 export const orderStatuses = ['PENDING', 'CONFIRMED', 'IN_PROGRESS', 'READY', 'SERVED', 'CANCELLED'] as const;
 export type OrderStatus = (typeof orderStatuses)[number];
@@ -63,8 +63,8 @@ export interface PlacedOrder {
  * Places an order: prices from the database, stock down atomically, all or nothing.
  *
  * The caller is a principal, or a bearer token that is authenticated inside the order's own
- * transaction: the busiest write then costs seven round trips to the database (begin, who is it,
- * idempotency lock, key lookup, place_order, key record, commit; four without a key).
+ * transaction: the busiest write then costs six round trips to the database (begin, who is it,
+ * idempotency lock, key lookup, place_order with the key's record, commit; four without a key).
  */
 export async function placeOrder(
   db: Database,
@@ -110,17 +110,17 @@ async function placeOrderIn(
   // Which phone of the table sent it: the table sees "phone 2", never another guest's e-mail.
   const guestPhone = principal.kind === 'guest' ? principal.phone : null;
   const orderData = { ...normalized, sessionId, guestPhone, idempotencyKey: options.idempotencyKey ?? null, createdBy: actorOf(principal) };
-  const work = async () => {
+  const work = async (finish: Finish<{ order: Order }>) => {
     // An e-mail on an order belongs to a customer record (made for a new address, never changed
     // from here), so the guest can be found, exported and erased, and retention reaches them.
     const customerId = normalized.customerEmail === null ? null : await customerFor(tx, principal.restaurantId, normalized.customerEmail);
-    // place_order also records createdBy as the transaction's comanda.actor.
-    const { rows } = await tx.query<{ order: Order }>('SELECT restaurante.place_order($1, $2, $3) AS order', [
+    // place_order also records createdBy as the transaction's comanda.actor. It locks the dishes:
+    // the idempotency record goes in the same statement, so COMMIT is the next round trip.
+    const { order } = await finish.select(`jsonb_build_object('order', restaurante.place_order($1, $2, $3))`, [
       principal.restaurantId,
       JSON.stringify({ ...orderData, customerId }),
       JSON.stringify(normalized.items),
     ]);
-    const order = rows[0]!.order;
     if (order.customerEmail) {
       // The receipt goes through the e-mail outbox, committed with the order or not at all.
       await queueEmail(tx, { restaurantId: principal.restaurantId, type: 'order_receipt', recipient: order.customerEmail, orderId: order.id });

@@ -109,7 +109,7 @@ export async function book(
 ): Promise<{ reservation: Reservation; replayed: boolean }> {
   // Holds that ran out free their tables before anyone looks for one.
   if (mode?.kind === 'guest') await releaseExpiredHolds(db, input.restaurantId);
-  const work = async (tx: Tx) => {
+  const work = async (tx: Tx): Promise<{ reservation: Reservation }> => {
     const { rows: restaurant } = await tx.query('SELECT 1 FROM restaurante.restaurants WHERE id = $1', [input.restaurantId]);
     if (restaurant.length === 0) throw new AppError('NOT_FOUND', `No restaurant ${input.restaurantId}.`);
     const email = input.customerEmail;
@@ -193,7 +193,7 @@ export async function book(
   };
   return db.transaction(
     async (tx) => {
-      const { reservation, replayed } = await idempotently(
+      const { reservation, replayed } = await idempotently<{ reservation: Reservation }>(
         tx,
         {
           restaurantId: input.restaurantId,
@@ -203,7 +203,7 @@ export async function book(
           input,
           ttlHours: settings.idempotencyTtlHours,
         },
-        () => work(tx),
+        async (finish) => finish.value(await work(tx)),
       );
       return { reservation, replayed };
     },
