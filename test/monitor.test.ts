@@ -181,7 +181,7 @@ describe('jobs and schedules', () => {
       delivery: { attempts: 1, backoffMs: 1 },
     });
     const report = await m.runJob('backup');
-    expect(report.exitCode).toBe(2);
+    expect(report.status).toBe('critical');
     expect(hits.map((h) => [h.body.check, h.body.status, h.body.summary])).toEqual([['backup', 'critical', 'failed: pg_dump: error: connection refused']]);
     await m.stop();
   });
@@ -194,7 +194,7 @@ describe('comanda monitor', () => {
     const idle = await idleSession();
 
     const first = await m.runJob('health');
-    expect(first.exitCode).toBe(2);
+    expect(first.status).toBe('critical');
     expect(first.store).toBe('database');
     expect(first.notifications).toEqual([{ check: 'idle-in-transaction', kind: 'alert', status: 'critical' }]);
     const slack = hits.filter((h) => h.path === SLACK_SECRET_PATH);
@@ -210,13 +210,13 @@ describe('comanda monitor', () => {
     expect(new Date(generic[0]!.body.at as string).getTime()).toBeGreaterThan(Date.now() - 60_000);
 
     const second = await m.runJob('health');
-    expect(second.exitCode).toBe(2);
+    expect(second.status).toBe('critical');
     expect(second.notifications).toEqual([]);
     expect(hits).toHaveLength(2);
 
     await idle.end();
     const third = await m.runJob('health');
-    expect(third.exitCode).toBe(0);
+    expect(third.status).toBe('ok');
     expect(third.notifications).toEqual([{ check: 'idle-in-transaction', kind: 'resolved', status: 'ok' }]);
     expect(hits).toHaveLength(4);
     expect(hits.find((h) => h.path === SLACK_SECRET_PATH && h !== slack[0])!.body.text).toMatch(/RESOLVED idle-in-transaction on test-host/);
@@ -322,7 +322,7 @@ describe('comanda monitor', () => {
     });
     const down = await m.runJob('health');
     expect(down.store).toBe('file');
-    expect(down.exitCode).toBe(2);
+    expect(down.status).toBe('critical');
     expect(down.results.map((r) => [r.name, r.status])).toEqual([['database', 'critical']]);
     expect(hits.map((h) => h.body)).toEqual([expect.objectContaining({ check: 'database', status: 'critical', previous: 'ok', kind: 'alert' })]);
     expect(JSON.stringify(hits[0]!.body)).not.toContain(target.password || 'no-password-in-url');

@@ -1,5 +1,6 @@
 // Flag values the CLI parses itself, refused with a message naming the flag.
 import { CliError } from './connect.js';
+import { COMMAND_EXIT_CODES } from './exit-codes.js';
 
 /** "5m", "30s", "1h", "7d", "1500ms" → milliseconds; anything else is an error saying what to write. */
 export function parseDuration(value: string): number {
@@ -26,7 +27,7 @@ export function integerFlag(value: string, flag: string, range: { min: number; m
   const n = /^\s*\d{1,9}\s*$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < range.min || n > range.max) {
     const unit = range.unit ? ` ${range.unit}` : '';
-    throw new CliError(`${flag}: "${value}" is not a whole number from ${range.min} to ${range.max}${unit}; e.g. ${flag} ${range.min}`, 2);
+    throw new CliError(`${flag}: "${value}" is not a whole number from ${range.min} to ${range.max}${unit}; e.g. ${flag} ${range.min}`, COMMAND_EXIT_CODES.usage);
   }
   return n;
 }

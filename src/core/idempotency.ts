@@ -90,7 +90,7 @@ export async function idempotently<R extends object>(
   if (key === undefined) {
     const direct: Finish<R> = {
       select: async (expr, params) => (await tx.query<{ result: R }>(`SELECT ${expr} AS result`, params)).rows[0]!.result,
-      value: async (result) => result,
+      value: (result) => Promise.resolve(result),
     };
     return { ...(await work(direct)), replayed: false };
   }

@@ -13,7 +13,7 @@ import { planTerminate } from '../../core/actions/terminate.js';
 import { planVacuum } from '../../core/actions/vacuum.js';
 import { Database } from '../../core/db/database.js';
 import { CliError, resolveTarget, withDatabase } from '../connect.js';
-import { ACTION_EXIT_CODES } from '../exit-codes.js';
+import { ACTION_EXIT_CODES, COMMAND_EXIT_CODES } from '../exit-codes.js';
 import { durationFlag, integerFlag } from '../flags.js';
 import { printJson, printTable } from '../output.js';
 
@@ -53,16 +53,16 @@ async function act(flags: ActionFlags, makePlan: (session: Session) => Promise<A
       const plan = await makePlan(session);
       if (plan.refused) {
         if (flags.json) printJson({ action: plan.action, status: 'refused', reason: plan.refused, targets: plan.targets });
-        throw new CliError(`${plan.action} refused: ${plan.refused}`, 2);
+        throw new CliError(`${plan.action} refused: ${plan.refused}`, COMMAND_EXIT_CODES.usage);
       }
       showPlan(plan, out);
       if (plan.sql.length) {
         if (plan.requiresYesFlag && !flags.yes) {
-          throw new CliError(`${plan.action} refused: this one needs --yes on the command line (read the warning above); nothing done`, 2);
+          throw new CliError(`${plan.action} refused: this one needs --yes on the command line (read the warning above); nothing done`, COMMAND_EXIT_CODES.usage);
         }
         if (!flags.yes) {
-          if (!process.stdin.isTTY) throw new CliError(`${plan.action} refused: no terminal to ask for confirmation; pass --yes to run the SQL above. Nothing done.`, 2);
-          if (!(await confirmed('Run it? [y/N] '))) throw new CliError(`${plan.action}: declined; nothing done`, 2);
+          if (!process.stdin.isTTY) throw new CliError(`${plan.action} refused: no terminal to ask for confirmation; pass --yes to run the SQL above. Nothing done.`, COMMAND_EXIT_CODES.usage);
+          if (!(await confirmed('Run it? [y/N] '))) throw new CliError(`${plan.action}: declined; nothing done`, COMMAND_EXIT_CODES.usage);
         }
       }
       const { rows: who } = await session.query<{ database: string; role: string }>('SELECT current_database() AS database, current_user AS role');
@@ -111,13 +111,13 @@ export function actionCommands(program: Command): void {
     .option('--json', 'print {action, status, summary, sql, targets, rows} as JSON')
     .action(async (pid: string | undefined, options: ActionFlags & { idleInTransaction?: boolean; olderThan: string }) => {
       if ((pid === undefined) === (options.idleInTransaction !== true)) {
-        throw new CliError('say which sessions: comanda terminate PID, or comanda terminate --idle-in-transaction [--older-than 5m]', 2);
+        throw new CliError('say which sessions: comanda terminate PID, or comanda terminate --idle-in-transaction [--older-than 5m]', COMMAND_EXIT_CODES.usage);
       }
       if (pid !== undefined) {
-        if (!/^\d{1,10}$/.test(pid)) throw new CliError(`"${pid}" is not a process id (a whole number from pg_stat_activity.pid)`, 2);
+        if (!/^\d{1,10}$/.test(pid)) throw new CliError(`"${pid}" is not a process id (a whole number from pg_stat_activity.pid)`, COMMAND_EXIT_CODES.usage);
         return act(options, (s) => planTerminate(s, { pid: Number(pid) }));
       }
-      const ms = durationFlag(options.olderThan, '--older-than', 2);
+      const ms = durationFlag(options.olderThan, '--older-than', COMMAND_EXIT_CODES.usage);
       return act(options, (s) => planTerminate(s, { idleInTransactionOlderThanMs: ms }));
     });
 
@@ -128,7 +128,7 @@ export function actionCommands(program: Command): void {
     .option('--yes', 'run without asking')
     .option('--json', 'print {action, status, summary, sql, targets, rows} as JSON')
     .action(async (options: ActionFlags & { invalid?: boolean }) => {
-      if (!options.invalid) throw new CliError('say which indexes: comanda reindex --invalid (rebuilds the invalid ones)', 2);
+      if (!options.invalid) throw new CliError('say which indexes: comanda reindex --invalid (rebuilds the invalid ones)', COMMAND_EXIT_CODES.usage);
       await act(options, (s) => planReindexInvalid(s));
     });
 
@@ -141,7 +141,7 @@ export function actionCommands(program: Command): void {
     .action(async (options: { limit: string; action?: string; json?: boolean }) => {
       const limit = integerFlag(options.limit, '--limit', { min: 1, max: 100_000 });
       if (options.action !== undefined && !['vacuum', 'terminate', 'reindex'].includes(options.action)) {
-        throw new CliError(`--action: "${options.action}" is not an action; use vacuum, terminate or reindex`, 2);
+        throw new CliError(`--action: "${options.action}" is not an action; use vacuum, terminate or reindex`, COMMAND_EXIT_CODES.usage);
       }
       await withDatabase(async (db) => {
         const actions = await listActions(db, { limit, action: options.action });

@@ -19,6 +19,7 @@ import {
 } from '../../core/backup/index.js';
 import { CliError, resolveTarget } from '../connect.js';
 import { printJson, printTable } from '../output.js';
+import { COMMAND_EXIT_CODES } from '../exit-codes.js';
 
 const tty = () => process.stderr.isTTY === true;
 
@@ -41,7 +42,7 @@ async function cli<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (err) {
     if (tty()) process.stderr.write('\r\u001b[2K');
-    if (err instanceof BackupError) throw new CliError(err.message, 1);
+    if (err instanceof BackupError) throw new CliError(err.message, COMMAND_EXIT_CODES.failed);
     throw err;
   }
 }
@@ -53,7 +54,7 @@ function checkUrl(value: string, flag: string): string {
   } catch {
     // fall through
   }
-  throw new CliError(`${flag} must be a postgres:// URL, e.g. postgres://comanda_owner@db.internal:5432/comanda`, 2);
+  throw new CliError(`${flag} must be a postgres:// URL, e.g. postgres://comanda_owner@db.internal:5432/comanda`, COMMAND_EXIT_CODES.usage);
 }
 
 /** The database's direct URL, or undefined when none is configured and `optional`. */
@@ -222,7 +223,7 @@ export function backupCommands(program: Command): void {
           const rows = state.estimatedRows > 0 ? `, about ${state.estimatedRows} rows` : '';
           const what = `the database ${state.database} holds Comanda's data (${state.schemas.join(', ')}: ${state.tables} tables${rows})`;
           if (!process.stdin.isTTY || !process.stderr.isTTY) {
-            throw new CliError(`${what}; restoring replaces it. Nothing was changed: run again with --yes to replace it`, 1);
+            throw new CliError(`${what}; restoring replaces it. Nothing was changed: run again with --yes to replace it`, COMMAND_EXIT_CODES.failed);
           }
           const rl = createInterface({ input: process.stdin, output: process.stderr });
           try {
@@ -231,7 +232,7 @@ export function backupCommands(program: Command): void {
           } finally {
             rl.close();
           }
-          if (!replace) throw new CliError('not confirmed; nothing was changed', 1);
+          if (!replace) throw new CliError('not confirmed; nothing was changed', COMMAND_EXIT_CODES.failed);
         }
         const result = await restoreBackup({ file, targetUrl: target, replace, pgBinDir: config.backup.pgBinDir, onProgress: say });
         if (options.json) return printJson(result);

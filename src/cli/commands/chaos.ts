@@ -7,6 +7,7 @@ import { parseHostPort, startFaultProxy, startProxyControl } from '../../core/ch
 import { CliError, resolveTarget } from '../connect.js';
 import { durationFlag } from '../flags.js';
 import { printJson } from '../output.js';
+import { COMMAND_EXIT_CODES } from '../exit-codes.js';
 
 const RESTART_TIMEOUT_MS = 120_000;
 
@@ -50,7 +51,7 @@ async function token(file?: string): Promise<string> {
     throw new CliError(
       'the load needs a staff token of the restaurant: put it in COMANDA_CHAOS_TOKEN or a file given with --token-file ' +
         '(create one with `comanda staff token create --role waiter`); tokens are never taken as flags, which other users can see',
-      2,
+      COMMAND_EXIT_CODES.usage,
     );
   }
   return value;
@@ -58,7 +59,7 @@ async function token(file?: string): Promise<string> {
 
 const positive = (value: string, flag: string): number => {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new CliError(`${flag} must be a positive number, got "${value}"`, 2);
+  if (!Number.isFinite(n) || n <= 0) throw new CliError(`${flag} must be a positive number, got "${value}"`, COMMAND_EXIT_CODES.usage);
   return n;
 };
 
@@ -84,11 +85,11 @@ export function chaosCommand(program: Command): void {
         scenario: string,
         options: { target?: string; tokenFile?: string; duration: string; fault?: string; rate: string; dish?: string[]; restartCommand?: string; killCommand?: string; streams: string; proxy?: string; latency: string; json?: boolean },
       ) => {
-        if (!(SCENARIOS as readonly string[]).includes(scenario)) throw new CliError(`unknown scenario "${scenario}": one of ${SCENARIOS.join(', ')}`, 2);
-        if (!options.target) throw new CliError('--target URL is required: the base URL of the service under test', 2);
+        if (!(SCENARIOS as readonly string[]).includes(scenario)) throw new CliError(`unknown scenario "${scenario}": one of ${SCENARIOS.join(', ')}`, COMMAND_EXIT_CODES.usage);
+        if (!options.target) throw new CliError('--target URL is required: the base URL of the service under test', COMMAND_EXIT_CODES.usage);
         const targetUrl = options.target;
-        const durationMs = durationFlag(options.duration, '--duration', 2);
-        if (durationMs > 10 * 60_000) throw new CliError('--duration: at most 10m', 2);
+        const durationMs = durationFlag(options.duration, '--duration', COMMAND_EXIT_CODES.usage);
+        if (durationMs > 10 * 60_000) throw new CliError('--duration: at most 10m', COMMAND_EXIT_CODES.usage);
         const target = await resolveTarget();
         let report;
         try {
@@ -98,18 +99,18 @@ export function chaosCommand(program: Command): void {
             token: await token(options.tokenFile),
             databaseUrl: target.directUrl,
             durationMs,
-            faultMs: options.fault ? durationFlag(options.fault, '--fault', 2) : undefined,
+            faultMs: options.fault ? durationFlag(options.fault, '--fault', COMMAND_EXIT_CODES.usage) : undefined,
             rate: positive(options.rate, '--rate'),
             dishes: options.dish,
             restart: options.restartCommand ? shellRestart(options.restartCommand) : undefined,
             kill: options.killCommand ? shellRestart(options.killCommand) : undefined,
             streams: positive(options.streams, '--streams'),
             proxy: options.proxy ? proxyClient(options.proxy) : undefined,
-            latencyMs: durationFlag(options.latency, '--latency', 2),
+            latencyMs: durationFlag(options.latency, '--latency', COMMAND_EXIT_CODES.usage),
             onProgress: (m) => process.stderr.write(`${m}\n`),
           });
         } catch (err) {
-          if (err instanceof ChaosError) throw new CliError(err.message, 2);
+          if (err instanceof ChaosError) throw new CliError(err.message, COMMAND_EXIT_CODES.usage);
           throw err;
         }
         if (options.json) printJson(report);
@@ -129,7 +130,7 @@ export function chaosCommand(program: Command): void {
         try {
           return parseHostPort(value, flag);
         } catch (err) {
-          throw new CliError((err as Error).message, 2);
+          throw new CliError((err as Error).message, COMMAND_EXIT_CODES.usage);
         }
       };
       const upstream = parse(options.upstream, '--upstream');

@@ -8,6 +8,7 @@ import { loadConfig } from '../../config.js';
 import { CliError, withDatabase } from '../connect.js';
 import { printJson, printTable } from '../output.js';
 import { exitWithStatus, printResult } from '../status.js';
+import { STATUS_EXIT_CODES } from '../exit-codes.js';
 
 function report(results: CheckResult[], json: boolean | undefined): void {
   const overall = worst(results.map((r) => r.status));
@@ -21,7 +22,7 @@ function report(results: CheckResult[], json: boolean | undefined): void {
 
 const number = (value: string, flag: string): number => {
   const n = Number(value);
-  if (!Number.isFinite(n)) throw new CliError(`${flag} must be a number, got "${value}"`, 3);
+  if (!Number.isFinite(n)) throw new CliError(`${flag} must be a number, got "${value}"`, STATUS_EXIT_CODES.unknown);
   return n;
 };
 
@@ -30,7 +31,7 @@ async function thresholdsFrom(file: string | undefined): Promise<ThresholdOverri
   try {
     return await (file ? thresholdsFile(file, '--config') : thresholdsFile(loadConfig().checksFile));
   } catch (err) {
-    if (err instanceof ThresholdsFileError) throw new CliError(err.message, 3);
+    if (err instanceof ThresholdsFileError) throw new CliError(err.message, STATUS_EXIT_CODES.unknown);
     throw err;
   }
 }
@@ -65,7 +66,7 @@ export function checkCommands(program: Command): void {
       if (!found) {
         throw new CliError(
           options.full ? `no full scan of "${name}"; --full applies to: ${Object.keys(fullChecks).join(', ')}` : `no check "${name}"; see comanda check list`,
-          3,
+          STATUS_EXIT_CODES.unknown,
         );
       }
       const overrides: Partial<Thresholds> = { ...(await thresholdsFrom(options.config))[found.name] };

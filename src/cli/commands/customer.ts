@@ -7,6 +7,7 @@ import { resolveRestaurant } from '../../core/restaurants.js';
 import { CliError, withDatabase } from '../connect.js';
 import { integerFlag } from '../flags.js';
 import { printJson, printTable } from '../output.js';
+import { COMMAND_EXIT_CODES } from '../exit-codes.js';
 
 async function restaurantOf(db: Database, customerId: string): Promise<string> {
   const { rows } = await db.query<{ restaurantId: string }>('SELECT "restaurantId" FROM restaurante.customers WHERE id = $1', [customerId]);
@@ -54,7 +55,7 @@ export function customerCommand(program: Command): void {
       await withDatabase(async (db) => {
         const restaurantId = await restaurantOf(db, id);
         if (!options.yes) {
-          throw new CliError(`this anonymises customer ${id} of ${restaurantId} everywhere and cannot be undone; run again with --yes`, 2);
+          throw new CliError(`this anonymises customer ${id} of ${restaurantId} everywhere and cannot be undone; run again with --yes`, COMMAND_EXIT_CODES.usage);
         }
         printJson({ erased: await eraseCustomer(db, restaurantId, id, 'cli') });
       });

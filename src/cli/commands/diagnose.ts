@@ -14,6 +14,7 @@ import { durationFlag } from '../flags.js';
 import { CliError, withDatabase, type Target } from '../connect.js';
 import { printJson } from '../output.js';
 import { exitWithStatus, paint, printResult } from '../status.js';
+import { STATUS_EXIT_CODES } from '../exit-codes.js';
 
 function report(d: Diagnosis, json: boolean | undefined): void {
   if (json) {
@@ -27,7 +28,7 @@ function report(d: Diagnosis, json: boolean | undefined): void {
 
 const positive = (value: string | undefined, flag: string, max = 1_000_000): number | undefined => {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) throw new CliError(`${flag} must be a whole number from 1 to ${max}, got "${value}"`, 3);
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) throw new CliError(`${flag} must be a whole number from 1 to ${max}, got "${value}"`, STATUS_EXIT_CODES.unknown);
   return Number(value);
 };
 
@@ -35,9 +36,9 @@ async function run(fn: (db: Database, target: Target) => Promise<Diagnosis>, jso
   try {
     report(await withDatabase(fn), json);
   } catch (err) {
-    if (err instanceof LookupError) throw new CliError(err.message, 3);
+    if (err instanceof LookupError) throw new CliError(err.message, STATUS_EXIT_CODES.unknown);
     // The database could not answer (down, busy, timed out): nothing is known — unknown, like a check.
-    if (err instanceof AppError) throw new CliError(`could not diagnose: ${err.message}`, 3);
+    if (err instanceof AppError) throw new CliError(`could not diagnose: ${err.message}`, STATUS_EXIT_CODES.unknown);
     throw err;
   }
 }
@@ -68,7 +69,7 @@ export function diagnoseCommand(program: Command): void {
     .option('--json', 'print {subject, status, checks: [{name, status, summary, rows, advice}]}')
     .action(async (item: string, options: { restaurant?: string; quantity: string; staleAfter: string; json?: boolean }) => {
       const quantity = positive(options.quantity, '--quantity');
-      const staleMs = durationFlag(options.staleAfter, '--stale-after', 3);
+      const staleMs = durationFlag(options.staleAfter, '--stale-after', STATUS_EXIT_CODES.unknown);
       await run((db) => diagnoseStock(db, item, { restaurantId: options.restaurant, quantity, staleOrderMinutes: staleMs / 60_000 }), options.json);
     });
 
@@ -83,11 +84,11 @@ export function diagnoseCommand(program: Command): void {
     .option('--json', 'print {subject, status, checks: [{name, status, summary, rows, advice}]}')
     .action(async (id: string | undefined, options: { table?: string; time?: string; party?: string; restaurant?: string; json?: boolean }) => {
       if (id !== undefined && (options.table !== undefined || options.time !== undefined)) {
-        throw new CliError('give a reservation id, or --table and --time, not both', 3);
+        throw new CliError('give a reservation id, or --table and --time, not both', STATUS_EXIT_CODES.unknown);
       }
       if (id !== undefined) return run((db) => diagnoseReservation(db, id), options.json);
       if (options.table === undefined || options.time === undefined) {
-        throw new CliError('say what to diagnose: comanda diagnose reservation ID, or comanda diagnose reservation --table 5 --time 2026-03-10T20:00 [--party 4]', 3);
+        throw new CliError('say what to diagnose: comanda diagnose reservation ID, or comanda diagnose reservation --table 5 --time 2026-03-10T20:00 [--party 4]', STATUS_EXIT_CODES.unknown);
       }
       const party = positive(options.party, '--party', 50);
       const { table, time } = options;

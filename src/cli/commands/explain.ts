@@ -4,6 +4,7 @@ import pg from 'pg';
 import { explain, ExplainRefused, type ExplainResult } from '../../core/explain.js';
 import { CliError, withDatabase } from '../connect.js';
 import { printJson } from '../output.js';
+import { COMMAND_EXIT_CODES } from '../exit-codes.js';
 
 interface ExplainFlags {
   analyze?: boolean;
@@ -39,16 +40,16 @@ export function explainCommand(program: Command): void {
     .option('--timeout-ms <ms>', 'statement_timeout of the EXPLAIN', '10000')
     .option('--json', 'print {kind, analyzed, parameters, rolledBack, summary, plan}')
     .action(async (sql: string, flags: ExplainFlags) => {
-      if (!/^\d+$/.test(flags.timeoutMs) || Number(flags.timeoutMs) < 1) throw new CliError('--timeout-ms must be a whole number of milliseconds, e.g. 30000', 2);
+      if (!/^\d+$/.test(flags.timeoutMs) || Number(flags.timeoutMs) < 1) throw new CliError('--timeout-ms must be a whole number of milliseconds, e.g. 30000', COMMAND_EXIT_CODES.usage);
       const timeoutMs = Number(flags.timeoutMs);
       let result: ExplainResult;
       try {
         result = await withDatabase((db) => explain(db, sql, { analyze: flags.analyze, allowWrites: flags.yes, timeoutMs }));
       } catch (err) {
-        if (err instanceof ExplainRefused) throw new CliError(err.message, 2);
+        if (err instanceof ExplainRefused) throw new CliError(err.message, COMMAND_EXIT_CODES.usage);
         if (err instanceof pg.DatabaseError) {
           const hint = err.code === '57014' ? ` (the timeout is ${timeoutMs} ms: raise --timeout-ms, or drop --analyze)` : '';
-          throw new CliError(`PostgreSQL refused the statement: ${err.message}${hint}`, 1);
+          throw new CliError(`PostgreSQL refused the statement: ${err.message}${hint}`, COMMAND_EXIT_CODES.failed);
         }
         throw err;
       }

@@ -12,6 +12,7 @@ import { liveTopStatements, resetStatements } from '../../core/queries.js';
 import { CliError, withDatabase } from '../connect.js';
 import { durationFlag, integerFlag } from '../flags.js';
 import { printJson, printTable } from '../output.js';
+import { COMMAND_EXIT_CODES } from '../exit-codes.js';
 
 const ORDERS = ['total', 'mean', 'calls'];
 
@@ -48,8 +49,8 @@ export function historyCommands(program: Command): void {
     .option('--live', 'read pg_stat_statements now instead of the history')
     .option('--json', 'print JSON')
     .action(async (options: { since: string; by: string; limit: string; live?: boolean; json?: boolean }) => {
-      if (!ORDERS.includes(options.by)) throw new CliError('--by must be total, mean or calls', 2);
-      const sinceMs = durationFlag(options.since, '--since', 2);
+      if (!ORDERS.includes(options.by)) throw new CliError('--by must be total, mean or calls', COMMAND_EXIT_CODES.usage);
+      const sinceMs = durationFlag(options.since, '--since', COMMAND_EXIT_CODES.usage);
       const limit = limitFlag(options.limit);
       const by = options.by as HistoryOrder;
       if (options.live) {
@@ -79,11 +80,11 @@ export function historyCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (options: { yes?: boolean; json?: boolean }) => {
       if (!options.yes) {
-        if (!process.stdin.isTTY) throw new CliError('resetting the statistics needs --yes when there is no terminal to ask', 2);
+        if (!process.stdin.isTTY) throw new CliError('resetting the statistics needs --yes when there is no terminal to ask', COMMAND_EXIT_CODES.usage);
         const rl = createInterface({ input: process.stdin, output: process.stderr });
         const answer = await rl.question('Reset pg_stat_statements for every statement? [y/N] ');
         rl.close();
-        if (!/^(y|yes)$/i.test(answer.trim())) throw new CliError('declined; nothing was reset', 2);
+        if (!/^(y|yes)$/i.test(answer.trim())) throw new CliError('declined; nothing was reset', COMMAND_EXIT_CODES.usage);
       }
       const result = await withDatabase((db) => resetStatements(db, { osUser: osUser() })).catch((err: unknown) => {
         if ((err as { code?: string }).code === '42501') throw new CliError('permission denied for pg_stat_statements_reset(): run it as a superuser, or GRANT EXECUTE ON FUNCTION pg_stat_statements_reset TO this role');
@@ -101,8 +102,8 @@ export function historyCommands(program: Command): void {
     .option('--limit <n>', 'rows to show', '30')
     .option('--json', 'print JSON')
     .action(async (options: { growth: string; kind?: string; limit: string; json?: boolean }) => {
-      if (options.kind && !['database', 'table', 'index'].includes(options.kind)) throw new CliError('--kind must be database, table or index', 2);
-      const sinceMs = durationFlag(options.growth, '--growth', 2);
+      if (options.kind && !['database', 'table', 'index'].includes(options.kind)) throw new CliError('--kind must be database, table or index', COMMAND_EXIT_CODES.usage);
+      const sinceMs = durationFlag(options.growth, '--growth', COMMAND_EXIT_CODES.usage);
       const result = await withDatabase((db) => spaceGrowth(db, { sinceMs, kind: options.kind as 'table' | undefined, limit: limitFlag(options.limit) })).catch(missingHistory);
       if (options.json) return printJson(result);
       if (!result.to) {

@@ -6,6 +6,7 @@ import { activeMaintenance, endMaintenance, MaintenanceInputError, recentMainten
 import { CliError, withDatabase } from '../connect.js';
 import { durationFlag } from '../flags.js';
 import { printJson, printTable } from '../output.js';
+import { COMMAND_EXIT_CODES } from '../exit-codes.js';
 
 const osUser = (): string | null => {
   try {
@@ -17,7 +18,7 @@ const osUser = (): string | null => {
 
 /** The monitor's tables may be missing on a database not migrated yet: say what to do. */
 function explain(err: unknown): never {
-  if (err instanceof MaintenanceInputError) throw new CliError(err.message, 2);
+  if (err instanceof MaintenanceInputError) throw new CliError(err.message, COMMAND_EXIT_CODES.usage);
   if ((err as { code?: string }).code === '42P01') throw new CliError('the maintenance table is missing (migration 0017): run `comanda migrate up`');
   throw err;
 }
@@ -32,7 +33,7 @@ export function maintenanceCommand(program: Command): void {
     .requiredOption('--reason <text>', 'what the maintenance is; shown in every alert held back')
     .option('--json', 'print JSON')
     .action(async (options: { for: string; reason: string; json?: boolean }) => {
-      const durationMs = durationFlag(options.for, '--for', 2);
+      const durationMs = durationFlag(options.for, '--for', COMMAND_EXIT_CODES.usage);
       const result = await withDatabase((db) => startMaintenance(db, { durationMs, reason: options.reason, osUser: osUser() })).catch(explain);
       if (options.json) return printJson(result);
       if (result.replaced) process.stdout.write(`ended the window that was on (until ${result.replaced.endsAt.toISOString()}: ${result.replaced.reason})\n`);

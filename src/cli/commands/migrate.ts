@@ -8,9 +8,10 @@ import { printJson, printTable } from '../output.js';
 import { planMigrations, PlanError, type PlanResult } from '../../core/migrations/plan.js';
 import { BackupError } from '../../core/backup/pg-tools.js';
 import { MigrationError } from '../../core/migrations/runner.js';
+import { COMMAND_EXIT_CODES } from '../exit-codes.js';
 
 const positiveInt = (value: string, what: string): number => {
-  if (!/^\d+$/.test(value)) throw new CliError(`${what} must be a whole number, got "${value}"`, 2);
+  if (!/^\d+$/.test(value)) throw new CliError(`${what} must be a whole number, got "${value}"`, COMMAND_EXIT_CODES.usage);
   return Number(value);
 };
 
@@ -27,7 +28,7 @@ async function runner(dir?: string): Promise<MigrationRunner> {
 const label = (m: { version: number; name: string }) => `${String(m.version).padStart(4, '0')}_${m.name}`;
 
 const lintFailure = (err: unknown): never => {
-  if (err instanceof LintError) throw new CliError(err.message, 2);
+  if (err instanceof LintError) throw new CliError(err.message, COMMAND_EXIT_CODES.usage);
   throw err;
 };
 
@@ -69,7 +70,7 @@ export function migrateCommand(program: Command): void {
           throw new CliError(
             `${report.findings.length} lint finding${report.findings.length > 1 ? 's' : ''} in the pending migrations: nothing applied. ` +
               'Fix them, accept a justified one with `-- comanda:lint-ignore RULE reason`, or apply anyway with --force.',
-            1,
+            COMMAND_EXIT_CODES.failed,
           );
         }
         process.stderr.write(`--force: applying despite ${report.findings.length} lint finding(s)\n`);
@@ -86,7 +87,7 @@ export function migrateCommand(program: Command): void {
     .option('--no-baseline', 'also lint the migrations listed in lint-baseline.json')
     .option('--json', 'print JSON')
     .action(async (files: string[], options: { dir?: string; baseline: boolean; json?: boolean }) => {
-      if (files.length > 0 && options.dir) throw new CliError('give files or --dir, not both', 2);
+      if (files.length > 0 && options.dir) throw new CliError('give files or --dir, not both', COMMAND_EXIT_CODES.usage);
       const report: LintReport = await (
         files.length > 0
           ? lintFiles(files, options.baseline ? {} : { baseline: null })
@@ -130,7 +131,7 @@ export function migrateCommand(program: Command): void {
           },
         });
       } catch (err) {
-        if (err instanceof PlanError || err instanceof BackupError || err instanceof MigrationError) throw new CliError(err.message, 1);
+        if (err instanceof PlanError || err instanceof BackupError || err instanceof MigrationError) throw new CliError(err.message, COMMAND_EXIT_CODES.failed);
         throw err;
       }
       if (!result.ok) process.exitCode = 1;
@@ -161,7 +162,7 @@ export function migrateCommand(program: Command): void {
     .argument('[steps]', 'how many to revert')
     .option('--to <version>', 'revert every migration newer than this version (0 for all)')
     .action(async (steps: string | undefined, options: { to?: string }) => {
-      if (steps !== undefined && options.to !== undefined) throw new CliError('give either a number of steps or --to, not both', 2);
+      if (steps !== undefined && options.to !== undefined) throw new CliError('give either a number of steps or --to, not both', COMMAND_EXIT_CODES.usage);
       const r = await runner();
       const reverted =
         options.to !== undefined ? await r.downTo(positiveInt(options.to, '--to')) : await r.down(steps === undefined ? 1 : positiveInt(steps, 'steps'));

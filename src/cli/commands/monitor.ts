@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from '../../config.js';
 import { thresholdsFile, type ThresholdOverrides } from '../../core/checks/thresholds.js';
+import { worst } from '../../core/checks/check.js';
 import { backupJobOutcome } from '../../core/backup/index.js';
 import type { Database } from '../../core/db/database.js';
 import {
@@ -12,6 +13,7 @@ import {
 import { CliError, openDatabase, resolveTarget, withDatabase } from '../connect.js';
 import { printJson, printTable } from '../output.js';
 import { integerFlag } from '../flags.js';
+import { COMMAND_EXIT_CODES, STATUS_EXIT_CODES } from '../exit-codes.js';
 
 
 const stateFileOf = (config: Config): string => path.join(config.dataDir, 'monitor-state.json');
@@ -103,7 +105,7 @@ export function monitorCommand(program: Command): void {
     .option('--log-format <format>', 'json (JSON lines) or text; default: text on a terminal, else json')
     .action(async (options: { once?: string | boolean; json?: boolean; logFormat?: string }) => {
       const format = options.logFormat ?? (process.stdout.isTTY ? 'text' : 'json');
-      if (format !== 'json' && format !== 'text') throw new CliError(`--log-format must be json or text, got "${format}"`, 2);
+      if (format !== 'json' && format !== 'text') throw new CliError(`--log-format must be json or text, got "${format}"`, COMMAND_EXIT_CODES.usage);
       // With --once the report is the output (stdout) and the log goes to stderr.
       const { monitor: m, db } = await openMonitor(options.once !== undefined ? logger(options.json ? 'json' : 'text', process.stderr) : logger(format, process.stdout));
       if (options.once !== undefined) {
@@ -111,10 +113,10 @@ export function monitorCommand(program: Command): void {
           const jobs = typeof options.once === 'string' ? [options.once] : jobNames(m);
           if (typeof options.once === 'string' && !jobNames(m).includes(options.once)) {
             const why = options.once === 'backup' ? ' (the backup job is not available in this build or MONITOR_SCHEDULE_BACKUP is off)' : '';
-            throw new CliError(`no job "${options.once}"${why}; jobs: ${jobNames(m).join(', ')}`, 2);
+            throw new CliError(`no job "${options.once}"${why}; jobs: ${jobNames(m).join(', ')}`, COMMAND_EXIT_CODES.usage);
           }
           if (!(await m.acquire())) {
-            throw new CliError('another monitor is active (it holds the monitor lock): it already runs these jobs; see `comanda monitor status`', 3);
+            throw new CliError('another monitor is active (it holds the monitor lock): it already runs these jobs; see `comanda monitor status`', STATUS_EXIT_CODES.unknown);
           }
           const reports: JobReport[] = [];
           for (const job of jobs) {
@@ -126,7 +128,7 @@ export function monitorCommand(program: Command): void {
           }
           if (options.json) printJson({ reports });
           else reports.forEach(printReport);
-          process.exitCode = Math.max(...reports.map((r) => r.exitCode));
+          process.exitCode = STATUS_EXIT_CODES[worst(reports.map((r) => r.status))];
         } finally {
           await m.stop();
           await db.close();

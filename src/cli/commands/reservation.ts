@@ -4,6 +4,7 @@ import { loadOrCreateSecret } from '../../embedded/data-dir.js';
 import { CliError, withDatabase } from '../connect.js';
 import { printJson } from '../output.js';
 import { integerFlag } from '../flags.js';
+import { COMMAND_EXIT_CODES } from '../exit-codes.js';
 
 export function reservationCommand(program: Command): void {
   const reservation = program.command('reservation').description('reservations');
@@ -18,7 +19,7 @@ export function reservationCommand(program: Command): void {
       await withDatabase(async (db, target) => {
         // The token is derived from the server secret: the service's own, so its links verify.
         const secret = target.config.secret ?? (target.config.databaseUrl ? undefined : await loadOrCreateSecret(target.config.dataDir));
-        if (!secret) throw new CliError('COMANDA_SECRET must be set (the same as the service) to issue reservation tokens', 2);
+        if (!secret) throw new CliError('COMANDA_SECRET must be set (the same as the service) to issue reservation tokens', COMMAND_EXIT_CODES.usage);
         const issued = await regenerateToken(db, undefined, id, { secret, tokenTtlDays: days }, 'cli');
         if (options.json) return printJson({ reservationId: issued.reservationId, token: issued.token, expiresAt: issued.expiresAt });
         process.stdout.write(`${issued.token}\n`);

@@ -9,22 +9,23 @@ import { loadOrCreateSecret } from '../../embedded/data-dir.js';
 import { resolveRestaurant } from '../../core/restaurants.js';
 import { CliError, withDatabase } from '../connect.js';
 import { printJson, printTable } from '../output.js';
+import { COMMAND_EXIT_CODES } from '../exit-codes.js';
 
 const restaurantFor = async (db: Database, given: string | undefined): Promise<string> => (await resolveRestaurant(db, given)).id;
 
 function roleOf(value: string): StaffRole {
-  if (!isStaffRole(value)) throw new CliError(`--role must be one of ${staffRoles.join(', ')}, got "${value}"`, 2);
+  if (!isStaffRole(value)) throw new CliError(`--role must be one of ${staffRoles.join(', ')}, got "${value}"`, COMMAND_EXIT_CODES.usage);
   return value;
 }
 
 /** A password piped on stdin (never on the command line, where `ps` and the shell history see it). */
 async function passwordFromStdin(): Promise<string> {
-  if (process.stdin.isTTY) throw new CliError('--password-stdin reads the password from a pipe, e.g. `pass show x | comanda staff account create … --password-stdin`', 2);
+  if (process.stdin.isTTY) throw new CliError('--password-stdin reads the password from a pipe, e.g. `pass show x | comanda staff account create … --password-stdin`', COMMAND_EXIT_CODES.usage);
   let text = '';
   for await (const chunk of process.stdin) text += String(chunk);
   const password = text.replace(/\r?\n$/, '');
   if (password.length < PASSWORD_MIN_LENGTH || password.length > PASSWORD_MAX_LENGTH) {
-    throw new CliError(`the password must be ${PASSWORD_MIN_LENGTH}–${PASSWORD_MAX_LENGTH} characters`, 2);
+    throw new CliError(`the password must be ${PASSWORD_MIN_LENGTH}–${PASSWORD_MAX_LENGTH} characters`, COMMAND_EXIT_CODES.usage);
   }
   return password;
 }
@@ -41,7 +42,7 @@ export function staffCommand(program: Command): void {
     .option('--label <text>', 'who or what the token is for')
     .option('--json', 'print {id, role, token} as JSON')
     .action(async (options: { role: string; restaurant?: string; label?: string; json?: boolean }) => {
-      if (!isStaffRole(options.role)) throw new CliError(`--role must be one of ${staffRoles.join(', ')}, got "${options.role}"`, 2);
+      if (!isStaffRole(options.role)) throw new CliError(`--role must be one of ${staffRoles.join(', ')}, got "${options.role}"`, COMMAND_EXIT_CODES.usage);
       const role = options.role;
       await withDatabase(async (db) => {
         const restaurantId = await restaurantFor(db, options.restaurant);

@@ -14,6 +14,7 @@ import {
 import { localMachine, parseCpus, parseRam, parseStorage } from '../../core/tuning/machine.js';
 import { CliError } from '../connect.js';
 import { printJson, printTable } from '../output.js';
+import { COMMAND_EXIT_CODES } from '../exit-codes.js';
 
 const FORMATS = ['table', 'json', 'conf', 'sql'] as const;
 type Format = (typeof FORMATS)[number];
@@ -52,13 +53,13 @@ export function tuneCommand(program: Command): void {
     .option('--json', 'same as --format json')
     .action((options: TuneOptions) => {
       const format = (options.json ? 'json' : (options.format ?? 'table')) as Format;
-      if (!FORMATS.includes(format)) throw new CliError(`--format must be one of ${FORMATS.join(', ')}`, 2);
+      if (!FORMATS.includes(format)) throw new CliError(`--format must be one of ${FORMATS.join(', ')}`, COMMAND_EXIT_CODES.usage);
       let machine: Machine;
       let local: boolean;
       try {
         ({ machine, local } = machineOf(options));
       } catch (err) {
-        if (err instanceof TuneInputError) throw new CliError(err.message, 2);
+        if (err instanceof TuneInputError) throw new CliError(err.message, COMMAND_EXIT_CODES.usage);
         throw err;
       }
       const settings = recommend(machine);

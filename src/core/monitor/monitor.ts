@@ -3,7 +3,7 @@
 // One monitor acts at a time (lock.ts); others stand by and take over when the lock frees.
 import { hostname } from 'node:os';
 import { Cron } from 'croner';
-import { runChecks, severity, worst, type CheckResult, type CheckStatus, type Thresholds } from '../checks/check.js';
+import { runChecks, worst, type CheckResult, type CheckStatus, type Thresholds } from '../checks/check.js';
 import type { Database } from '../db/database.js';
 import { transition, type AlertState } from './alerts.js';
 import type { MonitorJob } from './jobs.js';
@@ -48,8 +48,8 @@ export interface JobReport {
   /** The maintenance window that held this run's alerts back, if one was on. */
   maintenance?: { window: number; until: string; reason: string };
   deliveries: Array<{ channel: string; check: string; kind: string; ok: boolean; attempts: number; error?: string }>;
-  /** 0 ok, 1 warning, 2 critical, 3 unknown (the monitoring-plugin convention). */
-  exitCode: number;
+  /** The worst status of the run's results (`monitor --once` exits with its code). */
+  status: CheckStatus;
 }
 
 export class Monitor {
@@ -124,7 +124,7 @@ export class Monitor {
       kind: 'report', job: job.name, check: report.name, status: 'ok', previous: null, summary: built.summary, advice: null,
       rows: truncateRows(built.rows), at: new Date().toISOString(), host: this.host,
     };
-    const result: JobReport = { job: job.name, store: 'database', results: [], notifications: [{ check: report.name, kind: 'report', status: 'ok' }], deliveries: [], exitCode: 0 };
+    const result: JobReport = { job: job.name, store: 'database', results: [], notifications: [{ check: report.name, kind: 'report', status: 'ok' }], deliveries: [], status: 'ok' };
     const { attempts, backoffMs } = this.options.delivery ?? { attempts: 3, backoffMs: 2_000 };
     for (const channel of this.options.channels) {
       const outcome = await deliver(channel, message, { attempts, backoffMs, secrets: this.options.secrets ?? [] });
@@ -162,7 +162,7 @@ export class Monitor {
       });
     }
 
-    const report: JobReport = { job: job.name, store: store.kind, results, notifications: [], deliveries: [], exitCode: 0 };
+    const report: JobReport = { job: job.name, store: store.kind, results, notifications: [], deliveries: [], status: 'ok' };
     const window = this.maintenance && this.maintenance.endsAt.getTime() > Date.now() ? this.maintenance : undefined;
     if (window) report.maintenance = { window: window.id, until: window.endsAt.toISOString(), reason: window.reason };
     try {
@@ -176,7 +176,7 @@ export class Monitor {
       await this.decide(job, results, store, report);
     }
     await this.flush(store, report);
-    report.exitCode = severity[worst(results.map((r) => r.status))];
+    report.status = worst(results.map((r) => r.status));
     this.log({
       level: 'info',
       msg: `job ${job.name} done`,
