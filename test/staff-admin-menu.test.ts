@@ -280,6 +280,12 @@ describeWith([chromiumTool], '/admin/menu in Chromium', () => {
     expect(await phonePage.locator('h1').textContent()).toBe('Menu');
     // No horizontal scrolling at phone width.
     expect(await phonePage.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    // The reorder arrows stay 44 px targets on a phone.
+    const arrows = await phonePage.evaluate<number[]>(
+      `[...document.querySelectorAll('.move button')].map((b) => { const r = b.getBoundingClientRect(); return Math.min(r.width, r.height); })`,
+    );
+    expect(arrows.length).toBeGreaterThan(0);
+    expect(Math.min(...arrows)).toBeGreaterThanOrEqual(44);
     await expectAccessible(phonePage, 'staff-menu-06-phone');
     await phonePage.getByRole('button', { name: /^Add a dish to / }).first().click();
     await expectAccessible(phonePage, 'staff-menu-07-phone-form');
