@@ -13,6 +13,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createBackup } from '../src/core/backup/index.js';
 import { allChecks } from '../src/core/checks/registry.js';
 import { captureHistory } from '../src/core/history/index.js';
+import { loadMigrations } from '../src/core/migrations/runner.js';
+import { build, defaultOrderingSettings } from '../src/http/app.js';
 import { DEMO_RESTAURANT_ID } from '../src/core/seed.js';
 import { chromiumTool } from './helpers/browser.js';
 import { expectAccessible, useStaffBrowserApp, type StaffBrowserApp } from './helpers/staff-browser.js';
@@ -236,6 +238,27 @@ describeWith([chromiumTool], "the operators' dashboard (/ops)", () => {
     const failed = await t.api('POST', '/api/ops/backups/verify', t.tokens.admin, {});
     expect(failed.status).toBe(200);
     expect(failed.body).toMatchObject({ status: 'failed', file, recorded: true, summary: expect.stringContaining(`${file} does not verify`) as unknown });
+    // Longer than the request waits: 202 running, and the result reaches the actions log when it ends.
+    const impatient = await build({
+      db: t.db,
+      secret: 'staff-ops-impatient-0123456789abcdefghij',
+      directUrl: url,
+      expectedMigrations: (await loadMigrations()).map((m) => m.version),
+      logLevel: 'silent',
+      ordering: defaultOrderingSettings,
+      backup: { dir: backupDir, pgBinDir: undefined },
+      backupVerifyWaitMs: 0,
+    });
+    try {
+      const logged = async () => (await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM comanda.actions_log WHERE action = 'backup.verify'`)).rows[0]!.n;
+      const before = await logged();
+      const running = await impatient.inject({ method: 'POST', url: '/api/ops/backups/verify', headers: { authorization: `Bearer ${t.tokens.admin}` }, payload: {} });
+      expect(running.statusCode).toBe(202);
+      expect(running.json()).toMatchObject({ status: 'running', file });
+      await expect.poll(logged, { timeout: 60_000 }).toBe(before + 1);
+    } finally {
+      await impatient.close();
+    }
     // Not for a waiter; no body accepted.
     expect((await t.api('POST', '/api/ops/backups/verify', t.tokens.waiter, {})).status).toBe(403);
     expect((await t.api('POST', '/api/ops/backups/verify', t.tokens.admin, { file: '/etc/passwd' })).body).toMatchObject({ code: 'VALIDATION_FAILED' });

@@ -79,6 +79,8 @@ export interface BuildOptions {
   directUrl?: string;
   /** The backup directory and tools: the dashboard's "verify backup now" (none: it is refused). */
   backup?: Pick<BackupSettings, 'dir' | 'pgBinDir'>;
+  /** How long "verify backup now" waits for the result before answering 202 (2 min; tests shorten it). */
+  backupVerifyWaitMs?: number;
   /** How often a staff event stream re-checks its session or token (15 s; tests shorten it). */
   staffEventsRecheckMs?: number;
   /** The pages' built assets (by default read from dist/web/public). */
@@ -216,7 +218,7 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   });
   customerRoutes(app, options.db);
   floorRoutes(app, options.db);
-  opsRoutes(app, options.db, { directUrl: options.directUrl, thresholds: options.metrics?.thresholds, backup: options.backup });
+  opsRoutes(app, options.db, { directUrl: options.directUrl, thresholds: options.metrics?.thresholds, backup: options.backup, verifyWaitMs: options.backupVerifyWaitMs });
   let live = options.live;
   if (!live) {
     const own = (live = new LiveHub(options.directUrl, (err) => app.log.warn({ err: err.message }, 'live updates listener: reconnecting')));
