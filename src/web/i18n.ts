@@ -8,6 +8,7 @@ import { menuAdminMessages } from './messages/admin-menu.js';
 import { resAdminMessages } from './messages/admin-reservations.js';
 import { floorMessages } from './messages/floor.js';
 import { kitchenMessages } from './messages/kitchen.js';
+import { kitchenSettingsMessages } from './messages/kitchen-settings.js';
 import { opsMessages } from './messages/ops.js';
 import type { Messages } from './messages/define.js';
 import { staffMessages } from './messages/staff.js';
@@ -148,7 +149,7 @@ const guestEs = {
 } as const;
 
 // The staff's pages keep their strings in one module per area (src/web/messages/).
-const areas = [staffMessages, kitchenMessages, floorMessages, menuAdminMessages, resAdminMessages, opsMessages, staffAdminMessages] as const;
+const areas = [staffMessages, kitchenMessages, kitchenSettingsMessages, floorMessages, menuAdminMessages, resAdminMessages, opsMessages, staffAdminMessages] as const;
 type AreaKey = (typeof areas)[number] extends infer A ? (A extends Messages<infer K> ? K : never) : never;
 
 export type MessageKey = keyof typeof guestEs | AreaKey;

@@ -39,7 +39,7 @@ export function staffPageData(options: StaffPageOptions): Record<string, unknown
 
 export function staffLayout(assets: Assets, options: StaffPageOptions): string {
   const { lang, session } = options;
-  const sections = staffSections.filter((s) => s.roles.includes(session.role));
+  const sections = staffSections.filter((s) => !s.parent && s.roles.includes(session.role));
   const who =
     session.kind === 'device'
       ? t(lang, 'staff.device', { name: session.name ?? '' })

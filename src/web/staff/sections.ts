@@ -3,17 +3,20 @@
 import type { StaffRole } from '../../core/auth/staff-tokens.js';
 import type { MessageKey } from '../i18n.js';
 
-export type StaffSection = 'kitchen' | 'floor' | 'menu' | 'reservations' | 'staff' | 'ops';
+export type StaffSection = 'kitchen' | 'kitchenSettings' | 'floor' | 'menu' | 'reservations' | 'staff' | 'ops';
 
 export interface SectionInfo {
   id: StaffSection;
   path: string;
   label: MessageKey;
   roles: readonly StaffRole[];
+  /** A page inside another section (linked from it, not in the navigation bar). */
+  parent?: StaffSection;
 }
 
 export const staffSections: readonly SectionInfo[] = [
   { id: 'kitchen', path: '/kitchen', label: 'staff.nav.kitchen', roles: ['admin', 'kitchen'] },
+  { id: 'kitchenSettings', path: '/kitchen/settings', label: 'kitchenSettings.title', roles: ['admin'], parent: 'kitchen' },
   { id: 'floor', path: '/floor', label: 'staff.nav.floor', roles: ['admin', 'waiter'] },
   { id: 'reservations', path: '/admin/reservations', label: 'staff.nav.reservations', roles: ['admin', 'waiter'] },
   { id: 'menu', path: '/admin/menu', label: 'staff.nav.menu', roles: ['admin'] },
