@@ -366,7 +366,7 @@ describeWith([chromiumTool], "the guests' pages in Chromium", () => {
     expect(offered.length).toBeGreaterThan(0);
     expect(offered).not.toContain('20:00');
     await expectAccessible(page, '21-booking-alternatives');
-  });
+  }, 90_000); // up to 40 bookings one after the other, then the browser: slow on a loaded machine
 
   it('the strict CSP held on every page (no violation reported)', () => {
     expect(cspErrors).toEqual([]);
