@@ -133,6 +133,29 @@ describeWith([chromiumTool], 'the bookings page in Chromium', () => {
     expect(await phone.locator('html').evaluate((e: Scrollable) => e.scrollWidth)).toBeLessThanOrEqual(390);
   }, 90_000);
 
+  it('a chosen table taken meanwhile: the times it is free and the free tables are offered; picking one books it', async () => {
+    const page = await openPage(day);
+    await page.getByRole('button', { name: 'Nueva reserva' }).click();
+    const dialog = page.getByRole('dialog', { name: /Nueva reserva/ });
+    await dialog.getByLabel('Nombre').fill('Irene Barra');
+    await expect.poll(() => dialog.getByLabel('Hora').locator('option', { hasText: '21:00' }).count()).toBe(1);
+    await dialog.getByLabel('Hora').selectOption({ label: '21:00' });
+    const table = dialog.getByLabel('Mesa', { exact: true });
+    await expect.poll(() => table.locator('option').allTextContents()).toContain('Mesa 12 (2 pl.)');
+    await table.selectOption({ label: 'Mesa 12 (2 pl.)' });
+    // Meanwhile another screen books table 12 at 21:00 through the API: the form keeps the choice, marked.
+    expect((await book({ partySize: 2, time: local(day, '21:00'), customerName: 'Se Sentó Antes', tableIds: ['table_12'] })).tableIds).toEqual(['table_12']);
+    await expect.poll(() => table.locator('option:checked').textContent()).toBe('Mesa 12 (2 pl.) (ocupada a esa hora)');
+    await dialog.getByRole('button', { name: 'Reservar', exact: true }).click();
+    await expect.poll(() => dialog.locator('#alternatives-title').textContent()).toBe('Esa mesa está ocupada a esa hora. Elige otra opción:');
+    const options = await dialog.locator('#alternatives-list button').allTextContents();
+    expect(options.some((o) => /^\d\d:\d\d, Mesa 12$/.test(o))).toBe(true);
+    expect(options).toContain('21:00, Mesa 1');
+    await dialog.getByRole('button', { name: '21:00, Mesa 1', exact: true }).click();
+    await expect.poll(() => page.locator('#res-status').textContent()).toMatch(/Irene Barra a las 21:00, Mesa 1/);
+    expect(await byName(day, 'Irene Barra')).toMatchObject({ status: 'CONFIRMED', tableIds: ['table_01'], time: local(day, '21:00') });
+  }, 90_000);
+
   it('a time taken meanwhile in another context: the alternatives are offered, and picking one books it', async () => {
     const page = await openPage(day);
     await page.getByRole('button', { name: 'Nueva reserva' }).click();
