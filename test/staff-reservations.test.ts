@@ -1,8 +1,9 @@
 // The bookings page (/admin/reservations) in Chromium: a phone booking shows on the timeline; a
-// time taken meanwhile in another context brings the API's alternatives and picking one books
-// it; a move onto a table taken meanwhile likewise; seat → complete, cancel and no-show (asked
-// first), only the transitions the API allows; today's arrivals, upcoming first; the kitchen gets
-// the 403 page; keyboard; axe-core, and screenshots at 1280×800 and phone size.
+// booking on a table chosen in the form lands on that table's row; a time taken meanwhile in
+// another context brings the API's alternatives and picking one books it; a move onto a table
+// taken meanwhile likewise; seat → complete, cancel and no-show (asked first), only the
+// transitions the API allows; today's arrivals, upcoming first; the kitchen gets the 403 page;
+// keyboard; axe-core, and screenshots at 1280×800 and phone size.
 import type { Page } from 'playwright-core';
 import { beforeAll, expect, it } from 'vitest';
 import { DEMO_RESTAURANT_ID } from '../src/core/seed.js';
@@ -94,6 +95,65 @@ describeWith([chromiumTool], 'the bookings page in Chromium', () => {
     await expect.poll(() => timelineBooking(page, 'Lucía Llamada').locator('span').allTextContents()).toEqual(['21:00 · 3 pers.', 'Lucía Llamada', 'Confirmada']);
     const stored = await byName(day, 'Lucía Llamada');
     expect(stored).toMatchObject({ status: 'CONFIRMED', customerEmail: null, tableIds: ['table_03'], time: local(day, '21:00') });
+  }, 90_000);
+
+  it('a table chosen in the form: only the free ones are offered, and the booking is on that table', async () => {
+    const page = await openPage(day);
+    await page.getByRole('button', { name: 'Nueva reserva' }).click();
+    const dialog = page.getByRole('dialog', { name: /Nueva reserva/ });
+    await dialog.getByLabel('Nombre').fill('Pablo Terraza');
+    await expect.poll(() => dialog.getByLabel('Hora').locator('option', { hasText: '21:00' }).count()).toBe(1);
+    await dialog.getByLabel('Hora').selectOption({ label: '21:00' });
+    const table = dialog.getByLabel('Mesa', { exact: true });
+    // The default is the smallest free one; Lucía's table 3 is taken at 21:00, so it is not offered.
+    expect(await table.inputValue()).toBe('');
+    await expect.poll(() => table.locator('option').allTextContents()).toContain('Mesa 9 (2 pl.)');
+    const offered = await table.locator('option').allTextContents();
+    expect(offered[0]).toBe('La más pequeña libre');
+    expect(offered.some((o) => o.startsWith('Mesa 3 '))).toBe(false);
+    expect(offered).toContain('Mesa 1 + Mesa 2 (4 pl.)');
+    await table.selectOption({ label: 'Mesa 9 (2 pl.)' });
+    await expectAccessible(page, 'staff-reservations-new-table');
+    await dialog.getByRole('button', { name: 'Reservar', exact: true }).click();
+    await expect.poll(() => page.locator('#res-status').textContent()).toMatch(/Pablo Terraza a las 21:00, Mesa 9/);
+    const row = page.locator('#timeline .tl-row', { has: page.locator('.tl-table', { hasText: /^Mesa 9$/ }) });
+    await expect.poll(() => row.locator('.tl-booking', { hasText: 'Pablo Terraza' }).count()).toBe(1);
+    expect(await timelineBooking(page, 'Pablo Terraza').count()).toBe(1);
+    expect(await byName(day, 'Pablo Terraza')).toMatchObject({ status: 'CONFIRMED', tableIds: ['table_09'], time: local(day, '21:00') });
+
+    // Opened again for the same time, table 9 is no longer offered; on a phone the form fits.
+    const phone = await openPage(day, { width: 390, height: 844 });
+    await phone.getByRole('button', { name: 'Nueva reserva' }).click();
+    const form = phone.getByRole('dialog', { name: /Nueva reserva/ });
+    await expect.poll(() => form.getByLabel('Hora').locator('option', { hasText: '21:00' }).count()).toBe(1);
+    await form.getByLabel('Hora').selectOption({ label: '21:00' });
+    await expect.poll(() => form.getByLabel('Mesa', { exact: true }).locator('option').count()).toBeGreaterThan(3);
+    expect(await form.getByLabel('Mesa', { exact: true }).locator('option').allTextContents()).not.toContain('Mesa 9 (2 pl.)');
+    await expectAccessible(phone, 'staff-reservations-new-table-phone');
+    expect(await phone.locator('html').evaluate((e: Scrollable) => e.scrollWidth)).toBeLessThanOrEqual(390);
+  }, 90_000);
+
+  it('a chosen table taken meanwhile: the times it is free and the free tables are offered; picking one books it', async () => {
+    const page = await openPage(day);
+    await page.getByRole('button', { name: 'Nueva reserva' }).click();
+    const dialog = page.getByRole('dialog', { name: /Nueva reserva/ });
+    await dialog.getByLabel('Nombre').fill('Irene Barra');
+    await expect.poll(() => dialog.getByLabel('Hora').locator('option', { hasText: '21:00' }).count()).toBe(1);
+    await dialog.getByLabel('Hora').selectOption({ label: '21:00' });
+    const table = dialog.getByLabel('Mesa', { exact: true });
+    await expect.poll(() => table.locator('option').allTextContents()).toContain('Mesa 12 (2 pl.)');
+    await table.selectOption({ label: 'Mesa 12 (2 pl.)' });
+    // Meanwhile another screen books table 12 at 21:00 through the API: the form keeps the choice, marked.
+    expect((await book({ partySize: 2, time: local(day, '21:00'), customerName: 'Se Sentó Antes', tableIds: ['table_12'] })).tableIds).toEqual(['table_12']);
+    await expect.poll(() => table.locator('option:checked').textContent()).toBe('Mesa 12 (2 pl.) (ocupada a esa hora)');
+    await dialog.getByRole('button', { name: 'Reservar', exact: true }).click();
+    await expect.poll(() => dialog.locator('#alternatives-title').textContent()).toBe('Esa mesa está ocupada a esa hora. Elige otra opción:');
+    const options = await dialog.locator('#alternatives-list button').allTextContents();
+    expect(options.some((o) => /^\d\d:\d\d, Mesa 12$/.test(o))).toBe(true);
+    expect(options).toContain('21:00, Mesa 1');
+    await dialog.getByRole('button', { name: '21:00, Mesa 1', exact: true }).click();
+    await expect.poll(() => page.locator('#res-status').textContent()).toMatch(/Irene Barra a las 21:00, Mesa 1/);
+    expect(await byName(day, 'Irene Barra')).toMatchObject({ status: 'CONFIRMED', tableIds: ['table_01'], time: local(day, '21:00') });
   }, 90_000);
 
   it('a time taken meanwhile in another context: the alternatives are offered, and picking one books it', async () => {

@@ -1,12 +1,13 @@
 // What the bookings page needs of the API: a day's plan (service windows, tables, bookings with
 // their tables; the kitchen without contact details), a staff booking for a phone call without an
 // e-mail address, and a move onto tables the staff choose, refused by the exclusion constraint
-// alone when they are taken (with the nearest free times of those tables and the free options).
+// alone when they are taken (with the nearest free times of those tables and the free options);
+// and a staff booking made on chosen tables, under the same rules.
 import { describe, expect, it } from 'vitest';
 import type { DayPlan } from '../../src/core/reservations/day.js';
 import { useTestApp } from '../helpers/app.js';
 import { expectProblem } from '../helpers/problems.js';
-import { R, TUESDAY, booking, freshDay, local, reservationRequests } from '../helpers/reservations.js';
+import { R, TUESDAY, booking, createRestaurant, freshDay, local, reservationRequests } from '../helpers/reservations.js';
 
 const t = await useTestApp();
 const { postBooking, bookOk, patch, patchOk, heldTables, emailsOf, counts } = reservationRequests(t);
@@ -90,6 +91,99 @@ describe('a booking for a phone call', () => {
     const res = await postBooking({ restaurantId: R, partySize: 2, time: local(day, '20:30'), customerName: 'Sin correo' });
     expectProblem(res, 400, 'VALIDATION_FAILED');
     expect(await counts()).toEqual(before);
+  });
+});
+
+describe('a staff booking on chosen tables', () => {
+  const staffPost = (body: object, token = t.staff.waiter, headers: Record<string, string> = {}) =>
+    t.app.inject({ method: 'POST', url: '/api/reservations', headers: { ...t.auth(token), ...headers }, payload: { restaurantId: R, ...body } });
+
+  it('books the chosen table (or combination) instead of the smallest free one', async () => {
+    const day = freshDay(TUESDAY);
+    // The smallest free table for two at 20:00 is table 1; the staff choose table 9 (terraza).
+    const chosen = await staffBook({ restaurantId: R, partySize: 2, time: local(day, '20:00'), customerName: 'En la terraza', tableIds: ['table_09'] });
+    expect(chosen).toMatchObject({ status: 'CONFIRMED', tableIds: ['table_09'], time: local(day, '20:00'), durationMinutes: 90 });
+    const held = await heldTables(chosen.id);
+    expect(held.map((h) => h.tableId)).toEqual(['table_09']);
+    // It holds the table for the turn and the buffer, like any booking (90 + 15 minutes for two).
+    expect(held[0]!.until.getTime() - held[0]!.from.getTime()).toBe(105 * 60_000);
+    const auto = await staffBook({ restaurantId: R, partySize: 2, time: local(day, '20:00'), customerName: 'La más pequeña' });
+    expect(auto.tableIds).toEqual(['table_01']);
+    // A combination, named in any order, for a party neither of its tables seats alone.
+    const four = await staffBook({ restaurantId: R, partySize: 4, time: local(day, '13:30'), customerName: 'Juntas', tableIds: ['table_02', 'table_01'] });
+    expect(four.tableIds).toEqual(['table_01', 'table_02']);
+    const plan = await dayOf(t.staff.waiter, day);
+    expect(plan.reservations.find((r) => r.id === chosen.id)?.tableIds).toEqual(['table_09']);
+    // The day's plan says how long each party size holds its tables (the page marks taken tables with it).
+    expect(plan.turnMinutes).toHaveLength(50);
+    expect(plan.turnMinutes[1]).toBe(90);
+    expect(plan.turnMinutes[3]).toBe(105);
+  });
+
+  it('a taken table is 409 TABLE_ALREADY_RESERVED with the times it is free and the free options; nothing is written', async () => {
+    const day = freshDay(TUESDAY);
+    const first = await staffBook({ restaurantId: R, partySize: 2, time: local(day, '20:00'), customerName: 'Primera', tableIds: ['table_12'] });
+    const before = await counts();
+    const refused = expectProblem(
+      await staffPost({ partySize: 2, time: local(day, '20:30'), customerName: 'Segunda', tableIds: ['table_12'] }, t.staff.waiter, { 'idempotency-key': `taken-${day}` }),
+      409,
+      'TABLE_ALREADY_RESERVED',
+    );
+    expect(await counts()).toEqual(before);
+    // Table 12 is held 20:00–21:45: the nearest times it is free again for two.
+    expect(refused.alternatives![0]).toBe(local(day, '21:45'));
+    const freeTables = (refused as unknown as { freeTables: string[][] }).freeTables;
+    expect(freeTables[0]).toEqual(['table_01']);
+    expect(freeTables).not.toContainEqual(['table_12']);
+    // Picking one books it (another request, so another key).
+    const picked = await staffBook({ restaurantId: R, partySize: 2, time: refused.alternatives![0], customerName: 'Segunda', tableIds: ['table_12'] });
+    expect(picked).toMatchObject({ tableIds: ['table_12'], time: local(day, '21:45') });
+    expect(first.tableIds).toEqual(['table_12']);
+  });
+
+  it('unknown, inactive, too small and off-hours choices are refused with catalogued problems', async () => {
+    const day = freshDay(TUESDAY);
+    const before = await counts();
+    const unknown = expectProblem(await staffPost({ partySize: 2, time: local(day, '21:00'), customerName: 'X', tableIds: ['no_such_table'] }), 422, 'REFERENCE_NOT_FOUND');
+    expect(unknown).toMatchObject({ field: 'tableIds', tableIds: ['no_such_table'] });
+    expectProblem(await staffPost({ partySize: 4, time: local(day, '21:00'), customerName: 'X', tableIds: ['table_01'] }), 422, 'PARTY_TOO_LARGE');
+    expectProblem(await staffPost({ partySize: 2, time: local(day, '17:00'), customerName: 'X', tableIds: ['table_01'] }), 422, 'SLOT_UNAVAILABLE');
+    expectProblem(await staffPost({ partySize: 2, time: local(day, '21:00'), customerName: 'X', tableIds: [] }), 400, 'VALIDATION_FAILED');
+    await t.db.query(`UPDATE restaurante.tables SET "isActive" = false WHERE id = 'table_08'`);
+    try {
+      expectProblem(await staffPost({ partySize: 2, time: local(day, '21:00'), customerName: 'X', tableIds: ['table_08'] }), 422, 'REFERENCE_NOT_FOUND');
+    } finally {
+      await t.db.query(`UPDATE restaurante.tables SET "isActive" = true WHERE id = 'table_08'`);
+    }
+    expect(await counts()).toEqual(before);
+  });
+
+  it("another restaurant's table is refused, and only the restaurant's staff may choose tables", async () => {
+    const day = freshDay(TUESDAY);
+    const [foreign] = (await createRestaurant(t.db, 'rest_chosen_tables_other', { tables: [4] })) as [string];
+    const before = await counts();
+    expectProblem(await staffPost({ partySize: 2, time: local(day, '21:00'), customerName: 'X', tableIds: [foreign] }), 422, 'REFERENCE_NOT_FOUND');
+    // A guest on the web cannot choose: 403, nothing written (nor a hold).
+    expectProblem(
+      await postBooking({ ...booking({ time: local(day, '21:00') }), tableIds: ['table_09'] }),
+      403,
+      'FORBIDDEN',
+    );
+    expect(await counts()).toEqual(before);
+  });
+
+  it('two staff bookings on the same free table at once: one wins, the other gets the alternatives', async () => {
+    const day = freshDay(TUESDAY);
+    const [a, b] = await Promise.all(
+      ['A', 'B'].map((name) => staffPost({ partySize: 2, time: local(day, '22:00'), customerName: name, tableIds: ['table_12'] })),
+    );
+    expect([a!.statusCode, b!.statusCode].sort()).toEqual([201, 409]);
+    const loser = a!.statusCode === 409 ? a! : b!;
+    expect(loser.json<{ code: string; freeTables: string[][] }>()).toMatchObject({ code: 'TABLE_ALREADY_RESERVED' });
+    const { rows } = await t.db.query(`SELECT 1 FROM restaurante.reservation_tables WHERE "tableId" = 'table_12' AND active AND lower(occupied) = $1::timestamptz`, [
+      local(day, '22:00'),
+    ]);
+    expect(rows).toHaveLength(1);
   });
 });
 

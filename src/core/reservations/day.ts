@@ -27,6 +27,8 @@ export interface DayPlan {
   tables: DayTable[];
   /** Active combinations of active tables (pushed together for bigger parties). */
   combinations: Array<{ id: string; name: string; tableIds: string[] }>;
+  /** The turn of a party of n at index n - 1 (n = 1…50), in minutes: how long it holds its tables before the buffer. */
+  turnMinutes: number[];
   reservations: Reservation[];
 }
 
@@ -44,7 +46,8 @@ export async function dayPlan(db: Database, staff: StaffPrincipal, date: string)
             coalesce((SELECT jsonb_agg(jsonb_build_object('id', c.id, 'name', c.name, 'tableIds', c.table_ids) ORDER BY c.name, c.id)
                         FROM restaurante.table_combinations c
                        WHERE c."restaurantId" = r.id AND c."isActive"
-                         AND NOT EXISTS (SELECT 1 FROM restaurante.tables t WHERE t.id = ANY(c.table_ids) AND NOT t."isActive")), '[]'::jsonb) AS combinations
+                         AND NOT EXISTS (SELECT 1 FROM restaurante.tables t WHERE t.id = ANY(c.table_ids) AND NOT t."isActive")), '[]'::jsonb) AS combinations,
+            (SELECT jsonb_agg(restaurante.turn_minutes(r.id, n) ORDER BY n) FROM generate_series(1, 50) n) AS "turnMinutes"
        FROM restaurante.restaurants r WHERE r.id = $1`,
     [staff.restaurantId, date],
     { readOnly: true },
@@ -87,6 +90,9 @@ export async function assignChosenTables(
       extra: { field: 'tableIds' },
     });
   }
+  // Take turns with assign_tables (the same lock), so a booking that lets the database pick never
+  // loses its table to this insert between its choice and its own insert; the constraint still decides.
+  await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('comanda:booking:' || $1, 0))`, [restaurantId]);
   await tx.query(`DELETE FROM restaurante.reservation_tables WHERE "reservationId" = $1 AND "restaurantId" = $2`, [reservationId, restaurantId]);
   await tx.query(
     `INSERT INTO restaurante.reservation_tables ("restaurantId", "reservationId", "tableId", occupied)
@@ -111,7 +117,8 @@ export async function assignChosenTables(
 export async function tableAlternatives(
   db: Database,
   restaurantId: string,
-  reservationId: string,
+  /** The booking being moved (its own tables do not count as taken); null for a new booking. */
+  reservationId: string | null,
   start: string,
   party: number,
   tableIds: string[],
@@ -125,14 +132,14 @@ export async function tableAlternatives(
               LATERAL generate_series(w.opens, w.closes - make_interval(mins => r.turn), make_interval(mins => r.slot_interval_minutes)) AS s(slot)
         WHERE s.slot > now()
           AND NOT EXISTS (SELECT 1 FROM restaurante.reservation_tables rt
-                           WHERE rt."restaurantId" = r.id AND rt.active AND rt."tableId" = ANY($5::text[]) AND rt."reservationId" <> $2
+                           WHERE rt."restaurantId" = r.id AND rt.active AND rt."tableId" = ANY($5::text[]) AND rt."reservationId" IS DISTINCT FROM $2::text
                              AND rt.occupied && tstzrange(s.slot, s.slot + make_interval(mins => r.turn + r.buffer_minutes))))
      SELECT coalesce((SELECT jsonb_agg(restaurante.local_iso(a.slot, r.timezone) ORDER BY abs(extract(epoch FROM a.slot - $3::timestamptz)), a.slot)
                         FROM (SELECT slot FROM free_at ORDER BY abs(extract(epoch FROM slot - $3::timestamptz)), slot LIMIT 5) a), '[]'::jsonb) AS alternatives,
             coalesce((SELECT jsonb_agg(o.table_ids ORDER BY o.seats, cardinality(o.table_ids), o.table_ids)
                         FROM restaurante.table_options(r.id, $4) o
                        WHERE NOT EXISTS (SELECT 1 FROM restaurante.reservation_tables rt
-                                          WHERE rt."restaurantId" = r.id AND rt.active AND rt."tableId" = ANY(o.table_ids) AND rt."reservationId" <> $2
+                                          WHERE rt."restaurantId" = r.id AND rt.active AND rt."tableId" = ANY(o.table_ids) AND rt."reservationId" IS DISTINCT FROM $2::text
                                             AND rt.occupied && tstzrange($3::timestamptz, $3::timestamptz + make_interval(mins => r.turn + r.buffer_minutes)))),
                      '[]'::jsonb) AS "freeTables"
        FROM r`,

@@ -85,6 +85,11 @@ export interface BookingInput {
   items?: Array<{ menuItemId: string; quantity: number }>;
   /** The guest's answer to "send me news and offers"; recorded as a consent either way. */
   marketingConsent?: boolean;
+  /**
+   * Staff only: put the booking on these tables (one that seats the party, or an active
+   * combination) instead of the smallest free option; taken → TABLE_ALREADY_RESERVED.
+   */
+  tableIds?: string[];
 }
 
 /**
@@ -117,6 +122,9 @@ export async function book(
       throw new AppError('VALIDATION_FAILED', "body must have required property 'customerEmail'", {
         extra: { errors: [{ path: '/', message: "must have required property 'customerEmail'" }] },
       });
+    }
+    if (input.tableIds !== undefined && mode?.kind !== 'staff') {
+      throw new AppError('FORBIDDEN', 'Only staff of the restaurant choose the tables of a booking.', { extra: { field: 'tableIds' } });
     }
     const hold = mode?.kind === 'guest' ? mode.hold : undefined;
     if (hold) await checkOpenHolds(tx, input, hold);
@@ -168,7 +176,12 @@ export async function book(
         [input.restaurantId, customer[0].id, reservation.id, input.marketingConsent ?? null],
       );
     }
-    await tx.query('SELECT restaurante.assign_tables($1, $2, $3::timestamptz, $4)', [input.restaurantId, reservation.id, input.time, input.partySize]);
+    if (input.tableIds !== undefined) {
+      // The staff's choice: those tables or nowhere; the exclusion constraint decides if they are free.
+      await assignChosenTables(tx, input.restaurantId, reservation.id, input.time, input.partySize, input.tableIds);
+    } else {
+      await tx.query('SELECT restaurante.assign_tables($1, $2, $3::timestamptz, $4)', [input.restaurantId, reservation.id, input.time, input.partySize]);
+    }
     // Pre-orders: only dishes a guest could order now (available, in an active category).
     if (input.items?.length) await checkPreOrderItems(tx, input.restaurantId, input.items);
     for (const item of input.items ?? []) {
@@ -191,24 +204,37 @@ export async function book(
     }
     return { reservation: await reservationById(tx, reservation.id) };
   };
-  return db.transaction(
-    async (tx) => {
-      const { reservation, replayed } = await idempotently<{ reservation: Reservation }>(
-        tx,
-        {
-          restaurantId: input.restaurantId,
-          scope: 'public:reservations',
-          key: idempotencyKey,
-          operation: 'book_reservation',
-          input,
-          ttlHours: settings.idempotencyTtlHours,
-        },
-        async (finish) => finish.value(await work(tx)),
-      );
-      return { reservation, replayed };
-    },
-    { settings: { 'comanda.actor': mode?.kind === 'staff' ? mode.actor : 'guest:booking' } },
-  );
+  try {
+    return await db.transaction(
+      async (tx) => {
+        const { reservation, replayed } = await idempotently<{ reservation: Reservation }>(
+          tx,
+          {
+            restaurantId: input.restaurantId,
+            scope: 'public:reservations',
+            key: idempotencyKey,
+            operation: 'book_reservation',
+            input,
+            ttlHours: settings.idempotencyTtlHours,
+          },
+          async (finish) => finish.value(await work(tx)),
+        );
+        return { reservation, replayed };
+      },
+      { settings: { 'comanda.actor': mode?.kind === 'staff' ? mode.actor : 'guest:booking' } },
+    );
+  } catch (err) {
+    // Chosen tables taken: the nearest times those tables are free, and the options free then
+    // (read after the failed transaction; hints only, the constraint decides again).
+    if (input.tableIds !== undefined && err instanceof AppError && err.code === 'TABLE_ALREADY_RESERVED') {
+      const offered = await tableAlternatives(db, input.restaurantId, null, input.time, input.partySize, input.tableIds);
+      throw new AppError('TABLE_ALREADY_RESERVED', 'Those tables are taken at that time; see the alternatives.', {
+        extra: { ...err.extra, ...offered },
+        cause: err,
+      });
+    }
+    throw err;
+  }
 }
 
 /**

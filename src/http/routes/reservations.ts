@@ -131,14 +131,16 @@ export function reservationRoutes(app: FastifyInstance, db: Database, settings: 
     {
       preHandler: optionalPrincipal(db),
       schema: {
-        summary: 'Book a table: the smallest free table or combination that seats the party',
+        summary: 'Book a table: the smallest free table or combination that seats the party (staff may choose the tables)',
         description:
           'A double booking is impossible: the database refuses overlapping table intervals (buffer included). No free table → 409 ' +
           'TABLE_ALREADY_RESERVED with `alternatives`. The confirmation e-mail carries the guest\'s link. Idempotency-Key as for orders. ' +
           'Without a staff token the booking is a hold: PENDING until the guest confirms it from the e-mail, released after ' +
           'RESERVATION_HOLD_MINUTES; limited per client IP and per e-mail address (429 RATE_LIMITED) and in open holds (429 ' +
           'TOO_MANY_HOLDS); it never changes an existing customer\'s data or consents (they are merged when the guest confirms). ' +
-          'With a staff token of the restaurant: no limits, CONFIRMED at once, and the e-mail address may be left out.',
+          'With a staff token of the restaurant: no limits, CONFIRMED at once, the e-mail address may be left out, and `tableIds` ' +
+          'chooses the tables: those tables or nowhere (taken → 409 TABLE_ALREADY_RESERVED with `alternatives`, the nearest times ' +
+          'those tables are free that day, and `freeTables`, the options free at the asked time).',
         tags,
         headers: {
           type: 'object',
@@ -163,6 +165,17 @@ export function reservationRoutes(app: FastifyInstance, db: Database, settings: 
             language: { type: 'string', enum: ['es', 'en'] },
             notes: { type: 'string', maxLength: 1000 },
             marketingConsent: { type: 'boolean', description: 'The guest\'s answer to "send me news and offers" (recorded as a consent)' },
+            tableIds: {
+              type: 'array',
+              minItems: 1,
+              maxItems: 12,
+              uniqueItems: true,
+              items: id,
+              description:
+                'Staff of the restaurant only (anyone else: 403 FORBIDDEN): book these tables — active tables of the restaurant, one that ' +
+                'seats the party or an active combination — instead of the smallest free option. Unknown or inactive → 422 ' +
+                'REFERENCE_NOT_FOUND; too small → 422 PARTY_TOO_LARGE; taken → 409 TABLE_ALREADY_RESERVED with `alternatives` and `freeTables`',
+            },
             items: {
               type: 'array',
               maxItems: 30,
@@ -177,8 +190,12 @@ export function reservationRoutes(app: FastifyInstance, db: Database, settings: 
         },
         response: {
           201: reservationResponse,
-          409: { description: 'TABLE_ALREADY_RESERVED (with alternatives)', $ref: 'Problem#' },
-          422: { description: 'SLOT_UNAVAILABLE, PARTY_TOO_LARGE, REFERENCE_NOT_FOUND (an item not on the menu)', $ref: 'Problem#' },
+          403: { description: 'FORBIDDEN: `tableIds` without a staff token of the restaurant', $ref: 'Problem#' },
+          409: { description: 'TABLE_ALREADY_RESERVED (with `alternatives`; for chosen tables also `freeTables`)', $ref: 'Problem#' },
+          422: {
+            description: 'SLOT_UNAVAILABLE, PARTY_TOO_LARGE (also: the chosen tables do not seat the party), REFERENCE_NOT_FOUND (an item not on the menu, or no such active table)',
+            $ref: 'Problem#',
+          },
           429: { description: 'RATE_LIMITED or TOO_MANY_HOLDS', $ref: 'Problem#' },
         },
       },
@@ -281,6 +298,11 @@ export function reservationRoutes(app: FastifyInstance, db: Database, settings: 
               combinations: {
                 type: 'array',
                 items: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, tableIds: { type: 'array', items: { type: 'string' } } } },
+              },
+              turnMinutes: {
+                type: 'array',
+                items: { type: 'integer' },
+                description: 'The turn of a party of n at index n − 1 (n = 1…50), in minutes: how long it holds its tables (the buffer comes after)',
               },
               reservations: { type: 'array', items: { $ref: 'Reservation#' } },
             },

@@ -29,6 +29,8 @@ interface Plan {
   windows: Array<{ opens: string; closes: string }>;
   tables: Array<{ id: string; number: number; capacity: number; location: string | null }>;
   combinations: Array<{ id: string; name: string; tableIds: string[] }>;
+  /** The turn of a party of n at index n - 1, in minutes. */
+  turnMinutes: number[];
   reservations: Reservation[];
 }
 
@@ -115,6 +117,11 @@ async function load(): Promise<void> {
     plan = dayPlan;
     todayPlan = forToday;
     render();
+    // The form's table list follows the day live (a hint: the API decides when it is sent).
+    if (formDialog.open && formPlan && formPlan.date === dayPlan.date) {
+      formPlan = dayPlan;
+      fillTables();
+    }
   } catch (err) {
     if (seq === loadSeq) say(problemText(err, S));
   }
@@ -477,7 +484,7 @@ async function openForm(next: FormMode): Promise<void> {
   f.submit.textContent = moving ? tr('form.submitMove') : tr('form.submitNew');
   $('#who-fields').hidden = moving;
   $('#notes-field').hidden = moving;
-  $('#table-field').hidden = !moving;
+  f.table.replaceChildren(el('option', { text: tr('form.auto'), attrs: { value: '' } }));
   f.name.required = !moving;
   const today = now().date;
   f.date.min = today;
@@ -548,27 +555,43 @@ function toLocalIso(ms: number, like: string): string {
   return `${local}${offset}`;
 }
 
-/** Move: the tables and combinations that seat the party; those taken at that time are marked. */
+/**
+ * The table choice, from the form's copy of the day (a hint only: the API decides): the tables and
+ * combinations that seat the party. Moving a booking lists them all, those taken at that time
+ * marked; a new booking lists the free ones. A choice that is taken meanwhile stays chosen, marked:
+ * it is never swapped for another behind the user's back (sent, the API offers the alternatives).
+ */
 function fillTables(): void {
-  if (mode.kind !== 'move' || !formPlan) return;
-  const r = mode.reservation;
+  const auto = el('option', { text: tr('form.auto'), attrs: { value: '' } });
+  if (!formPlan) return;
+  if (!f.time.value) {
+    f.table.replaceChildren(auto);
+    return;
+  }
+  const moving = mode.kind === 'move' ? mode.reservation : undefined;
   const party = Number(f.party.value);
   const start = Date.parse(f.time.value);
+  const turn = formPlan.turnMinutes?.[party - 1] ?? moving?.durationMinutes ?? 90;
   const busy = new Set<string>();
   for (const other of formPlan.reservations) {
-    if (other.id === r.id || !ACTIVE.includes(other.status)) continue;
+    if (other.id === moving?.id || !ACTIVE.includes(other.status)) continue;
     const a = Date.parse(other.time);
     const b = a + (other.durationMinutes + formPlan.bufferMinutes) * 60_000;
-    if (start < b && a < start + (r.durationMinutes + formPlan.bufferMinutes) * 60_000) other.tableIds.forEach((id) => busy.add(id));
+    if (start < b && a < start + (turn + formPlan.bufferMinutes) * 60_000) other.tableIds.forEach((id) => busy.add(id));
   }
-  const previous = f.table.value || r.tableIds.join(',');
-  const options: HTMLOptionElement[] = [el('option', { text: tr('form.auto'), attrs: { value: '' } })];
-  const label = (ids: string[], seats: number) =>
-    `${tablesLabel(ids, formPlan)} (${tr('seats', { n: seats })})${ids.some((id) => busy.has(id)) ? ` ${tr('form.tableTaken')}` : ''}`;
-  for (const t of formPlan.tables.filter((x) => x.capacity >= party)) options.push(el('option', { text: label([t.id], t.capacity), attrs: { value: t.id } }));
+  const previous = f.table.value || (moving?.tableIds.join(',') ?? '');
+  const options: HTMLOptionElement[] = [auto];
+  const offer = (ids: string[], seats: number) => {
+    const value = [...ids].sort().join(',');
+    const taken = ids.some((id) => busy.has(id));
+    if (taken && !moving && value !== previous) return;
+    const text = `${tablesLabel(ids, formPlan)} (${tr('seats', { n: seats })})${taken ? ` ${tr('form.tableTaken')}` : ''}`;
+    options.push(el('option', { text, attrs: { value } }));
+  };
+  for (const t of formPlan.tables.filter((x) => x.capacity >= party)) offer([t.id], t.capacity);
   for (const c of formPlan.combinations) {
     const seats = c.tableIds.reduce((n, id) => n + (formPlan?.tables.find((t) => t.id === id)?.capacity ?? 0), 0);
-    if (seats >= party) options.push(el('option', { text: label(c.tableIds, seats), attrs: { value: [...c.tableIds].sort().join(',') } }));
+    if (seats >= party) offer(c.tableIds, seats);
   }
   f.table.replaceChildren(...options);
   f.table.value = options.some((o) => o.value === previous) ? previous : '';
@@ -594,7 +617,7 @@ form.addEventListener('submit', (event) => {
     }
     f.name.removeAttribute('aria-invalid');
     $('#bk-name-error').textContent = '';
-    void submitNew(f.time.value);
+    void submitNew(f.time.value, f.table.value ? f.table.value.split(',') : undefined);
   } else {
     const tableIds = f.table.value ? f.table.value.split(',') : undefined;
     void submitMove(mode.reservation, f.time.value, tableIds);
@@ -613,13 +636,14 @@ async function sending<T>(work: () => Promise<T>): Promise<T | undefined> {
   }
 }
 
-async function submitNew(time: string): Promise<void> {
+async function submitNew(time: string, tableIds?: string[]): Promise<void> {
   const body: Record<string, unknown> = {
     restaurantId: data.session.restaurantId,
     partySize: Number(f.party.value),
     time,
     customerName: f.name.value.trim(),
   };
+  if (tableIds) body.tableIds = tableIds;
   if (f.phone.value.trim()) body.customerPhone = f.phone.value.trim();
   if (f.email.value.trim()) body.customerEmail = f.email.value.trim();
   if (f.notes.value.trim()) body.notes = f.notes.value.trim();
@@ -632,10 +656,14 @@ async function submitNew(time: string): Promise<void> {
       formDialog.close();
       await showBooked(reservation, 'done.created');
     } catch (err) {
-      offerAlternatives(err, (alt) => {
-        ensureTime(alt);
-        void submitNew(alt);
-      });
+      offerAlternatives(
+        err,
+        (alt) => {
+          ensureTime(alt);
+          void submitNew(alt, tableIds);
+        },
+        tableIds && { tableIds, time, pick: (ids) => void submitNew(time, ids) },
+      );
     }
   });
 }
@@ -683,7 +711,11 @@ function offerAlternatives(
   chosen?: { tableIds: string[]; time: string; pick: (ids: string[]) => void },
 ): void {
   if (!(err instanceof HttpError) || err.problem.code !== 'TABLE_ALREADY_RESERVED') {
-    $('#form-error').textContent = problemText(err, S);
+    // The table and time refusals in the user's language; anything else as the API said it.
+    const code = err instanceof HttpError ? err.problem.code : undefined;
+    const known = code && S[`resAdmin.err.${code}`];
+    $('#form-error').textContent = known ? tr(`err.${code}`) : problemText(err, S);
+    if (known) void load();
     return;
   }
   const times = Array.isArray(err.problem.alternatives) ? (err.problem.alternatives as string[]) : [];
