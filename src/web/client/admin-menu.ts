@@ -3,7 +3,7 @@
 // problem+json naming the field (`field`, `errors[].field`); the form marks that field
 // (aria-invalid, aria-describedby → its error line). Live: the `menu` topic re-reads the lists.
 import { el } from './common.js';
-import { $, follow, format, HttpError, pageData, problemText, staffApi, wireSignOut, type StaffPageData } from './staff-common.js';
+import { $, clearFieldErrors, follow, format, HttpError, pageData, problemFields, problemText, showFieldErrors, staffApi, wireSignOut, type StaffPageData } from './staff-common.js';
 
 interface Category {
   id: string;
@@ -228,59 +228,13 @@ async function reorder(path: string, ids: string[], name: string, to: number, to
 // Forms: errors at the field, as the API reports them
 // ---------------------------------------------------------------------------------------------
 
-function clearErrors(form: HTMLFormElement): void {
-  for (const p of form.querySelectorAll<HTMLElement>('[data-error-for]')) {
-    p.hidden = true;
-    p.textContent = '';
-  }
-  for (const input of form.querySelectorAll<HTMLElement>('[aria-invalid]')) {
-    input.removeAttribute('aria-invalid');
-    const ids = (input.getAttribute('aria-describedby') ?? '').split(' ').filter((id) => id && !id.endsWith('-error'));
-    if (ids.length) input.setAttribute('aria-describedby', ids.join(' '));
-    else input.removeAttribute('aria-describedby');
-  }
-  $('[data-form-error]', form).textContent = '';
-}
-
-/** The fields a problem names: `errors[].field`, else the top-level `field`. */
-function fieldsOf(err: unknown): { field: string; message: string }[] {
-  if (!(err instanceof HttpError)) return [];
-  const problem = err.problem as { field?: unknown; errors?: { field?: unknown; message?: unknown }[] };
-  const listed = (Array.isArray(problem.errors) ? problem.errors : [])
-    .filter((e) => typeof e.field === 'string')
-    .map((e) => ({ field: e.field as string, message: typeof e.message === 'string' ? e.message : '' }));
-  if (listed.length) return listed;
-  return typeof problem.field === 'string' ? [{ field: problem.field, message: '' }] : [];
-}
-
-/** Marks each field the API named; returns false when none of them is on this form. */
+/** Marks each field the API named; else says what went wrong on the form. */
 function showErrors(form: HTMLFormElement, err: unknown): void {
-  clearErrors(form);
-  let first: HTMLElement | undefined;
-  for (const { field, message } of fieldsOf(err)) {
-    const controls = [...form.querySelectorAll<HTMLElement>(`[data-field~="${CSS.escape(field)}"]`)];
-    const line = controls.length
-      ? form.querySelector<HTMLElement>(`[data-error-for="${CSS.escape(controls[0]!.getAttribute('name') ?? field)}"]`) ??
-        form.querySelector<HTMLElement>(`[data-error-for="${CSS.escape(field)}"]`)
-      : null;
-    if (!controls.length || !line) continue;
-    line.textContent = s[`menuAdmin.error.${field}`] ?? `${field} ${message}`;
-    line.hidden = false;
-    for (const control of controls) {
-      control.setAttribute('aria-invalid', 'true');
-      const ids = new Set((control.getAttribute('aria-describedby') ?? '').split(' ').filter(Boolean));
-      ids.add(line.id);
-      control.setAttribute('aria-describedby', [...ids].join(' '));
-    }
-    first ??= controls[0];
-  }
-  const formError = $('[data-form-error]', form);
-  if (first) {
-    formError.textContent = str('form.fix');
-    first.focus();
-  } else {
-    formError.textContent = problemText(err, s);
-  }
+  showFieldErrors(form, problemFields(err), {
+    of: ({ field, message }) => s[`menuAdmin.error.${field}`] ?? `${field} ${message}`,
+    fix: str('form.fix'),
+    otherwise: problemText(err, s),
+  });
 }
 
 function wireDialog(dialog: HTMLDialogElement, submit: (form: HTMLFormElement) => Promise<void>): HTMLFormElement {
@@ -338,7 +292,7 @@ const categoryForm = wireDialog(categoryDialog, async (form) => {
 
 function openCategory(category?: Category): void {
   editingCategory = category;
-  clearErrors(categoryForm);
+  clearFieldErrors(categoryForm);
   categoryForm.reset();
   $('#category-title').textContent = str(category ? 'dialog.editCategory' : 'dialog.newCategory');
   (categoryForm.elements.namedItem('name') as HTMLInputElement).value = category?.name ?? '';
@@ -380,7 +334,7 @@ const itemForm = wireDialog(itemDialog, async (form) => {
 
 function openItem(item?: Item, categoryId?: string): void {
   editingItem = item;
-  clearErrors(itemForm);
+  clearFieldErrors(itemForm);
   itemForm.reset();
   $('#item-title').textContent = str(item ? 'dialog.editItem' : 'dialog.newItem');
   const select = itemForm.elements.namedItem('categoryId') as HTMLSelectElement;
@@ -412,7 +366,7 @@ const stockForm = wireDialog(stockDialog, async (form) => {
   stockItem = item;
   items = items.map((i) => (i.id === item.id ? item : i));
   draw();
-  clearErrors(form);
+  clearFieldErrors(form);
   (form.elements.namedItem('amount') as HTMLInputElement).value = '';
   (form.elements.namedItem('note') as HTMLInputElement).value = '';
   showStockHead(item);
@@ -452,7 +406,7 @@ async function loadHistory(itemId: string): Promise<void> {
 
 async function openStock(item: Item): Promise<void> {
   stockItem = item;
-  clearErrors(stockForm);
+  clearFieldErrors(stockForm);
   stockForm.reset();
   showStockHead(item);
   $('#history tbody').replaceChildren();

@@ -4,7 +4,7 @@
 // /api/kitchen/categories/{id}/station with the session's CSRF token; kitchen screens pick the
 // changes up at once (they follow the menu topic).
 import { el } from './common.js';
-import { $, askDialog, format, HttpError, pageData, staffApi, wireSignOut, type StaffPageData } from './staff-common.js';
+import { $, askDialog, clearFieldErrors, format, HttpError, pageData, problemFields, showFieldErrors, staffApi, wireSignOut, type StaffPageData } from './staff-common.js';
 
 interface Station {
   id: string;
@@ -52,67 +52,26 @@ function fail(err: unknown): void {
 
 // ---- forms: errors at the field the API names ----------------------------------------------
 
-function clearErrors(form: HTMLFormElement): void {
-  for (const p of form.querySelectorAll<HTMLElement>('[data-error-for]')) {
-    p.hidden = true;
-    p.textContent = '';
-  }
-  for (const input of form.querySelectorAll<HTMLElement>('[aria-invalid]')) {
-    input.removeAttribute('aria-invalid');
-    const ids = (input.getAttribute('aria-describedby') ?? '').split(' ').filter((id) => id && !id.endsWith('-error'));
-    if (ids.length) input.setAttribute('aria-describedby', ids.join(' '));
-    else input.removeAttribute('aria-describedby');
-  }
-  const formError = form.querySelector<HTMLElement>('[data-form-error]');
-  if (formError) formError.textContent = '';
-}
-
-/** The fields a problem names: `errors[].field`, else the top-level `field`. */
-function fieldsOf(err: unknown): string[] {
-  if (!(err instanceof HttpError)) return [];
-  const problem = err.problem as { field?: unknown; errors?: { field?: unknown }[] };
-  const listed = (Array.isArray(problem.errors) ? problem.errors : []).map((e) => e.field).filter((f): f is string => typeof f === 'string');
-  if (listed.length) return [...new Set(listed)];
-  return typeof problem.field === 'string' ? [problem.field] : [];
-}
-
 /** Marks the fields the API named (a 409 on a name marks the name); else says it on the form. */
 function showErrors(form: HTMLFormElement, err: unknown): void {
-  clearErrors(form);
   const conflict = err instanceof HttpError && err.problem.code === 'CONFLICT';
-  const fields = conflict ? ['name'] : fieldsOf(err);
-  let first: HTMLElement | undefined;
-  for (const field of fields) {
-    const control = form.querySelector<HTMLElement>(`[data-field="${CSS.escape(field)}"]`);
-    const line = form.querySelector<HTMLElement>(`[data-error-for="${CSS.escape(field)}"]`);
-    if (!control || !line) continue;
-    line.textContent = conflict ? s('error.nameTaken') : s(`error.${field}`) || (S['staff.error.generic'] ?? '');
-    line.hidden = false;
-    control.setAttribute('aria-invalid', 'true');
-    const ids = new Set((control.getAttribute('aria-describedby') ?? '').split(' ').filter(Boolean));
-    ids.add(line.id);
-    control.setAttribute('aria-describedby', [...ids].join(' '));
-    first ??= control;
-  }
-  const formError = form.querySelector<HTMLElement>('[data-form-error]');
-  if (first) {
-    if (formError) formError.textContent = s('error.fix');
-    first.focus();
-  } else if (formError) {
-    formError.textContent = failureText(err);
-  }
+  showFieldErrors(form, conflict ? [{ field: 'name', message: '' }] : problemFields(err), {
+    of: ({ field }) => (conflict ? s('error.nameTaken') : s(`error.${field}`) || (S['staff.error.generic'] ?? '')),
+    fix: s('error.fix'),
+    otherwise: failureText(err),
+  });
 }
 
 /** Submits `form` through `send` once at a time; a failure is shown at its fields. */
 function wireForm(form: HTMLFormElement, send: () => Promise<void>): void {
   // What was wrong is no longer shown once the user changes it.
-  form.addEventListener('input', () => clearErrors(form));
+  form.addEventListener('input', () => clearFieldErrors(form));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const button = form.querySelector<HTMLButtonElement>('[data-submit]');
     if (button?.disabled) return;
     if (button) button.disabled = true;
-    clearErrors(form);
+    clearFieldErrors(form);
     void send()
       .catch((err: unknown) => {
         showErrors(form, err);
@@ -160,7 +119,7 @@ function stationEntry(station: Station): HTMLElement {
   const close = () => {
     form.hidden = true;
     rename.setAttribute('aria-expanded', 'false');
-    clearErrors(form);
+    clearFieldErrors(form);
     input.value = station.name;
   };
   rename.addEventListener('click', () => {

@@ -43,6 +43,78 @@ export function problemText(err: unknown, strings: Record<string, string>): stri
   return strings['staff.error.network'] ?? '';
 }
 
+// ---------------------------------------------------------------------------------------------
+// Forms: errors at the field the API names (`errors[].field`, else `field`)
+// ---------------------------------------------------------------------------------------------
+
+export interface FieldProblem {
+  field: string;
+  /** The API's words for it (Ajv's, in English); pages show their own strings first. */
+  message: string;
+}
+
+/** The fields a failed call's problem names: `errors[].field`, else the top-level `field`. */
+export function problemFields(err: unknown): FieldProblem[] {
+  if (!(err instanceof HttpError)) return [];
+  const problem = err.problem as { field?: unknown; errors?: { field?: unknown; message?: unknown }[] };
+  const listed = (Array.isArray(problem.errors) ? problem.errors : [])
+    .filter((e) => typeof e.field === 'string')
+    .map((e) => ({ field: e.field as string, message: typeof e.message === 'string' ? e.message : '' }));
+  if (listed.length) return listed;
+  return typeof problem.field === 'string' ? [{ field: problem.field, message: '' }] : [];
+}
+
+/** Hides every field's error line and the form's, and unmarks the controls. */
+export function clearFieldErrors(form: HTMLFormElement): void {
+  for (const p of form.querySelectorAll<HTMLElement>('[data-error-for]')) {
+    p.hidden = true;
+    p.textContent = '';
+  }
+  for (const input of form.querySelectorAll<HTMLElement>('[aria-invalid]')) {
+    input.removeAttribute('aria-invalid');
+    const ids = (input.getAttribute('aria-describedby') ?? '').split(' ').filter((id) => id && !id.endsWith('-error'));
+    if (ids.length) input.setAttribute('aria-describedby', ids.join(' '));
+    else input.removeAttribute('aria-describedby');
+  }
+  const formError = form.querySelector<HTMLElement>('[data-form-error]');
+  if (formError) formError.textContent = '';
+}
+
+/**
+ * Marks the controls of each named field (`[data-field~=field]`) as invalid and fills its error
+ * line (`[data-error-for=…]`, by the control's name, else the field) with `textOf(problem)`; then
+ * focuses the first and says `fix` on the form, or, when no field is on this form, `otherwise`.
+ */
+export function showFieldErrors(
+  form: HTMLFormElement,
+  problems: FieldProblem[],
+  text: { of: (problem: FieldProblem) => string; fix: string; otherwise: string },
+): void {
+  clearFieldErrors(form);
+  let first: HTMLElement | undefined;
+  for (const problem of problems) {
+    const { field } = problem;
+    const controls = [...form.querySelectorAll<HTMLElement>(`[data-field~="${CSS.escape(field)}"]`)];
+    const line = controls.length
+      ? form.querySelector<HTMLElement>(`[data-error-for="${CSS.escape(controls[0]!.getAttribute('name') ?? field)}"]`) ??
+        form.querySelector<HTMLElement>(`[data-error-for="${CSS.escape(field)}"]`)
+      : null;
+    if (!controls.length || !line) continue;
+    line.textContent = text.of(problem);
+    line.hidden = false;
+    for (const control of controls) {
+      control.setAttribute('aria-invalid', 'true');
+      const ids = new Set((control.getAttribute('aria-describedby') ?? '').split(' ').filter(Boolean));
+      ids.add(line.id);
+      control.setAttribute('aria-describedby', [...ids].join(' '));
+    }
+    first ??= controls[0];
+  }
+  const formError = form.querySelector<HTMLElement>('[data-form-error]');
+  if (formError) formError.textContent = first ? text.fix : text.otherwise;
+  first?.focus();
+}
+
 /**
  * Follows /api/staff/events: `onEvent(topic)` for each change of the given topics, and for
  * `refresh` (re-read everything). Reconnects with backoff, sending the last event id; the element
