@@ -27,6 +27,8 @@ import { clientIp, HOUR } from '../rate-limits.js';
 import { authProblems } from '../openapi.js';
 
 const id = { type: 'string', minLength: 1, maxLength: 100 } as const;
+/** A booking's tables, chosen by staff: one table that seats the party, or an active combination. */
+const tableIds = (description: string) => ({ type: 'array', minItems: 1, maxItems: 12, uniqueItems: true, items: id, description }) as const;
 const date = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD, local to the restaurant' } as const;
 /** ISO 8601 with seconds optional and an offset or Z: the instant is unambiguous. */
 const instant = {
@@ -165,17 +167,11 @@ export function reservationRoutes(app: FastifyInstance, db: Database, settings: 
             language: { type: 'string', enum: ['es', 'en'] },
             notes: { type: 'string', maxLength: 1000 },
             marketingConsent: { type: 'boolean', description: 'The guest\'s answer to "send me news and offers" (recorded as a consent)' },
-            tableIds: {
-              type: 'array',
-              minItems: 1,
-              maxItems: 12,
-              uniqueItems: true,
-              items: id,
-              description:
-                'Staff of the restaurant only (anyone else: 403 FORBIDDEN): book these tables — active tables of the restaurant, one that ' +
+            tableIds: tableIds(
+              'Staff of the restaurant only (anyone else: 403 FORBIDDEN): book these tables — active tables of the restaurant, one that ' +
                 'seats the party or an active combination — instead of the smallest free option. Unknown or inactive → 422 ' +
                 'REFERENCE_NOT_FOUND; too small → 422 PARTY_TOO_LARGE; taken → 409 TABLE_ALREADY_RESERVED with `alternatives` and `freeTables`',
-            },
+            ),
             items: {
               type: 'array',
               maxItems: 30,
@@ -336,14 +332,7 @@ export function reservationRoutes(app: FastifyInstance, db: Database, settings: 
             status: { type: 'string', enum: reservationStatuses },
             time: instant,
             partySize: { type: 'integer', minimum: 1, maximum: 50 },
-            tableIds: {
-              type: 'array',
-              minItems: 1,
-              maxItems: 12,
-              uniqueItems: true,
-              items: id,
-              description: 'Put the booking on these tables (one that seats the party, or an active combination) instead of the smallest free option',
-            },
+            tableIds: tableIds('Put the booking on these tables (one that seats the party, or an active combination) instead of the smallest free option'),
           },
         },
         response: {
