@@ -876,6 +876,34 @@ BEGIN
   RETURN NULL;
 END;
 $function$
+CREATE OR REPLACE FUNCTION restaurante.caller_of(p_token_hash text)
+ RETURNS TABLE(kind text, "restaurantId" text, "tokenId" text, role text, "sessionId" text, "tableId" text, phone integer, "idempotencyScope" text)
+ LANGUAGE plpgsql
+AS $function$
+#variable_conflict use_column
+DECLARE
+  v_staff record;
+BEGIN
+  SELECT t.id, t."restaurantId", t.role::text AS role,
+         (t."lastUsedAt" IS NULL OR t."lastUsedAt" < now() - interval '1 minute') AS stale
+    INTO v_staff
+    FROM restaurante.staff_tokens t
+   WHERE t.token_hash = p_token_hash AND t."revokedAt" IS NULL AND (t."expiresAt" IS NULL OR t."expiresAt" > now());
+  IF FOUND THEN
+    IF v_staff.stale THEN
+      UPDATE restaurante.staff_tokens SET "lastUsedAt" = now() WHERE id = v_staff.id;
+    END IF;
+    RETURN QUERY SELECT 'staff'::text, v_staff."restaurantId", v_staff.id, v_staff.role, NULL::text, NULL::text, NULL::integer,
+                        'staff:' || v_staff.id;
+    RETURN;
+  END IF;
+  RETURN QUERY
+    SELECT 'guest'::text, s."restaurantId", t.id, NULL::text, s.id, s."tableId", t.phone, 'session:' || s.id
+      FROM restaurante.table_session_tokens t
+      JOIN restaurante.table_sessions s ON s.id = t."sessionId"
+     WHERE t.token_hash = p_token_hash AND t."approvedAt" IS NOT NULL AND s."closedAt" IS NULL AND s."expiresAt" > now();
+END;
+$function$
 CREATE OR REPLACE FUNCTION restaurante.check_restaurant_timezone()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -901,6 +929,26 @@ BEGIN
   END IF;
   NEW.table_ids := ARRAY(SELECT t FROM unnest(NEW.table_ids) AS t ORDER BY t);
   RETURN NEW;
+END;
+$function$
+CREATE OR REPLACE FUNCTION restaurante.claim_idempotency_key(p_restaurant_id text, p_scope text, p_key text)
+ RETURNS TABLE(claimed boolean, operation text, fingerprint text, result jsonb)
+ LANGUAGE plpgsql
+AS $function$
+#variable_conflict use_column
+BEGIN
+  IF NOT pg_try_advisory_xact_lock(hashtextextended(
+       '[' || to_json(p_restaurant_id)::text || ',' || to_json(p_scope)::text || ',' || to_json(p_key)::text || ']', 7342)) THEN
+    RETURN QUERY SELECT false, NULL::text, NULL::text, NULL::jsonb;
+    RETURN;
+  END IF;
+  RETURN QUERY
+    SELECT true, k.operation, k.fingerprint, k."responseBody"
+      FROM restaurante.idempotency_keys k
+     WHERE k."restaurantId" = p_restaurant_id AND k.scope = p_scope AND k.key = p_key AND k."expiresAt" > now();
+  IF NOT FOUND THEN
+    RETURN QUERY SELECT true, NULL::text, NULL::text, NULL::jsonb;
+  END IF;
 END;
 $function$
 CREATE OR REPLACE FUNCTION restaurante.create_menu_version()

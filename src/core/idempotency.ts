@@ -9,7 +9,8 @@
 // A request in flight holds a transaction-level advisory lock on its key (so this works through a
 // transaction-mode pooler); a concurrent retry that cannot take it gets REQUEST_IN_PROGRESS at once.
 import { createHash } from 'node:crypto';
-import type { Tx } from './db/database.js';
+import type { QueryResultRow } from 'pg';
+import { lastStatement, type Tx } from './db/database.js';
 import { AppError } from './errors.js';
 
 /** The operations that take an idempotency key; their names are part of the stored fingerprints. */
@@ -67,10 +68,18 @@ export function legacyFingerprintOf(operation: IdempotentOperation, input: unkno
  * round trip less); `value` records a result computed in the service with a statement of its own.
  */
 export interface Finish<R> {
-  /** The result is the jsonb that the SQL expression `expr` (over `params`, numbered from $1) yields. */
-  select(expr: string, params: unknown[]): Promise<R>;
+  /**
+   * The result is the jsonb that the SQL expression `expr` (over `params`, numbered from $1)
+   * yields. `last`: the transaction's last statement, COMMIT sent with it (see lastStatement).
+   */
+  select(expr: string, params: unknown[], options?: { last?: boolean }): Promise<R>;
   value(result: R): Promise<R>;
 }
+
+const statementOf =
+  (tx: Tx, options: { last?: boolean } | undefined) =>
+  <T extends object>(text: string, params: unknown[]) =>
+    options?.last ? lastStatement<T & QueryResultRow>(tx, text, params) : tx.query<T & QueryResultRow>(text, params);
 
 const RECORD = `INSERT INTO restaurante.idempotency_keys ("restaurantId", scope, key, operation, fingerprint, "responseBody", "expiresAt")`;
 const ON_CONFLICT = `ON CONFLICT ("restaurantId", scope, key) DO UPDATE   -- an expired record is replaced
@@ -78,44 +87,56 @@ const ON_CONFLICT = `ON CONFLICT ("restaurantId", scope, key) DO UPDATE   -- an 
            "responseBody" = EXCLUDED."responseBody", "createdAt" = now(), "expiresAt" = EXCLUDED."expiresAt"`;
 
 /**
+ * A key's claim (restaurante.claim_idempotency_key, migration 0062): not `claimed` while another
+ * request with the key runs; claimed, with the unexpired record if there is one. A caller may take
+ * it within a statement of its own (an order takes it with its authentication) and hand it over.
+ */
+export interface Claim {
+  /** The scope the key was claimed in; must be the request's. */
+  scope: string;
+  claimed: boolean;
+  operation: string | null;
+  fingerprint: string | null;
+  result: unknown;
+}
+
+/** The claim of `key` (SQL expressions for the restaurant, the scope and the key), as one jsonb column. */
+export const claimSql = (restaurantId: string, scope: string, key: string): string =>
+  `(SELECT to_jsonb(c) || jsonb_build_object('scope', ${scope}) FROM restaurante.claim_idempotency_key(${restaurantId}, ${scope}, ${key}) c)`;
+
+/**
  * Does `work` once per key: the first time its result is recorded in the same transaction; a
- * retry with the same key and input gets that result back with `replayed: true`.
+ * retry with the same key and input gets that result back with `replayed: true`. `claimed` is the
+ * key's claim if the caller already took it in this transaction.
  */
 export async function idempotently<R extends object>(
   tx: Tx,
   request: IdempotentRequest,
   work: (finish: Finish<R>) => Promise<R>,
+  claimed?: Claim,
 ): Promise<R & { replayed: boolean }> {
   const { restaurantId, scope, key, operation } = request;
   if (key === undefined) {
     const direct: Finish<R> = {
-      select: async (expr, params) => (await tx.query<{ result: R }>(`SELECT ${expr} AS result`, params)).rows[0]!.result,
+      select: async (expr, params, options) => (await statementOf(tx, options)<{ result: R }>(`SELECT ${expr} AS result`, params)).rows[0]!.result,
       value: (result) => Promise.resolve(result),
     };
     return { ...(await work(direct)), replayed: false };
   }
-  const lockKey = JSON.stringify([restaurantId, scope, key]);
-  const { rows: locked } = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock(hashtextextended($1, 7342)) AS ok', [lockKey]);
-  if (!locked[0]?.ok) {
+  if (claimed && claimed.scope !== scope) throw new Error(`idempotently(${operation}): the key was claimed in another scope`);
+  const claim = claimed ?? (await tx.query<{ claim: Claim }>(`SELECT ${claimSql('$1', '$2', '$3')} AS claim`, [restaurantId, scope, key])).rows[0]!.claim;
+  if (!claim.claimed) {
     throw new AppError('REQUEST_IN_PROGRESS', undefined, { retryAfter: 1 });
   }
-  // A separate statement, so that its snapshot is taken after the lock was granted and sees the
-  // record of a request that committed just before (one statement would read an older snapshot
-  // and could do the work twice).
-  const { rows } = await tx.query<{ fingerprint: string; operation: string | null; result: R }>(
-    `SELECT fingerprint, operation, "responseBody" AS result FROM restaurante.idempotency_keys
-      WHERE "restaurantId" = $1 AND scope = $2 AND key = $3 AND "expiresAt" > now()`,
-    [restaurantId, scope, key],
-  );
   const fingerprint = fingerprintOf(operation, request.input);
-  const stored = rows[0];
-  if (stored) {
+  if (claim.fingerprint !== null) {
+    // The key's record: this request's first answer, or another request's.
     const same =
-      stored.operation === null
-        ? stored.fingerprint === legacyFingerprintOf(operation, request.input)
-        : stored.operation === operation && stored.fingerprint === fingerprint;
+      claim.operation === null
+        ? claim.fingerprint === legacyFingerprintOf(operation, request.input)
+        : claim.operation === operation && claim.fingerprint === fingerprint;
     if (!same) throw new AppError('IDEMPOTENCY_KEY_REUSED');
-    return { ...stored.result, replayed: true };
+    return { ...(claim.result as R), replayed: true };
   }
   const record = [restaurantId, scope, key, operation, fingerprint, request.ttlHours];
   let finished = false;
@@ -124,12 +145,12 @@ export async function idempotently<R extends object>(
     finished = true;
   };
   const finish: Finish<R> = {
-    async select(expr, params) {
+    async select(expr, params, options) {
       once();
       const n = params.length;
       const [r, s, k, op, fp, ttl] = record.map((_, i) => `$${n + i + 1}`);
       // The result, computed once (a CTE), recorded by the statement that computes it.
-      const { rows } = await tx.query<{ result: R }>(
+      const { rows } = await statementOf(tx, options)<{ result: R }>(
         `WITH work AS (SELECT ${expr} AS result),
               recorded AS (${RECORD}
                            SELECT ${r}, ${s}, ${k}, ${op}, ${fp}, result, now() + make_interval(hours => ${ttl}) FROM work

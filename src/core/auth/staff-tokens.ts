@@ -78,17 +78,11 @@ export async function revokeStaffToken(db: Database, id: string): Promise<StaffT
  */
 export async function authenticateStaff(db: Queryable, token: string): Promise<StaffPrincipal | undefined> {
   if (!token.startsWith('cmd_staff_')) return undefined;
-  const { rows } = await db.query<{ id: string; restaurantId: string; role: StaffRole; stale: boolean }>(
-    `SELECT id, "restaurantId", role,
-            ("lastUsedAt" IS NULL OR "lastUsedAt" < now() - interval '1 minute') AS stale
-       FROM restaurante.staff_tokens
-      WHERE token_hash = $1 AND "revokedAt" IS NULL AND ("expiresAt" IS NULL OR "expiresAt" > now())`,
+  // restaurante.caller_of (migration 0062) also touches lastUsedAt, at most once a minute.
+  const { rows } = await db.query<{ tokenId: string; restaurantId: string; role: StaffRole }>(
+    `SELECT "tokenId", "restaurantId", role FROM restaurante.caller_of($1) WHERE kind = 'staff'`,
     [hashToken(token)],
   );
   const row = rows[0];
-  if (!row) return undefined;
-  if (row.stale) {
-    await db.query('UPDATE restaurante.staff_tokens SET "lastUsedAt" = now() WHERE id = $1', [row.id]);
-  }
-  return { kind: 'staff', tokenId: row.id, restaurantId: row.restaurantId, role: row.role };
+  return row ? { kind: 'staff', ...row } : undefined;
 }

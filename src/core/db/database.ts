@@ -54,6 +54,56 @@ function timeoutMs(value: number, name: string): number {
   return value;
 }
 
+/** What Database.transaction knows of a transaction: COMMIT sent with the last statement, and answered. */
+interface TxState {
+  commit?: Promise<pg.QueryResult>;
+  ended?: boolean;
+}
+const transactions = new WeakMap<Tx, { client: pg.PoolClient; state: TxState }>();
+
+/** The SQLSTATE of an error the server sent; undefined for anything else (a lost connection). */
+const sqlStateOf = (err: unknown): string | undefined => {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+};
+
+/** The promise, with its rejection marked handled until someone awaits it. */
+function settled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
+/**
+ * Runs `send` with the client's socket corked: the messages of the statements it sends leave in
+ * one write (a system call each otherwise, the dearest part of a round trip on a small machine).
+ */
+function batched<T>(client: pg.PoolClient, send: () => T): T {
+  const stream = (client as unknown as { connection?: { stream?: { cork?: () => void; uncork?: () => void } } }).connection?.stream;
+  stream?.cork?.();
+  try {
+    return send();
+  } finally {
+    stream?.uncork?.();
+  }
+}
+
+/**
+ * The last statement of a transaction of Database.transaction, with COMMIT sent right behind it:
+ * one round trip for both. Nothing may follow it (a statement after it is refused); the result
+ * counts only once the transaction returns, which it does when the COMMIT was answered. Outside
+ * such a transaction, just the statement.
+ */
+export function lastStatement<R extends pg.QueryResultRow = pg.QueryResultRow>(tx: Queryable, text: string, params: unknown[]): Promise<pg.QueryResult<R>> {
+  const open = transactions.get(tx as Tx);
+  if (!open || open.state.commit) return tx.query<R>(text, params);
+  const { client, state } = open;
+  return batched(client, () => {
+    const result = client.query<R>(text, params);
+    state.commit = settled(client.query('COMMIT'));
+    return result;
+  });
+}
+
 export class Database {
   readonly pool: pg.Pool;
   readonly statementTimeoutMs: number;
@@ -72,6 +122,8 @@ export class Database {
       // A peer that vanished (host down, network cut) is noticed by the kernel, not by a request.
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
+      // Statements sent without waiting for the previous one's answer (see transaction).
+      pipeline: true,
     });
     const onIdleError = options.onIdleError ?? (() => undefined);
     // Without a listener an idle client's error (server restart, pooler recycling) would crash
@@ -90,18 +142,50 @@ export class Database {
     for (const client of clients) client.release();
   }
 
-  /** Runs `fn` in a transaction with per-transaction timeouts; commits, or rolls back on error. */
+  /**
+   * Runs `fn` in a transaction with per-transaction timeouts; commits, or rolls back on error.
+   *
+   * The connection is pipelined (node-postgres' `pipeline`): BEGIN and the settings go out with
+   * the body's first statement, in one round trip, and a body that ends with `lastStatement`
+   * sends COMMIT with it. A statement that fails aborts the transaction, so the server refuses
+   * whatever was sent behind it and answers the COMMIT with a ROLLBACK: nothing after a failure
+   * takes effect.
+   */
   async transaction<T>(fn: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     const statementMs = timeoutMs(options.statementTimeoutMs ?? this.statementTimeoutMs, 'statementTimeoutMs');
     const begin = this.beginSql(options);
     const settings = this.settingsQuery(options.settings);
+    // Sent with the last statement, an answered COMMIT has ended the transaction either way (a
+    // ROLLBACK after a failure): no ROLLBACK of our own then.
+    const state: TxState = {};
     return this.withClient(statementMs, async (client, guard) => {
-      await guard(client.query(begin));
-      if (settings) await guard(client.query(settings.text, settings.values));
-      const result = await guard(fn(client));
-      await guard(client.query('COMMIT'));
-      return result;
-    }, true);
+      const tx: Tx = {
+        query: ((...args: unknown[]) => {
+          if (state.commit) throw new Error("a statement after the transaction's last statement");
+          return (client.query as (...a: unknown[]) => unknown)(...args);
+        }) as Tx['query'],
+      };
+      transactions.set(tx, { client, state });
+      // BEGIN, the settings and the body's first statement (sent before the body's first await)
+      // leave together.
+      const { opening, running } = batched(client, () => ({
+        opening: [settled(client.query(begin)), ...(settings ? [settled(client.query(settings.text, settings.values))] : [])],
+        running: fn(tx),
+      }));
+      try {
+        const result = await guard(running);
+        for (const step of opening) await guard(step);
+        const done = await guard(state.commit ?? client.query('COMMIT'));
+        // Never expected (the body awaits its statements, so a failure is its error), kept as a
+        // guard, never as a silent loss: a COMMIT answered ROLLBACK.
+        if (done.command !== 'COMMIT') throw new Error(`COMMIT was answered ${done.command}`);
+        return result;
+      } catch (err) {
+        // COMMIT answered, or refused by the server (a deferred constraint): the transaction is over.
+        if (state.commit) state.ended = await guard(state.commit).then(() => true, (e: unknown) => sqlStateOf(e) !== undefined);
+        throw err;
+      }
+    }, () => (state.ended ? 'ended' : 'rollback'));
   }
 
   /** One statement in its own transaction (with the same timeouts). */
@@ -118,18 +202,19 @@ export class Database {
    * statements on the hot path (rate limits). Bounded by the client-side deadline only.
    */
   async statement<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
-    return this.withClient(this.statementTimeoutMs, (client, guard) => guard(client.query<R>(text, params)), false);
+    return this.withClient(this.statementTimeoutMs, (client, guard) => guard(client.query<R>(text, params)), () => 'statement');
   }
 
   /**
    * A pooled client for `work`, everything within statementMs + DEADLINE_GRACE_MS (no deadline
-   * when statementMs is 0). `guard` races a promise against the deadline. A failed unit rolls back
-   * (when `transactional`); a client that missed the deadline or broke is destroyed.
+   * when statementMs is 0). `guard` races a promise against the deadline. A failed transaction
+   * rolls back (unless it has ended); a client that missed the deadline or broke is destroyed.
    */
   private async withClient<T>(
     statementMs: number,
     work: (client: pg.PoolClient, guard: <U>(p: Promise<U>) => Promise<U>) => Promise<T>,
-    transactional: boolean,
+    /** After an error: roll the transaction back, nothing (it has ended), or a lone statement's check. */
+    afterError: () => 'rollback' | 'ended' | 'statement',
   ): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     let expired = false;
@@ -163,14 +248,15 @@ export class Database {
         broken = err instanceof Error ? err : new Error(String(err));
         throw err;
       }
-      if (transactional) {
+      const after = afterError();
+      if (after === 'rollback') {
         try {
           await guard(client.query('ROLLBACK'));
         } catch (rollbackError) {
           // The connection itself failed: make sure the pool discards it.
           broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
         }
-      } else if (!(typeof (err as { code?: unknown }).code === 'string' && /^[0-9A-Z]{5}$/.test((err as { code: string }).code))) {
+      } else if (after === 'statement' && sqlStateOf(err) === undefined) {
         broken = err instanceof Error ? err : new Error(String(err));
       }
       // A connection lost mid-transaction (the server died, a failover cut it) is the database

@@ -131,10 +131,7 @@ export async function scanQrCode(db: Database, secret: string, code: string, con
 export async function authenticateGuest(db: Queryable, token: string): Promise<GuestPrincipal | undefined> {
   if (!token.startsWith('cmd_guest_')) return undefined;
   const { rows } = await db.query<{ sessionId: string; tableId: string; restaurantId: string; tokenId: string; phone: number }>(
-    `SELECT s.id AS "sessionId", s."tableId", s."restaurantId", t.id AS "tokenId", t.phone
-       FROM restaurante.table_session_tokens t
-       JOIN restaurante.table_sessions s ON s.id = t."sessionId"
-      WHERE t.token_hash = $1 AND t."approvedAt" IS NOT NULL AND s."closedAt" IS NULL AND s."expiresAt" > now()`,
+    `SELECT "sessionId", "tableId", "restaurantId", "tokenId", phone FROM restaurante.caller_of($1) WHERE kind = 'guest'`,
     [hashToken(token)],
   );
   const row = rows[0];
