@@ -2,10 +2,11 @@
 // an address does not eat a real caller's budget, the limits hold across instances (they are
 // counted in PostgreSQL), and only the address a trusted proxy saw counts.
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig, ConfigError } from '../src/config.js';
 import { loadMigrations } from '../src/core/migrations/runner.js';
 import { qrCodeOf, tableOf } from '../src/core/ordering/table-sessions.js';
+import { RateLimiter } from '../src/core/rate-limits.js';
 import { DEMO_RESTAURANT_ID } from '../src/core/seed.js';
 import { build, defaultOrderingSettings } from '../src/http/app.js';
 import { TEST_SECRET, useTestApp } from './helpers/app.js';
@@ -80,6 +81,19 @@ describe('limits are shared by every instance (counted in PostgreSQL)', () => {
     expect(statuses(answers).filter((s) => s === 429)).toHaveLength(10);
     const { rows } = await t.db.query(`SELECT count(*)::int AS n FROM restaurante.orders WHERE "tableId" = 'table_07'`);
     expect(rows[0]!.n).toBe(2);
+  });
+
+  it('hits of one key that arrive together are counted together, each with its own number: exactly max are allowed, on two limiters at once', async () => {
+    const limiters = [new RateLimiter(t.db, TEST_SECRET), new RateLimiter(t.db, TEST_SECRET)];
+    const limit = { name: 'test:batch', max: 25, windowMs: 60_000 };
+    const statements = vi.spyOn(t.db, 'statement');
+    const hits = await Promise.all(Array.from({ length: 80 }, (_, i) => limiters[i % 2]!.consume(limit, 'one caller')));
+    expect(hits.filter((h) => h.allowed)).toHaveLength(25);
+    // Every hit got its own place in the window: 1 … 80, none twice.
+    expect(hits.map((h) => h.hits).sort((a, b) => a - b)).toEqual(Array.from({ length: 80 }, (_, i) => i + 1));
+    // Counted by fewer statements than hits (the spy counts, the statements run for real).
+    expect(statements.mock.calls.length).toBeLessThan(80);
+    statements.mockRestore();
   });
 
   it('the table holds no IP address or token: keys are HMACs under the server secret', async () => {

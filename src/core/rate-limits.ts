@@ -21,11 +21,12 @@ export interface Hit {
   retryAfter: number;
 }
 
+// $3 hits at once (see consume).
 const CONSUME = `
   INSERT INTO comanda.rate_limits AS r (key, hits, window_ends)
-  VALUES ($1, 1, clock_timestamp() + make_interval(secs => $2::float8 / 1000))
+  VALUES ($1, $3::integer, clock_timestamp() + make_interval(secs => $2::float8 / 1000))
   ON CONFLICT (key) DO UPDATE
-     SET hits = CASE WHEN r.window_ends <= clock_timestamp() THEN 1 ELSE r.hits + 1 END,
+     SET hits = CASE WHEN r.window_ends <= clock_timestamp() THEN $3::integer ELSE r.hits + $3::integer END,
          window_ends = CASE WHEN r.window_ends <= clock_timestamp() THEN EXCLUDED.window_ends ELSE r.window_ends END
   RETURNING hits, greatest(1, ceil(extract(epoch FROM r.window_ends - clock_timestamp())))::int AS "retryAfter"`;
 
@@ -33,7 +34,16 @@ const PEEK = `
   SELECT hits, greatest(1, ceil(extract(epoch FROM window_ends - clock_timestamp())))::int AS "retryAfter"
     FROM comanda.rate_limits WHERE key = $1 AND window_ends > clock_timestamp()`;
 
+/** Hits of one key waiting for the statement in flight for that key to finish. */
+interface Batch {
+  windowMs: number;
+  waiting: Array<{ resolve: (hit: { hits: number; retryAfter: number }) => void; reject: (err: unknown) => void }>;
+}
+
 export class RateLimiter {
+  /** Per key: undefined while nothing is in flight; a batch (maybe empty) while a statement is. */
+  private readonly queued = new Map<string, Batch>();
+
   constructor(
     private readonly db: Database,
     private readonly secret: string,
@@ -48,11 +58,38 @@ export class RateLimiter {
     return this.clientKey(limit.name, client);
   }
 
-  /** Counts one hit of `client` against `limit`. */
+  /**
+   * Counts one hit of `client` against `limit`. Hits of one key that arrive while a statement for
+   * that key is in flight are counted together by the next one (one round trip for all of them,
+   * where a busy caller's hits would queue on the row's lock one by one); each still gets its own
+   * number in the window, so exactly `max` are allowed whatever the number of instances.
+   */
   async consume(limit: Limit, client: string): Promise<Hit> {
-    const { rows } = await this.db.statement<{ hits: number; retryAfter: number }>(CONSUME, [this.keyOf(limit, client), limit.windowMs]);
-    const row = rows[0]!;
-    return { allowed: row.hits <= limit.max, hits: row.hits, retryAfter: row.retryAfter };
+    const key = this.keyOf(limit, client);
+    const { hits, retryAfter } = await new Promise<{ hits: number; retryAfter: number }>((resolve, reject) => {
+      const batch = this.queued.get(key);
+      if (batch) batch.waiting.push({ resolve, reject });
+      else this.send(key, { windowMs: limit.windowMs, waiting: [{ resolve, reject }] });
+    });
+    return { allowed: hits <= limit.max, hits, retryAfter };
+  }
+
+  /** Counts a batch's hits in one statement, then the batch that formed meanwhile, if any. */
+  private send(key: string, batch: Batch): void {
+    const next: Batch = { windowMs: batch.windowMs, waiting: [] };
+    this.queued.set(key, next);
+    const n = batch.waiting.length;
+    void this.db.statement<{ hits: number; retryAfter: number }>(CONSUME, [key, batch.windowMs, n]).then(
+      ({ rows }) => {
+        const row = rows[0]!;
+        // The batch's hits are the last n of the window's count, in arrival order.
+        batch.waiting.forEach((w, i) => w.resolve({ hits: row.hits - n + 1 + i, retryAfter: row.retryAfter }));
+      },
+      (err: unknown) => batch.waiting.forEach((w) => w.reject(err)),
+    ).finally(() => {
+      if (next.waiting.length > 0) this.send(key, next);
+      else this.queued.delete(key);
+    });
   }
 
   /** Whether `client` is over `limit` now, without counting a hit. */
