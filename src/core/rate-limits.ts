@@ -34,6 +34,9 @@ const PEEK = `
   SELECT hits, greatest(1, ceil(extract(epoch FROM window_ends - clock_timestamp())))::int AS "retryAfter"
     FROM comanda.rate_limits WHERE key = $1 AND window_ends > clock_timestamp()`;
 
+/** How long hits wait for a slow statement of their key before they are counted by one of their own. */
+const BATCH_WAIT_MS = 20;
+
 /** Hits of one key waiting for the statement in flight for that key to finish. */
 interface Batch {
   windowMs: number;
@@ -74,23 +77,38 @@ export class RateLimiter {
     return { allowed: hits <= limit.max, hits, retryAfter };
   }
 
-  /** Counts a batch's hits in one statement, then the batch that formed meanwhile, if any. */
+  /**
+   * Counts a batch's hits in one statement, then the batch that formed meanwhile, if any: when the
+   * statement is done, or after BATCH_WAIT_MS if it is slow (a hung database must not make every
+   * later hit wait for the one in flight; each batch counts atomically, so batches may overlap).
+   */
   private send(key: string, batch: Batch): void {
     const next: Batch = { windowMs: batch.windowMs, waiting: [] };
     this.queued.set(key, next);
-    const n = batch.waiting.length;
-    void this.db.statement<{ hits: number; retryAfter: number }>(CONSUME, [key, batch.windowMs, n]).then(
-      ({ rows }) => {
-        const row = rows[0]!;
-        // The batch's hits are the last n of the window's count, in arrival order.
-        batch.waiting.forEach((w, i) => w.resolve({ hits: row.hits - n + 1 + i, retryAfter: row.retryAfter }));
-      },
-      (err: unknown) => batch.waiting.forEach((w) => w.reject(err)),
-    ).finally(() => {
+    let flushed = false;
+    const flush = () => {
+      if (flushed) return;
+      flushed = true;
+      clearTimeout(timer);
       if (next.waiting.length > 0) this.send(key, next);
-      else this.queued.delete(key);
-    });
+      else if (this.queued.get(key) === next) this.queued.delete(key);
+    };
+    const timer = setTimeout(flush, BATCH_WAIT_MS);
+    timer.unref();
+    const n = batch.waiting.length;
+    void this.db
+      .statement<{ hits: number; retryAfter: number }>(CONSUME, [key, batch.windowMs, n])
+      .then(
+        ({ rows }) => {
+          const row = rows[0]!;
+          // The batch's hits are the last n of the window's count, in arrival order.
+          batch.waiting.forEach((w, i) => w.resolve({ hits: row.hits - n + 1 + i, retryAfter: row.retryAfter }));
+        },
+        (err: unknown) => batch.waiting.forEach((w) => w.reject(err)),
+      )
+      .finally(flush);
   }
+
 
   /** Whether `client` is over `limit` now, without counting a hit. */
   async peek(limit: Limit, client: string): Promise<Hit> {

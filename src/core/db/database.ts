@@ -183,6 +183,12 @@ export class Database {
       } catch (err) {
         // COMMIT answered, or refused by the server (a deferred constraint): the transaction is over.
         if (state.commit) state.ended = await guard(state.commit).then(() => true, (e: unknown) => sqlStateOf(e) !== undefined);
+        // A failed BEGIN or settings statement is the cause (the body's statements behind it were
+        // refused as "current transaction is aborted").
+        for (const step of opening) {
+          const cause = await guard(step).then(() => undefined, (e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+          if (cause) throw cause;
+        }
         throw err;
       }
     }, () => (state.ended ? 'ended' : 'rollback'));
