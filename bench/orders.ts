@@ -300,8 +300,10 @@ async function stockTaken(db: Database): Promise<{ taken: number; ledger: number
 
 // ---------------------------------------------------------------------------------------------
 // The database limits, by pgbench in a database of their own, clients = the service's pool:
-// - Comanda's SQL: the service's statements, round trip for round trip (the transaction with its
-//   timeouts, authentication, idempotency lock, key lookup, place_order, the key record, commit);
+// - Comanda's SQL: the service's statements, round trip for round trip (BEGIN with the timeouts,
+//   who is calling and the key's claim; place_order with the key's record, and COMMIT); the rate
+//   limit's hit, a statement of its own that the service counts for many requests at once, is not
+//   in it;
 // - the minimal SQL for the same job — conditional stock UPDATEs (in id order), INSERT the order,
 //   INSERT its lines, one transaction — on tables with the same columns, keys, checks and indexes
 //   as Comanda's (CREATE TABLE … LIKE … INCLUDING ALL) but no triggers and no foreign keys. This
@@ -340,16 +342,15 @@ async function comandaLimit(duration: number, hot: boolean): Promise<Limit> {
     `\\set a random(0, ${ITEMS.length - 1})`,
     `\\set b random(0, ${ITEMS.length - 1})`,
     '\\set k random(1, 2000000000)',
-    begin,
-    `SELECT id, "restaurantId", role, ("lastUsedAt" IS NULL OR "lastUsedAt" < now() - interval '1 minute') AS stale FROM restaurante.staff_tokens WHERE token_hash = '${tokenHash}' AND "revokedAt" IS NULL AND ("expiresAt" IS NULL OR "expiresAt" > now());`,
-    `SELECT pg_try_advisory_xact_lock(hashtextextended('["${DEMO_RESTAURANT_ID}","staff:${raw.tokenId}","k-:client_id-:k"]', 7342));`,
-    `SELECT fingerprint, "responseStatus", "responseBody" FROM restaurante.idempotency_keys WHERE "restaurantId" = '${DEMO_RESTAURANT_ID}' AND scope = 'staff:${raw.tokenId}' AND key = 'k-:client_id-:k' AND "expiresAt" > now();`,
-    // place_order and the key's record in one statement, as the service sends them (src/core/idempotency.ts).
+    // Two round trips, as the service's pipelined connection sends them (src/core/db/database.ts):
+    // BEGIN with who is calling and the key's claim; place_order with the key's record, and COMMIT.
+    `${begin.slice(0, -1)} \\; SELECT p.kind, p."restaurantId", p."tokenId", p.role, p."sessionId", p."tableId", p.phone, ` +
+      `(SELECT to_jsonb(c) || jsonb_build_object('scope', p."idempotencyScope") FROM restaurante.claim_idempotency_key(p."restaurantId", p."idempotencyScope", 'k-:client_id-:k') c) AS claim ` +
+      `FROM restaurante.caller_of('${tokenHash}') p;`,
     `WITH work AS (SELECT jsonb_build_object('order', restaurante.place_order('${DEMO_RESTAURANT_ID}', '{"tableId":null,"source":"presencial","createdBy":"${actor}"}', json_build_array(${lines})::jsonb)) AS result), ` +
       `recorded AS (INSERT INTO restaurante.idempotency_keys ("restaurantId", scope, key, operation, fingerprint, "responseBody", "expiresAt") ` +
       `SELECT '${DEMO_RESTAURANT_ID}', 'staff:${raw.tokenId}', 'k-:client_id-:k', 'place_order', 'bench', result, now() + interval '24 hours' FROM work ON CONFLICT DO NOTHING) ` +
-      `SELECT result FROM work;`,
-    'COMMIT;',
+      `SELECT result FROM work \\; COMMIT;`,
   ].join('\n');
   if (!pgbenchPath) return { tps: NaN, tool: 'pgbench', missing: PGBENCH_MISSING };
   return { tps: await pgbench(raw.url, hot ? 'comanda-hot' : 'comanda', script, duration), tool: `pgbench (${POOL} clients)` };
