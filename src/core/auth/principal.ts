@@ -38,7 +38,7 @@ export async function authenticate(db: Queryable, token: string): Promise<Princi
 }
 
 /** A row of restaurante.caller_of (migration 0062). */
-export interface CallerRow {
+interface CallerRow {
   kind: 'staff' | 'guest';
   restaurantId: string;
   tokenId: string;
