@@ -109,7 +109,6 @@ export class RateLimiter {
       .finally(flush);
   }
 
-
   /** Whether `client` is over `limit` now, without counting a hit. */
   async peek(limit: Limit, client: string): Promise<Hit> {
     const { rows } = await this.db.statement<{ hits: number; retryAfter: number }>(PEEK, [this.keyOf(limit, client)]);
