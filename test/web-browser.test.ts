@@ -347,6 +347,10 @@ describeWith([chromiumTool], "the guests' pages in Chromium", () => {
     await page.locator('#date').dispatchEvent('change');
     await page.getByRole('radio', { name: '20:00' }).waitFor();
     await page.getByRole('radio', { name: '20:00' }).check({ force: true });
+    // The times loaded again (the day or the party changed) keep a time already chosen.
+    await page.locator('#party').dispatchEvent('change');
+    await expect.poll(() => page.locator('#times-status').textContent()).not.toBe('Looking for free times…');
+    expect(await page.getByRole('radio', { name: '20:00' }).isChecked()).toBe(true);
     // Meanwhile others book every table at 20:00.
     for (let i = 0; i < 40; i++) {
       const res = await fetch(`${base}/api/reservations`, {

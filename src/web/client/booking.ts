@@ -44,7 +44,9 @@ async function loadTimes(): Promise<void> {
       `/api/availability?restaurantId=${encodeURIComponent(data.restaurantId)}&date=${encodeURIComponent(date.value)}&partySize=${n}`,
     );
     if (seq !== loadSeq) return;
-    showTimes(res.body.slots);
+    // A time already chosen stays chosen while it is still free (the times are loaded again when
+    // the day or the party changes, and a slower earlier answer may have been shown first).
+    showTimes(res.body.slots, form.querySelector<HTMLInputElement>('input[name=time]:checked')?.value);
     timesStatus.textContent = res.body.slots.length ? tr('book.pickTime') : tr('book.noTimes');
   } catch (err) {
     if (seq !== loadSeq) return;
