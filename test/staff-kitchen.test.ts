@@ -101,6 +101,8 @@ describeWith([chromiumTool], 'the kitchen display in Chromium', () => {
     expect(await ticket(kitchen, order.id).getAttribute('aria-current')).toBe('true');
     await kitchen.keyboard.press('Enter');
     await expect.poll(() => orderStatus(order.id), { timeout: 2_000 }).toEqual(['CONFIRMED', 'CONFIRMED']);
+    // The bump is committed before its answer reaches the page: U undoes once the page offers it.
+    await kitchen.locator('#undo').waitFor({ state: 'visible' });
     await kitchen.keyboard.press('u');
     await expect.poll(() => orderStatus(order.id), { timeout: 2_000 }).toEqual(['PENDING', 'PENDING']);
     // The shortcuts are on the page.
