@@ -63,6 +63,18 @@ function isAddressOrCidr(value: string): boolean {
   return Number(bits) <= (family === 4 ? 32 : 128);
 }
 
+/**
+ * Whether two database URLs reach the same server (host and port; users may differ). A direct URL
+ * elsewhere means DATABASE_URL goes through a pooler, which in transaction mode hands each
+ * transaction any server connection: prepared statements would not be there.
+ */
+function sameServer(url: string | undefined, directUrl: string | undefined): boolean {
+  if (!url || !directUrl) return true;
+  const a = new URL(url);
+  const b = new URL(directUrl);
+  return a.hostname === b.hostname && (a.port || '5432') === (b.port || '5432') && a.searchParams.get('host') === b.searchParams.get('host');
+}
+
 export const envSchema = z.object({
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_DIRECT_URL: postgresUrl.optional(),
@@ -70,6 +82,7 @@ export const envSchema = z.object({
   DATABASE_REPLICA_MAX_LAG_MS: z.coerce.number().int().min(0).max(600_000).default(1_000),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
   DATABASE_POOL_MIN: z.coerce.number().int().min(0).max(500).optional(),
+  DATABASE_PREPARED_STATEMENTS: booleanFlag.optional(),
   DATABASE_STATEMENT_TIMEOUT_MS: milliseconds(5_000),
   DATABASE_LOCK_TIMEOUT_MS: milliseconds(2_000),
   DATABASE_CONNECT_TIMEOUT_MS: milliseconds(5_000, 60_000),
@@ -201,7 +214,11 @@ export interface Config {
   /** A read replica for the menu, used while its replay lag is within maxLagMs. */
   replica: { url: string; maxLagMs: number } | undefined;
   /** min: connections opened at start and kept when idle (new backends start with cold caches). */
-  pool: { size: number; min: number; connectTimeoutMs: number };
+  /**
+   * preparedStatements: the hot path's statements as named prepared statements; by default only
+   * when DATABASE_URL reaches the server DATABASE_DIRECT_URL does (no pooler in between).
+   */
+  pool: { size: number; min: number; connectTimeoutMs: number; preparedStatements: boolean };
   timeouts: { statementMs: number; lockMs: number; migrationLockMs: number };
   migrateOnStart: boolean;
   seedDemo: boolean;
@@ -320,7 +337,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     databaseDirectUrl: e.DATABASE_DIRECT_URL ?? e.DATABASE_URL,
     replica: e.DATABASE_REPLICA_URL ? { url: e.DATABASE_REPLICA_URL, maxLagMs: e.DATABASE_REPLICA_MAX_LAG_MS } : undefined,
-    pool: { size: e.DATABASE_POOL_SIZE, min: e.DATABASE_POOL_MIN ?? e.DATABASE_POOL_SIZE, connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS },
+    pool: {
+      size: e.DATABASE_POOL_SIZE,
+      min: e.DATABASE_POOL_MIN ?? e.DATABASE_POOL_SIZE,
+      connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+      preparedStatements: e.DATABASE_PREPARED_STATEMENTS ?? sameServer(e.DATABASE_URL, e.DATABASE_DIRECT_URL),
+    },
     timeouts: {
       statementMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
       lockMs: e.DATABASE_LOCK_TIMEOUT_MS,

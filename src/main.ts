@@ -200,6 +200,7 @@ async function main(config: Config): Promise<void> {
       connectTimeoutMs: config.pool.connectTimeoutMs,
       statementTimeoutMs: config.timeouts.statementMs,
       lockTimeoutMs: config.timeouts.lockMs,
+      preparedStatements: config.pool.preparedStatements,
       onIdleError: (err) => running.app?.log.warn({ err: err.message }, 'idle database connection failed'),
     },
     directUrl: directUrl ?? databaseUrl,

@@ -52,6 +52,21 @@ describe('configuration', () => {
     expect(text).toContain('postgres://');
   });
 
+  it('prepares statements unless DATABASE_URL reaches another server than DATABASE_DIRECT_URL (a pooler)', () => {
+    const direct = 'postgres://comanda_owner:x@db.internal:5432/comanda';
+    expect(loadConfig({}).pool.preparedStatements).toBe(true);
+    expect(loadConfig({ DATABASE_URL: direct }).pool.preparedStatements).toBe(true);
+    // Another user on the same server is not a pooler.
+    expect(loadConfig({ DATABASE_URL: 'postgres://comanda_app:y@db.internal/comanda', DATABASE_DIRECT_URL: direct }).pool.preparedStatements).toBe(true);
+    const pooled = { DATABASE_URL: 'postgres://comanda_app:y@db.internal:6432/comanda', DATABASE_DIRECT_URL: direct };
+    expect(loadConfig(pooled).pool.preparedStatements).toBe(false);
+    expect(loadConfig({ DATABASE_URL: 'postgres://comanda_app:y@pgbouncer:5432/comanda', DATABASE_DIRECT_URL: direct }).pool.preparedStatements).toBe(false);
+    // PgBouncer 1.21+ with max_prepared_statements keeps them: the operator says so.
+    expect(loadConfig({ ...pooled, DATABASE_PREPARED_STATEMENTS: 'true' }).pool.preparedStatements).toBe(true);
+    expect(loadConfig({ DATABASE_PREPARED_STATEMENTS: 'false' }).pool.preparedStatements).toBe(false);
+    expect(() => loadConfig({ DATABASE_PREPARED_STATEMENTS: 'sometimes' })).toThrow(/DATABASE_PREPARED_STATEMENTS: must be true or false/);
+  });
+
   it('keeps the whole pool warm by default, and refuses a minimum above the size', () => {
     expect(loadConfig({}).pool).toMatchObject({ size: 10, min: 10 });
     expect(loadConfig({ DATABASE_POOL_SIZE: '4', DATABASE_POOL_MIN: '0' }).pool).toMatchObject({ size: 4, min: 0 });

@@ -4,10 +4,10 @@
 // connection clean (no ROLLBACK outside a transaction, no warning); a COMMIT that fails is the
 // transaction's error, never a result; many transactions at once on a small pool all land.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lastStatement } from '../src/core/db/database.js';
+import { Database, lastStatement, prepared } from '../src/core/db/database.js';
 import { useTestDatabase } from './helpers/db.js';
 
-const { db } = await useTestDatabase({ poolSize: 4, statementTimeoutMs: 4_321 });
+const { db, url } = await useTestDatabase({ poolSize: 4, statementTimeoutMs: 4_321 });
 const notices: string[] = [];
 db.pool.on('connect', (client) => client.on('notice', (notice) => notices.push(notice.message ?? '')));
 
@@ -90,3 +90,52 @@ describe('pipelined transactions', () => {
     expect(await count()).toBe(before + 200);
   });
 });
+
+describe('prepared statements (a Database with preparedStatements)', () => {
+  const preparedOn = (client: Database) =>
+    client.transaction(async (tx) => (await tx.query<{ statement: string }>('SELECT statement FROM pg_prepared_statements ORDER BY prepare_time')).rows.map((r) => r.statement));
+
+  it('a marked statement is parsed once per connection and runs again without its text; an unmarked one is not prepared', async () => {
+    const one = new Database({ connectionString: url, poolSize: 1, preparedStatements: true });
+    try {
+      const text = prepared('SELECT $1::integer + 1 AS next -- database-pipeline.test, marked');
+      for (const n of [1, 2, 3]) expect((await one.query<{ next: number }>(text, [n])).rows[0]!.next).toBe(n + 1);
+      expect(await lastStatementIn(one, text, 41)).toBe(42);
+      expect((await one.statement<{ next: number }>(text, [9])).rows[0]!.next).toBe(10);
+      await one.query('SELECT $1::integer AS unmarked', [1]);
+      expect(await preparedOn(one)).toEqual([text]);
+    } finally {
+      await one.close();
+    }
+  });
+
+  it('off (the default, for a transaction-mode pooler): nothing is prepared', async () => {
+    const off = new Database({ connectionString: url, poolSize: 1 });
+    try {
+      const text = prepared('SELECT $1::integer AS n -- database-pipeline.test, off');
+      expect((await off.query<{ n: number }>(text, [7])).rows[0]!.n).toBe(7);
+      expect(await preparedOn(off)).toEqual([]);
+    } finally {
+      await off.close();
+    }
+  });
+
+  it('a marked statement that fails to parse (its function is not there yet) is parsed again once it can be', async () => {
+    const one = new Database({ connectionString: url, poolSize: 1, preparedStatements: true });
+    try {
+      const text = prepared('SELECT public.pipeline_later($1::integer) AS v');
+      await expect(one.query(text, [1])).rejects.toThrow(/does not exist/);
+      await db.query('CREATE FUNCTION public.pipeline_later(n integer) RETURNS integer LANGUAGE sql AS $$ SELECT n * 2 $$');
+      expect((await one.query<{ v: number }>(text, [21])).rows[0]!.v).toBe(42);
+      // A new definition of the function (a migration) is what the next run uses.
+      await db.query('CREATE OR REPLACE FUNCTION public.pipeline_later(n integer) RETURNS integer LANGUAGE sql AS $$ SELECT n * 3 $$');
+      expect((await one.query<{ v: number }>(text, [2])).rows[0]!.v).toBe(6);
+    } finally {
+      await one.close();
+    }
+  });
+});
+
+async function lastStatementIn(client: Database, text: string, n: number): Promise<number> {
+  return client.transaction(async (tx) => (await lastStatement<{ next: number }>(tx, text, [n])).rows[0]!.next);
+}

@@ -10,7 +10,7 @@
 // transaction-mode pooler); a concurrent retry that cannot take it gets REQUEST_IN_PROGRESS at once.
 import { createHash } from 'node:crypto';
 import type { QueryResultRow } from 'pg';
-import { lastStatement, type Tx } from './db/database.js';
+import { lastStatement, prepared, type Tx } from './db/database.js';
 import { AppError } from './errors.js';
 
 /** The operations that take an idempotency key; their names are part of the stored fingerprints. */
@@ -150,12 +150,13 @@ export async function idempotently<R extends object>(
       const n = params.length;
       const [r, s, k, op, fp, ttl] = record.map((_, i) => `$${n + i + 1}`);
       // The result, computed once (a CTE), recorded by the statement that computes it.
+      // `expr` is a constant of its caller: the statement is prepared once per connection.
       const { rows } = await statementOf(tx, options)<{ result: R }>(
-        `WITH work AS (SELECT ${expr} AS result),
+        prepared(`WITH work AS (SELECT ${expr} AS result),
               recorded AS (${RECORD}
                            SELECT ${r}, ${s}, ${k}, ${op}, ${fp}, result, now() + make_interval(hours => ${ttl}) FROM work
                            ${ON_CONFLICT})
-         SELECT result FROM work`,
+         SELECT result FROM work`),
         [...params, ...record],
       );
       return rows[0]!.result;

@@ -3,7 +3,7 @@
 // instances behind the balancer. Keys are HMACs of the client under the server secret (the table
 // holds no IP addresses, tokens or e-mail addresses).
 import { createHmac } from 'node:crypto';
-import type { Database } from './db/database.js';
+import { prepared, type Database } from './db/database.js';
 import { AppError } from './errors.js';
 
 export interface Limit {
@@ -22,13 +22,13 @@ export interface Hit {
 }
 
 // $3 hits at once (see consume).
-const CONSUME = `
+const CONSUME = prepared(`
   INSERT INTO comanda.rate_limits AS r (key, hits, window_ends)
   VALUES ($1, $3::integer, clock_timestamp() + make_interval(secs => $2::float8 / 1000))
   ON CONFLICT (key) DO UPDATE
      SET hits = CASE WHEN r.window_ends <= clock_timestamp() THEN $3::integer ELSE r.hits + $3::integer END,
          window_ends = CASE WHEN r.window_ends <= clock_timestamp() THEN EXCLUDED.window_ends ELSE r.window_ends END
-  RETURNING hits, greatest(1, ceil(extract(epoch FROM r.window_ends - clock_timestamp())))::int AS "retryAfter"`;
+  RETURNING hits, greatest(1, ceil(extract(epoch FROM r.window_ends - clock_timestamp())))::int AS "retryAfter"`);
 
 const PEEK = `
   SELECT hits, greatest(1, ceil(extract(epoch FROM window_ends - clock_timestamp())))::int AS "retryAfter"

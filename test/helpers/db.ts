@@ -33,10 +33,13 @@ export async function dropDatabase(name: string): Promise<void> {
   await adminQuery(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`);
 }
 
-/** The file's own migrated database with a Database handle; dropped after the file. */
+/**
+ * The file's own migrated database with a Database handle; dropped after the file. The handle
+ * connects straight to the server, as the service does by default: with prepared statements.
+ */
 export async function useTestDatabase(options: Partial<DatabaseOptions> & { empty?: boolean } = {}): Promise<TestDatabase> {
   const { name, url } = await createDatabase({ empty: options.empty });
-  const db = new Database({ connectionString: url, poolSize: 20, ...options });
+  const db = new Database({ connectionString: url, poolSize: 20, preparedStatements: true, ...options });
   afterAll(async () => {
     await db.close();
     await dropDatabase(name);

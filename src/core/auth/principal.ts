@@ -1,5 +1,5 @@
 // Who is calling: a staff token, or a guest holding a table session token.
-import type { Queryable } from '../db/database.js';
+import { prepared, type Queryable } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { claimSql, type Claim } from '../idempotency.js';
 import { authenticateGuest } from '../ordering/table-sessions.js';
@@ -54,18 +54,19 @@ function principalOfCaller(row: CallerRow): Principal {
     : { kind: 'guest', sessionId: row.sessionId!, tableId: row.tableId!, restaurantId: row.restaurantId, tokenId: row.tokenId, phone: row.phone! };
 }
 
+const CALLER_CLAIMING = prepared(
+  `SELECT p.kind, p."restaurantId", p."tokenId", p.role, p."sessionId", p."tableId", p.phone,
+          ${claimSql('p."restaurantId"', 'p."idempotencyScope"', '$2')} AS claim
+     FROM restaurante.caller_of($1) p`,
+);
+
 /**
  * authenticate, and the claim of an idempotency key in the caller's scope, in one statement (one
  * round trip where they took three). The claim holds until the transaction ends.
  */
 export async function authenticateClaiming(db: Queryable, token: string, key: string): Promise<{ principal: Principal; claim: Claim }> {
   if (!token.startsWith('cmd_staff_') && !token.startsWith('cmd_guest_')) throw unauthenticated();
-  const { rows } = await db.query<CallerRow & { claim: Claim }>(
-    `SELECT p.kind, p."restaurantId", p."tokenId", p.role, p."sessionId", p."tableId", p.phone,
-            ${claimSql('p."restaurantId"', 'p."idempotencyScope"', '$2')} AS claim
-       FROM restaurante.caller_of($1) p`,
-    [hashToken(token), key],
-  );
+  const { rows } = await db.query<CallerRow & { claim: Claim }>(CALLER_CLAIMING, [hashToken(token), key]);
   const row = rows[0];
   if (!row) throw unauthenticated();
   return { principal: principalOfCaller(row), claim: row.claim };

@@ -1,6 +1,6 @@
 // Staff tokens: bearer tokens with a role (admin, kitchen, waiter) for one restaurant.
 import { AppError } from '../errors.js';
-import type { Database, Queryable } from '../db/database.js';
+import { prepared, type Database, type Queryable } from '../db/database.js';
 import { hashToken, newId, newToken } from './tokens.js';
 
 export const staffRoles = ['admin', 'kitchen', 'waiter'] as const;
@@ -80,7 +80,7 @@ export async function authenticateStaff(db: Queryable, token: string): Promise<S
   if (!token.startsWith('cmd_staff_')) return undefined;
   // restaurante.caller_of (migration 0062) also touches lastUsedAt, at most once a minute.
   const { rows } = await db.query<{ tokenId: string; restaurantId: string; role: StaffRole }>(
-    `SELECT "tokenId", "restaurantId", role FROM restaurante.caller_of($1) WHERE kind = 'staff'`,
+    prepared(`SELECT "tokenId", "restaurantId", role FROM restaurante.caller_of($1) WHERE kind = 'staff'`),
     [hashToken(token)],
   );
   const row = rows[0];

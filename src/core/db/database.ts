@@ -6,6 +6,10 @@
 // (DEADLINE_GRACE_MS): waiting for a connection and every statement count against one client-side
 // deadline, and a connection that missed it is destroyed, never returned to the pool (a hung or
 // stopped server may still answer it later, out of turn). TCP keepalive finds dead peers.
+//
+// On a direct connection (not through a transaction-mode pooler) the hot path's statements, marked
+// with `prepared(text)`, are named prepared statements: parsed and planned once per connection.
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { AppError, fromDatabaseError } from '../errors.js';
 
@@ -34,6 +38,12 @@ export interface DatabaseOptions {
   applicationName?: string;
   /** Called with errors of idle pooled connections (e.g. the server restarted). */
   onIdleError?: (err: Error) => void;
+  /**
+   * Send the statements marked with `prepared(text)` as named prepared statements (default
+   * false). Only on connections that keep a server session per client: straight to PostgreSQL,
+   * or a pooler in session mode (PgBouncer before 1.21 in transaction mode loses them).
+   */
+  preparedStatements?: boolean;
 }
 
 /** What a transaction body receives: a client whose queries run inside the transaction. */
@@ -54,12 +64,42 @@ function timeoutMs(value: number, name: string): number {
   return value;
 }
 
+/** At most this many distinct statements are prepared (a guard against a text built per call). */
+const PREPARED_LIMIT = 200;
+const preparedNames = new Map<string, string>();
+
+/**
+ * Marks a statement of the hot path to be sent as a named prepared statement by a Database with
+ * `preparedStatements`: the server parses, analyses and plans it once per connection, and each
+ * use sends only its parameters. Returns the text unchanged. The text must be the same for every
+ * call (parameters, never values, in it) and name its result columns (a `SELECT *` would fail
+ * after a migration changes the table: "cached plan must not change result type").
+ */
+export function prepared(text: string): string {
+  if (!preparedNames.has(text) && preparedNames.size < PREPARED_LIMIT) {
+    preparedNames.set(text, `comanda_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`);
+  }
+  return text;
+}
+
+/** A statement as node-postgres takes it: a named statement when `text` is marked and naming is on. */
+function queryOf(on: boolean, text: string, values: unknown[] | undefined): pg.QueryConfig | string {
+  const name = on ? preparedNames.get(text) : undefined;
+  return name ? { name, text, values } : text;
+}
+
+/** client.query(text, values), as a named statement when marked and on. */
+function send<R extends pg.QueryResultRow>(client: pg.PoolClient, on: boolean, text: string, values: unknown[] | undefined): Promise<pg.QueryResult<R>> {
+  const statement = queryOf(on, text, values);
+  return typeof statement === 'string' ? client.query<R>(statement, values) : client.query<R>(statement);
+}
+
 /** What Database.transaction knows of a transaction: COMMIT sent with the last statement, and answered. */
 interface TxState {
   commit?: Promise<pg.QueryResult>;
   ended?: boolean;
 }
-const transactions = new WeakMap<Tx, { client: pg.PoolClient; state: TxState }>();
+const transactions = new WeakMap<Tx, { client: pg.PoolClient; state: TxState; prepare: boolean }>();
 
 /** The SQLSTATE of an error the server sent; undefined for anything else (a lost connection). */
 const sqlStateOf = (err: unknown): string | undefined => {
@@ -96,9 +136,9 @@ function batched<T>(client: pg.PoolClient, send: () => T): T {
 export function lastStatement<R extends pg.QueryResultRow = pg.QueryResultRow>(tx: Queryable, text: string, params: unknown[]): Promise<pg.QueryResult<R>> {
   const open = transactions.get(tx as Tx);
   if (!open || open.state.commit) return tx.query<R>(text, params);
-  const { client, state } = open;
+  const { client, state, prepare } = open;
   return batched(client, () => {
-    const result = client.query<R>(text, params);
+    const result = send<R>(client, prepare, text, params);
     state.commit = settled(client.query('COMMIT'));
     return result;
   });
@@ -108,8 +148,11 @@ export class Database {
   readonly pool: pg.Pool;
   readonly statementTimeoutMs: number;
   readonly lockTimeoutMs: number;
+  /** Statements marked with `prepared` go as named prepared statements. */
+  readonly preparedStatements: boolean;
 
   constructor(options: DatabaseOptions) {
+    this.preparedStatements = options.preparedStatements ?? false;
     this.statementTimeoutMs = timeoutMs(options.statementTimeoutMs ?? 5_000, 'statementTimeoutMs');
     this.lockTimeoutMs = timeoutMs(options.lockTimeoutMs ?? 2_000, 'lockTimeoutMs');
     this.pool = new pg.Pool({
@@ -162,10 +205,14 @@ export class Database {
       const tx: Tx = {
         query: ((...args: unknown[]) => {
           if (state.commit) throw new Error("a statement after the transaction's last statement");
+          const [text, values] = args;
+          if (typeof text === 'string' && args.length <= 2 && (values === undefined || Array.isArray(values))) {
+            return send(client, this.preparedStatements, text, values);
+          }
           return (client.query as (...a: unknown[]) => unknown)(...args);
         }) as Tx['query'],
       };
-      transactions.set(tx, { client, state });
+      transactions.set(tx, { client, state, prepare: this.preparedStatements });
       // BEGIN, the settings and the body's first statement (sent before the body's first await)
       // leave together.
       const { opening, running } = batched(client, () => ({
@@ -208,7 +255,7 @@ export class Database {
    * statements on the hot path (rate limits). Bounded by the client-side deadline only.
    */
   async statement<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
-    return this.withClient(this.statementTimeoutMs, (client, guard) => guard(client.query<R>(text, params)), () => 'statement');
+    return this.withClient(this.statementTimeoutMs, (client, guard) => guard(send<R>(client, this.preparedStatements, text, params)), () => 'statement');
   }
 
   /**

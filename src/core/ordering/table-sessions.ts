@@ -13,7 +13,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { GuestPrincipal } from '../auth/principal.js';
 import { hashToken, newToken } from '../auth/tokens.js';
-import type { Database, Queryable } from '../db/database.js';
+import { prepared, type Database, type Queryable } from '../db/database.js';
 import { AppError } from '../errors.js';
 
 const MAC_LENGTH = 22; // base64url characters: 132 bits
@@ -131,7 +131,7 @@ export async function scanQrCode(db: Database, secret: string, code: string, con
 export async function authenticateGuest(db: Queryable, token: string): Promise<GuestPrincipal | undefined> {
   if (!token.startsWith('cmd_guest_')) return undefined;
   const { rows } = await db.query<{ sessionId: string; tableId: string; restaurantId: string; tokenId: string; phone: number }>(
-    `SELECT "sessionId", "tableId", "restaurantId", "tokenId", phone FROM restaurante.caller_of($1) WHERE kind = 'guest'`,
+    prepared(`SELECT "sessionId", "tableId", "restaurantId", "tokenId", phone FROM restaurante.caller_of($1) WHERE kind = 'guest'`),
     [hashToken(token)],
   );
   const row = rows[0];
