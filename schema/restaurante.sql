@@ -213,7 +213,7 @@ restaurante.opening_hours."restaurantId" text NOT NULL
 restaurante.opening_hours.weekday smallint NOT NULL
 restaurante.opening_hours.opens_at time without time zone NOT NULL
 restaurante.opening_hours.closes_at time without time zone NOT NULL
-restaurante.order_items.id text NOT NULL DEFAULT (gen_random_uuid())::text
+restaurante.order_items.id text NOT NULL DEFAULT (restaurante.uuid7())::text
 restaurante.order_items."restaurantId" text NOT NULL
 restaurante.order_items."orderId" text NOT NULL
 restaurante.order_items."menuItemId" text NOT NULL
@@ -224,7 +224,7 @@ restaurante.order_items.status restaurante."OrderItemStatus" NOT NULL DEFAULT 'P
 restaurante.order_items.notes text
 restaurante.order_items."createdAt" timestamp with time zone NOT NULL DEFAULT now()
 restaurante.order_items."updatedAt" timestamp with time zone NOT NULL DEFAULT now()
-restaurante.order_status_history.id text NOT NULL DEFAULT (gen_random_uuid())::text
+restaurante.order_status_history.id text NOT NULL DEFAULT (restaurante.uuid7())::text
 restaurante.order_status_history."restaurantId" text NOT NULL
 restaurante.order_status_history."orderId" text NOT NULL
 restaurante.order_status_history."orderItemId" text
@@ -232,7 +232,7 @@ restaurante.order_status_history."fromStatus" text
 restaurante.order_status_history."toStatus" text NOT NULL
 restaurante.order_status_history."changedBy" text NOT NULL
 restaurante.order_status_history."changedAt" timestamp with time zone NOT NULL DEFAULT clock_timestamp()
-restaurante.orders.id text NOT NULL DEFAULT (gen_random_uuid())::text
+restaurante.orders.id text NOT NULL DEFAULT (restaurante.uuid7())::text
 restaurante.orders."restaurantId" text NOT NULL
 restaurante.orders."orderNumber" text NOT NULL
 restaurante.orders."tableId" text
@@ -360,7 +360,7 @@ restaurante.staff_tokens."createdAt" timestamp with time zone NOT NULL DEFAULT n
 restaurante.staff_tokens."lastUsedAt" timestamp with time zone
 restaurante.staff_tokens."expiresAt" timestamp with time zone
 restaurante.staff_tokens."revokedAt" timestamp with time zone
-restaurante.stock_movements.id text NOT NULL DEFAULT (gen_random_uuid())::text
+restaurante.stock_movements.id text NOT NULL DEFAULT (restaurante.uuid7())::text
 restaurante.stock_movements."restaurantId" text NOT NULL
 restaurante.stock_movements."menuItemId" text NOT NULL
 restaurante.stock_movements.delta integer NOT NULL
@@ -1200,7 +1200,7 @@ DECLARE
   v_ids text[];
   v_found jsonb;       -- {menuItemId: {stock, available, price, name}} for this restaurant's dishes
   v_problems jsonb;
-  v_order_id text := gen_random_uuid()::text;
+  v_order_id text := restaurante.uuid7()::text;  -- time-ordered (migration 0063)
   v_order restaurante.orders;
   v_lines jsonb;
   v_total numeric(10, 2);
@@ -1551,6 +1551,15 @@ AS $function$
   SELECT coalesce((SELECT minutes FROM restaurante.turn_times
                     WHERE "restaurantId" = p_restaurant_id AND p_party BETWEEN min_party AND max_party
                     ORDER BY min_party LIMIT 1), 90)
+$function$
+CREATE OR REPLACE FUNCTION restaurante.uuid7()
+ RETURNS uuid
+ LANGUAGE sql
+ PARALLEL SAFE
+AS $function$
+  SELECT encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid())
+           PLACING substring(int8send((extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3) FROM 1 FOR 6),
+         52, 1), 53, 1), 'hex')::uuid
 $function$
 CREATE OR REPLACE FUNCTION restaurante.validate_menu_item_availability()
  RETURNS trigger
