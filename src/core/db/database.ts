@@ -82,16 +82,10 @@ export function prepared(text: string): string {
   return text;
 }
 
-/** A statement as node-postgres takes it: a named statement when `text` is marked and naming is on. */
-function queryOf(on: boolean, text: string, values: unknown[] | undefined): pg.QueryConfig | string {
+/** client.query(text, values), as a named statement when `text` is marked and naming is `on`. */
+function sendQuery<R extends pg.QueryResultRow>(client: pg.PoolClient, on: boolean, text: string, values: unknown[] | undefined): Promise<pg.QueryResult<R>> {
   const name = on ? preparedNames.get(text) : undefined;
-  return name ? { name, text, values } : text;
-}
-
-/** client.query(text, values), as a named statement when marked and on. */
-function send<R extends pg.QueryResultRow>(client: pg.PoolClient, on: boolean, text: string, values: unknown[] | undefined): Promise<pg.QueryResult<R>> {
-  const statement = queryOf(on, text, values);
-  return typeof statement === 'string' ? client.query<R>(statement, values) : client.query<R>(statement);
+  return name ? client.query<R>({ name, text, values }) : client.query<R>(text, values);
 }
 
 /** What Database.transaction knows of a transaction: COMMIT sent with the last statement, and answered. */
@@ -138,7 +132,7 @@ export function lastStatement<R extends pg.QueryResultRow = pg.QueryResultRow>(t
   if (!open || open.state.commit) return tx.query<R>(text, params);
   const { client, state, prepare } = open;
   return batched(client, () => {
-    const result = send<R>(client, prepare, text, params);
+    const result = sendQuery<R>(client, prepare, text, params);
     state.commit = settled(client.query('COMMIT'));
     return result;
   });
@@ -207,7 +201,7 @@ export class Database {
           if (state.commit) throw new Error("a statement after the transaction's last statement");
           const [text, values] = args;
           if (typeof text === 'string' && args.length <= 2 && (values === undefined || Array.isArray(values))) {
-            return send(client, this.preparedStatements, text, values);
+            return sendQuery(client, this.preparedStatements, text, values);
           }
           return (client.query as (...a: unknown[]) => unknown)(...args);
         }) as Tx['query'],
@@ -255,7 +249,7 @@ export class Database {
    * statements on the hot path (rate limits). Bounded by the client-side deadline only.
    */
   async statement<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
-    return this.withClient(this.statementTimeoutMs, (client, guard) => guard(send<R>(client, this.preparedStatements, text, params)), () => 'statement');
+    return this.withClient(this.statementTimeoutMs, (client, guard) => guard(sendQuery<R>(client, this.preparedStatements, text, params)), () => 'statement');
   }
 
   /**
