@@ -200,7 +200,12 @@ describeWith([chromiumTool], 'staff security in Chromium', () => {
     await page.getByRole('button', { name: 'Desactivar la cuenta de Marta' }).click();
     await page.getByRole('button', { name: 'Sí, seguir' }).click();
     await expect.poll(() => page.locator('#status').textContent()).toBe('Cuenta de Marta desactivada.');
-    await marta.reload();
+    // Her page may get there by itself first (its live stream is signed out), which aborts the
+    // reload: either way she ends at sign-in.
+    await marta.reload().catch((err: Error) => {
+      if (!/ERR_ABORTED|frame was detached/.test(err.message)) throw err;
+    });
+    await marta.waitForURL((url) => url.pathname === '/staff/sign-in');
     expect(new URL(marta.url()).pathname).toBe('/staff/sign-in');
     // The admin's own account offers no "disable".
     expect(await page.getByRole('button', { name: 'Desactivar la cuenta de Test admin' }).count()).toBe(0);
