@@ -4,8 +4,7 @@
 // order items. Creates a fresh database (on the server at DATABASE_URL, else
 // postgres://postgres@127.0.0.1:5432/postgres; --embedded starts a cluster of its own), migrates
 // and seeds it, bulk-loads the orders with generate_series — consistent with the schema: totals
-// equal their lines, every line's dish is on the menu, the status history the triggers would have
-// written, and the stock ledger (a restock per dish, then one movement per sold line) reconciling
+// equal their lines, every line's dish is on the menu, a status change per order and line, and the stock ledger (a restock per dish, then one movement per sold line) reconciling
 // with menu_items.stock — then VACUUM ANALYZE, and runs every doctor check, timing each and the
 // total (goal: under 2 s). The database is dropped at the end unless --keep.
 import { randomBytes } from 'node:crypto';
@@ -106,9 +105,9 @@ async function load(c: pg.Client): Promise<void> {
   await c.query('SET work_mem = \'64MB\'');
   await c.query('BEGIN');
   await c.query(`SET LOCAL comanda.actor = 'bench'`);
-  // The row triggers of orders and order_items write the status history one row at a time and
-  // check each line's dish; this load writes the same history set-based below and only uses
-  // dishes that are on the menu and available. Foreign keys and CHECK constraints stay on.
+  // The row triggers of orders and order_items notify and check each line's dish one row at a
+  // time; this load writes a status change set-based below and only uses dishes that are on the
+  // menu and available. Foreign keys and CHECK constraints stay on.
   await c.query('ALTER TABLE restaurante.orders DISABLE TRIGGER USER');
   await c.query('ALTER TABLE restaurante.order_items DISABLE TRIGGER USER');
   // The dishes lines are drawn from: available ones, numbered 0..n-1.
@@ -145,13 +144,13 @@ async function load(c: pg.Client): Promise<void> {
     [DEMO_RESTAURANT_ID],
   );
   await step(
-    'order_status_history (what the triggers record for each new order and line)',
-    `INSERT INTO restaurante.order_status_history (id, "restaurantId", "orderId", "orderItemId", "fromStatus", "toStatus", "changedBy", "changedAt")
-     SELECT 'bench-h-' || lpad(g::text, 8, '0') || '-o', $1, 'bench-o-' || lpad(g::text, 8, '0'), NULL, NULL, 'SERVED', 'bench', min(at)
+    'order_status_changes (the last change of each order and line: READY → SERVED; creation entries are read from the rows)',
+    `INSERT INTO restaurante.order_status_changes (id, "restaurantId", "orderId", "orderItemId", "fromStatus", "toStatus", "changedBy", "changedAt")
+     SELECT 'bench-h-' || lpad(g::text, 8, '0') || '-o', $1, 'bench-o-' || lpad(g::text, 8, '0'), NULL, 'READY', 'SERVED', 'bench', min(at)
        FROM bench_lines GROUP BY g
      UNION ALL
      SELECT 'bench-h-' || lpad(g::text, 8, '0') || '-' || j, $1, 'bench-o-' || lpad(g::text, 8, '0'), 'bench-i-' || lpad(g::text, 8, '0') || '-' || j,
-            NULL, 'SERVED', 'bench', at
+            'READY', 'SERVED', 'bench', at
        FROM bench_lines`,
     [DEMO_RESTAURANT_ID],
   );
@@ -197,7 +196,7 @@ async function measure(): Promise<Array<{ wallMs: number; results: CheckResult[]
 async function report(runs: Array<{ wallMs: number; results: CheckResult[] }>): Promise<void> {
   const { rows } = await db.query<{ orders: string; items: string; history: string; movements: string; size: string }>(
     `SELECT (SELECT count(*) FROM restaurante.orders) AS orders, (SELECT count(*) FROM restaurante.order_items) AS items,
-            (SELECT count(*) FROM restaurante.order_status_history) AS history, (SELECT count(*) FROM restaurante.stock_movements) AS movements,
+            (SELECT count(*) FROM restaurante.order_status_changes) AS history, (SELECT count(*) FROM restaurante.stock_movements) AS movements,
             pg_size_pretty(pg_database_size(current_database())) AS size`,
     [],
     { statementTimeoutMs: 120_000 },

@@ -224,14 +224,23 @@ restaurante.order_items.status restaurante."OrderItemStatus" NOT NULL DEFAULT 'P
 restaurante.order_items.notes text
 restaurante.order_items."createdAt" timestamp with time zone NOT NULL DEFAULT now()
 restaurante.order_items."updatedAt" timestamp with time zone NOT NULL DEFAULT now()
-restaurante.order_status_history.id text NOT NULL DEFAULT (restaurante.uuid7())::text
-restaurante.order_status_history."restaurantId" text NOT NULL
-restaurante.order_status_history."orderId" text NOT NULL
+restaurante.order_items."createdBy" text DEFAULT COALESCE(NULLIF(current_setting('comanda.actor'::text, true), ''::text), (CURRENT_USER)::text)
+restaurante.order_status_changes.id text NOT NULL DEFAULT (restaurante.uuid7())::text
+restaurante.order_status_changes."restaurantId" text NOT NULL
+restaurante.order_status_changes."orderId" text NOT NULL
+restaurante.order_status_changes."orderItemId" text
+restaurante.order_status_changes."fromStatus" text
+restaurante.order_status_changes."toStatus" text NOT NULL
+restaurante.order_status_changes."changedBy" text NOT NULL
+restaurante.order_status_changes."changedAt" timestamp with time zone NOT NULL DEFAULT clock_timestamp()
+restaurante.order_status_history.id text
+restaurante.order_status_history."restaurantId" text
+restaurante.order_status_history."orderId" text
 restaurante.order_status_history."orderItemId" text
 restaurante.order_status_history."fromStatus" text
-restaurante.order_status_history."toStatus" text NOT NULL
-restaurante.order_status_history."changedBy" text NOT NULL
-restaurante.order_status_history."changedAt" timestamp with time zone NOT NULL DEFAULT clock_timestamp()
+restaurante.order_status_history."toStatus" text
+restaurante.order_status_history."changedBy" text
+restaurante.order_status_history."changedAt" timestamp with time zone
 restaurante.orders.id text NOT NULL DEFAULT (restaurante.uuid7())::text
 restaurante.orders."restaurantId" text NOT NULL
 restaurante.orders."orderNumber" text NOT NULL
@@ -244,7 +253,7 @@ restaurante.orders."totalAmount" numeric(10,2) NOT NULL DEFAULT 0
 restaurante.orders.customer_email text
 restaurante.orders.notes text
 restaurante.orders.idempotency_key text
-restaurante.orders."createdBy" text
+restaurante.orders."createdBy" text DEFAULT COALESCE(NULLIF(current_setting('comanda.actor'::text, true), ''::text), (CURRENT_USER)::text)
 restaurante.orders."orderedAt" timestamp with time zone NOT NULL DEFAULT now()
 restaurante.orders."updatedAt" timestamp with time zone NOT NULL DEFAULT now()
 restaurante.orders."guestPhone" integer
@@ -516,9 +525,9 @@ restaurante.order_items check_quantity_positive CHECK (quantity > 0 AND quantity
 restaurante.order_items order_items_pkey PRIMARY KEY (id, "restaurantId")
 restaurante.order_items order_items_restaurant_id_key UNIQUE ("restaurantId", id)
 restaurante.order_items order_items_total_matches CHECK ("totalPrice" = ("unitPrice" * quantity::numeric))
-restaurante.order_status_history "order_status_history_orderId_fkey" FOREIGN KEY ("restaurantId", "orderId") REFERENCES restaurante.orders("restaurantId", id) ON DELETE RESTRICT
-restaurante.order_status_history "order_status_history_orderItemId_fkey" FOREIGN KEY ("restaurantId", "orderItemId") REFERENCES restaurante.order_items("restaurantId", id) ON DELETE RESTRICT
-restaurante.order_status_history order_status_history_pkey PRIMARY KEY (id, "restaurantId")
+restaurante.order_status_changes "order_status_changes_orderId_fkey" FOREIGN KEY ("restaurantId", "orderId") REFERENCES restaurante.orders("restaurantId", id) ON DELETE RESTRICT
+restaurante.order_status_changes "order_status_changes_orderItemId_fkey" FOREIGN KEY ("restaurantId", "orderItemId") REFERENCES restaurante.order_items("restaurantId", id) ON DELETE RESTRICT
+restaurante.order_status_changes order_status_changes_pkey PRIMARY KEY (id, "restaurantId")
 restaurante.orders "orders_customerId_fkey" FOREIGN KEY ("restaurantId", "customerId") REFERENCES restaurante.customers("restaurantId", id) ON DELETE RESTRICT
 restaurante.orders "orders_guestPhone_check" CHECK ("guestPhone" > 0)
 restaurante.orders "orders_orderNumber_key" UNIQUE ("restaurantId", "orderNumber")
@@ -658,7 +667,7 @@ CREATE INDEX opening_exceptions_restaurant_date ON restaurante.opening_exception
 CREATE INDEX opening_hours_restaurant_weekday ON restaurante.opening_hours USING btree ("restaurantId", weekday)
 CREATE INDEX order_items_menu_item ON restaurante.order_items USING btree ("menuItemId", "createdAt")
 CREATE INDEX order_items_order ON restaurante.order_items USING btree ("orderId")
-CREATE INDEX order_status_history_order ON restaurante.order_status_history USING btree ("orderId", "changedAt")
+CREATE INDEX order_status_changes_order ON restaurante.order_status_changes USING btree ("orderId", "changedAt")
 CREATE INDEX orders_customer ON restaurante.orders USING btree ("customerId") WHERE ("customerId" IS NOT NULL)
 CREATE INDEX orders_session ON restaurante.orders USING btree ("sessionId") WHERE ("sessionId" IS NOT NULL)
 CREATE INDEX orders_table_time ON restaurante.orders USING btree ("restaurantId", "tableId", "orderedAt" DESC)
@@ -725,7 +734,7 @@ CREATE UNIQUE INDEX opening_exceptions_pkey ON restaurante.opening_exceptions US
 CREATE UNIQUE INDEX opening_hours_pkey ON restaurante.opening_hours USING btree (id, "restaurantId")
 CREATE UNIQUE INDEX order_items_pkey ON restaurante.order_items USING btree (id, "restaurantId")
 CREATE UNIQUE INDEX order_items_restaurant_id_key ON restaurante.order_items USING btree ("restaurantId", id)
-CREATE UNIQUE INDEX order_status_history_pkey ON restaurante.order_status_history USING btree (id, "restaurantId")
+CREATE UNIQUE INDEX order_status_changes_pkey ON restaurante.order_status_changes USING btree (id, "restaurantId")
 CREATE UNIQUE INDEX orders_pkey ON restaurante.orders USING btree (id, "restaurantId")
 CREATE UNIQUE INDEX orders_restaurant_id_key ON restaurante.orders USING btree ("restaurantId", id)
 CREATE UNIQUE INDEX qr_scans_pkey ON restaurante.qr_scans USING btree (id, "restaurantId")
@@ -772,12 +781,10 @@ CREATE TRIGGER menu_items_stock_ledger_update AFTER UPDATE ON restaurante.menu_i
 CREATE TRIGGER menu_items_touch BEFORE UPDATE ON restaurante.menu_items FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
 CREATE TRIGGER order_items_notify_session AFTER UPDATE OF status ON restaurante.order_items FOR EACH ROW EXECUTE FUNCTION restaurante.notify_session_change()
 CREATE TRIGGER order_items_status_changed AFTER UPDATE OF status ON restaurante.order_items FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status) EXECUTE FUNCTION restaurante.record_order_status()
-CREATE TRIGGER order_items_status_created AFTER INSERT ON restaurante.order_items REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION restaurante.record_order_item_statuses()
 CREATE TRIGGER order_items_touch BEFORE UPDATE ON restaurante.order_items FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
 CREATE TRIGGER orders_notify_session AFTER INSERT OR UPDATE ON restaurante.orders FOR EACH ROW WHEN (new."sessionId" IS NOT NULL) EXECUTE FUNCTION restaurante.notify_session_change()
 CREATE TRIGGER orders_notify_staff AFTER INSERT OR UPDATE ON restaurante.orders FOR EACH ROW EXECUTE FUNCTION restaurante.notify_restaurant_change('comanda_orders')
 CREATE TRIGGER orders_status_changed AFTER UPDATE OF status ON restaurante.orders FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status) EXECUTE FUNCTION restaurante.record_order_status()
-CREATE TRIGGER orders_status_created AFTER INSERT ON restaurante.orders FOR EACH ROW EXECUTE FUNCTION restaurante.record_order_status()
 CREATE TRIGGER orders_touch BEFORE UPDATE ON restaurante.orders FOR EACH ROW EXECUTE FUNCTION restaurante.touch_updated_at()
 CREATE TRIGGER reservation_tables_set_active BEFORE INSERT OR UPDATE OF "reservationId", active ON restaurante.reservation_tables FOR EACH ROW EXECUTE FUNCTION restaurante.set_reservation_table_active()
 CREATE TRIGGER reservation_tables_sync_ids AFTER INSERT OR DELETE OR UPDATE OF "tableId", "reservationId" ON restaurante.reservation_tables FOR EACH ROW EXECUTE FUNCTION restaurante.sync_reservation_table_ids()
@@ -1273,7 +1280,8 @@ BEGIN
   VALUES
     (v_order_id, p_restaurant_id, 'ORD-' || lpad(nextval('restaurante.order_number_seq')::text, 6, '0'),
      p_order->>'tableId', p_order->>'sessionId', p_order->>'customerId', coalesce(p_order->>'source', 'qr'), v_total,
-     p_order->>'customerEmail', p_order->>'notes', p_order->>'idempotencyKey', p_order->>'createdBy',
+     p_order->>'customerEmail', p_order->>'notes', p_order->>'idempotencyKey',
+     coalesce(p_order->>'createdBy', nullif(current_setting('comanda.actor', true), ''), current_user),
      (p_order->>'guestPhone')::integer)
   RETURNING * INTO v_order;
 
@@ -1316,35 +1324,21 @@ BEGIN
     'orderedAt', v_order."orderedAt", 'updatedAt', v_order."updatedAt", 'items', v_lines);
 END;
 $function$
-CREATE OR REPLACE FUNCTION restaurante.record_order_item_statuses()
- RETURNS trigger
- LANGUAGE plpgsql
-AS $function$
-BEGIN
-  INSERT INTO restaurante.order_status_history
-    ("restaurantId", "orderId", "orderItemId", "fromStatus", "toStatus", "changedBy")
-  SELECT n."restaurantId", n."orderId", n.id, NULL, n.status::text,
-         coalesce(nullif(current_setting('comanda.actor', true), ''), current_user)
-    FROM new_rows n;
-  RETURN NULL;
-END;
-$function$
 CREATE OR REPLACE FUNCTION restaurante.record_order_status()
  RETURNS trigger
  LANGUAGE plpgsql
 AS $function$
 DECLARE
   v_actor text := coalesce(nullif(current_setting('comanda.actor', true), ''), current_user);
-  v_from text := CASE WHEN TG_OP = 'UPDATE' THEN OLD.status::text END;
 BEGIN
   IF TG_TABLE_NAME = 'orders' THEN
-    INSERT INTO restaurante.order_status_history
+    INSERT INTO restaurante.order_status_changes
       ("restaurantId", "orderId", "fromStatus", "toStatus", "changedBy")
-    VALUES (NEW."restaurantId", NEW.id, v_from, NEW.status::text, v_actor);
+    VALUES (NEW."restaurantId", NEW.id, OLD.status::text, NEW.status::text, v_actor);
   ELSE
-    INSERT INTO restaurante.order_status_history
+    INSERT INTO restaurante.order_status_changes
       ("restaurantId", "orderId", "orderItemId", "fromStatus", "toStatus", "changedBy")
-    VALUES (NEW."restaurantId", NEW."orderId", NEW.id, v_from, NEW.status::text, v_actor);
+    VALUES (NEW."restaurantId", NEW."orderId", NEW.id, OLD.status::text, NEW.status::text, v_actor);
   END IF;
   RETURN NULL;
 END;
@@ -1580,6 +1574,49 @@ END;
 $function$
 
 -- views
+restaurante.order_status_history AS  SELECT c.id,
+    c."restaurantId",
+    c."orderId",
+    c."orderItemId",
+    c."fromStatus",
+    c."toStatus",
+    c."changedBy",
+    c."changedAt"
+   FROM restaurante.order_status_changes c
+UNION ALL
+ SELECT o.id,
+    o."restaurantId",
+    o.id AS "orderId",
+    NULL::text AS "orderItemId",
+    NULL::text AS "fromStatus",
+    COALESCE(( SELECT c."fromStatus"
+           FROM restaurante.order_status_changes c
+          WHERE c."restaurantId" = o."restaurantId" AND c."orderId" = o.id AND c."orderItemId" IS NULL
+          ORDER BY c."changedAt", c.id
+         LIMIT 1), o.status::text) AS "toStatus",
+    o."createdBy" AS "changedBy",
+    o."orderedAt" AS "changedAt"
+   FROM restaurante.orders o
+  WHERE NOT (EXISTS ( SELECT
+           FROM restaurante.order_status_changes c
+          WHERE c."restaurantId" = o."restaurantId" AND c."orderId" = o.id AND c."orderItemId" IS NULL AND c."fromStatus" IS NULL))
+UNION ALL
+ SELECT i.id,
+    i."restaurantId",
+    i."orderId",
+    i.id AS "orderItemId",
+    NULL::text AS "fromStatus",
+    COALESCE(( SELECT c."fromStatus"
+           FROM restaurante.order_status_changes c
+          WHERE c."restaurantId" = i."restaurantId" AND c."orderId" = i."orderId" AND c."orderItemId" = i.id
+          ORDER BY c."changedAt", c.id
+         LIMIT 1), i.status::text) AS "toStatus",
+    i."createdBy" AS "changedBy",
+    i."createdAt" AS "changedAt"
+   FROM restaurante.order_items i
+  WHERE NOT (EXISTS ( SELECT
+           FROM restaurante.order_status_changes c
+          WHERE c."restaurantId" = i."restaurantId" AND c."orderId" = i."orderId" AND c."orderItemId" = i.id AND c."fromStatus" IS NULL));
 
 -- sequences
 comanda.actions_log_id_seq bigint
@@ -1593,4 +1630,5 @@ restaurante.order_number_seq bigint
 -- comments
 restaurante.idempotency_keys."responseStatus": Written before migration 0058 only (the HTTP status of the time); the service ignores it
 restaurante.idempotency_keys.operation: The operation the key guards (place_order, book_reservation); NULL: stored before migration 0058, fingerprinted by HTTP method and path
+restaurante.order_status_history: Every status of every order and line, with who set it and when: the stored changes (order_status_changes) and the creation entries read from the rows (migration 0064)
 restaurante.restaurants: One row per restaurant; its id is the "restaurantId" every other table carries.
