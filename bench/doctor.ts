@@ -4,9 +4,11 @@
 // order items. Creates a fresh database (on the server at DATABASE_URL, else
 // postgres://postgres@127.0.0.1:5432/postgres; --embedded starts a cluster of its own), migrates
 // and seeds it, bulk-loads the orders with generate_series — consistent with the schema: totals
-// equal their lines, every line's dish is on the menu, a status change per order and line, and the stock ledger (a restock per dish, then one movement per sold line) reconciling
-// with menu_items.stock — then VACUUM ANALYZE, and runs every doctor check, timing each and the
-// total (goal: under 2 s). The database is dropped at the end unless --keep.
+// equal their lines, every line's dish is on the menu, a stored status change per order and line
+// (their creation entries are read from the rows), and the stock ledger (a restock per dish, then
+// one movement per sold line) reconciling with menu_items.stock — then VACUUM ANALYZE, and runs
+// every doctor check, timing each and the total (goal: under 2 s). The database is dropped at the
+// end unless --keep.
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -203,7 +205,7 @@ async function report(runs: Array<{ wallMs: number; results: CheckResult[] }>): 
   );
   const r = rows[0]!;
   process.stdout.write(
-    `\nDatabase: ${r.orders} orders, ${r.items} order items, ${r.history} status-history rows, ${r.movements} stock movements; ${r.size}\n\n`,
+    `\nDatabase: ${r.orders} orders, ${r.items} order items, ${r.history} stored status changes, ${r.movements} stock movements; ${r.size}\n\n`,
   );
   const names = runs[0]!.results.map((x) => x.name).sort();
   const header = ['check', 'status', ...runs.map((_, i) => `run ${i + 1} ms`), 'summary'];
