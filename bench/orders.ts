@@ -343,14 +343,16 @@ async function comandaLimit(duration: number, hot: boolean): Promise<Limit> {
     `\\set b random(0, ${ITEMS.length - 1})`,
     '\\set k random(1, 2000000000)',
     // Two round trips, as the service's pipelined connection sends them (src/core/db/database.ts):
-    // BEGIN with who is calling and the key's claim; place_order with the key's record, and COMMIT.
-    `${begin.slice(0, -1)} \\; SELECT p.kind, p."restaurantId", p."tokenId", p.role, p."sessionId", p."tableId", p.phone, ` +
+    // BEGIN with the settings, who is calling and the key's claim; place_order with the key's
+    // record, and COMMIT, then the order's announcement (the service coalesces those: one per
+    // order is their most).
+    `${begin.slice(0, -1)} \\; SELECT set_config('comanda.notify', 'after-commit', true) \\; SELECT p.kind, p."restaurantId", p."tokenId", p.role, p."sessionId", p."tableId", p.phone, ` +
       `(SELECT to_jsonb(c) || jsonb_build_object('scope', p."idempotencyScope") FROM restaurante.claim_idempotency_key(p."restaurantId", p."idempotencyScope", 'k-:client_id-:k') c) AS claim ` +
       `FROM restaurante.caller_of('${tokenHash}') p;`,
     `WITH work AS (SELECT jsonb_build_object('order', restaurante.place_order('${DEMO_RESTAURANT_ID}', '{"tableId":null,"source":"presencial","createdBy":"${actor}"}', json_build_array(${lines})::jsonb)) AS result), ` +
       `recorded AS (INSERT INTO restaurante.idempotency_keys ("restaurantId", scope, key, operation, fingerprint, "responseBody", "expiresAt") ` +
       `SELECT '${DEMO_RESTAURANT_ID}', 'staff:${raw.tokenId}', 'k-:client_id-:k', 'place_order', 'bench', result, now() + interval '24 hours' FROM work ON CONFLICT DO NOTHING) ` +
-      `SELECT result FROM work \\; COMMIT;`,
+      `SELECT result FROM work \\; COMMIT \\; SELECT pg_notify('comanda_orders', '${DEMO_RESTAURANT_ID}');`,
   ].join('\n');
   if (!pgbenchPath) return { tps: NaN, tool: 'pgbench', missing: PGBENCH_MISSING };
   return { tps: await pgbench(raw.url, hot ? 'comanda-hot' : 'comanda', script, duration), tool: `pgbench (${POOL} clients)` };

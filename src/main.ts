@@ -202,6 +202,7 @@ async function main(config: Config): Promise<void> {
       lockTimeoutMs: config.timeouts.lockMs,
       preparedStatements: config.pool.preparedStatements,
       onIdleError: (err) => running.app?.log.warn({ err: err.message }, 'idle database connection failed'),
+      onAnnounceError: (err) => running.app?.log.warn({ err: err.message }, 'change announcements not sent (pages refresh on their own)'),
     },
     directUrl: directUrl ?? databaseUrl,
     migrate: config.migrateOnStart,

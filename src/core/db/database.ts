@@ -38,6 +38,8 @@ export interface DatabaseOptions {
   applicationName?: string;
   /** Called with errors of idle pooled connections (e.g. the server restarted). */
   onIdleError?: (err: Error) => void;
+  /** Called when announcements (see announce) could not be sent; default: nothing. */
+  onAnnounceError?: (err: Error) => void;
   /**
    * Send the statements marked with `prepared(text)` as named prepared statements (default
    * false). Only on connections that keep a server session per client: straight to PostgreSQL,
@@ -144,6 +146,7 @@ export class Database {
   readonly lockTimeoutMs: number;
   /** Statements marked with `prepared` go as named prepared statements. */
   readonly preparedStatements: boolean;
+  private readonly onAnnounceError: (err: Error) => void;
 
   constructor(options: DatabaseOptions) {
     this.preparedStatements = options.preparedStatements ?? false;
@@ -163,6 +166,7 @@ export class Database {
       pipeline: true,
     });
     const onIdleError = options.onIdleError ?? (() => undefined);
+    this.onAnnounceError = options.onAnnounceError ?? (() => undefined);
     // Without a listener an idle client's error (server restart, pooler recycling) would crash
     // the process; the pool drops that client and the next checkout opens a new one.
     this.pool.on('error', onIdleError);
@@ -210,7 +214,7 @@ export class Database {
       // BEGIN, the settings and the body's first statement (sent before the body's first await)
       // leave together.
       const { opening, running } = batched(client, () => ({
-        opening: [settled(client.query(begin)), ...(settings ? [settled(client.query(settings.text, settings.values))] : [])],
+        opening: [settled(client.query(begin)), ...(settings ? [settled(sendQuery(client, this.preparedStatements, settings.text, settings.values))] : [])],
         running: fn(tx),
       }));
       try {
@@ -316,7 +320,52 @@ export class Database {
     }
   }
 
+  /**
+   * Announces a change (NOTIFY `channel` with `key`) that a transaction of the caller's has
+   * committed — for writers that keep NOTIFY out of their transaction, whose commit would
+   * otherwise take PostgreSQL's database-wide notification lock and hold it through its WAL
+   * flush, one committing transaction after another. Announcements are coalesced: those made
+   * while one is on its way go out together, each channel and key once, in one autocommitted
+   * statement (a transaction without writes, so the lock is held for no flush). Listeners
+   * re-read on a nudge, so one stands for many; a lost one (the database was unreachable)
+   * costs freshness only, and `onAnnounceError` hears of it.
+   */
+  announce(channel: string, key: string): void {
+    const keys = this.announcements.get(channel) ?? new Set<string>();
+    this.announcements.set(channel, keys.add(key));
+    this.announcing ??= this.sendAnnouncements();
+  }
+
+  /** Announcements not sent yet: channel → keys. */
+  private readonly announcements = new Map<string, Set<string>>();
+  private announcing: Promise<void> | undefined;
+
+  private async sendAnnouncements(): Promise<void> {
+    // Whatever else this turn of the event loop announces goes in the same statement.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.announcements.size > 0) {
+      const pairs = [...this.announcements].flatMap(([channel, keys]) => [...keys].map((key) => [channel, key] as const));
+      this.announcements.clear();
+      try {
+        await this.statement(prepared('SELECT pg_notify(c, k) FROM unnest($1::text[], $2::text[]) AS n(c, k)'), [
+          pairs.map(([channel]) => channel),
+          pairs.map(([, key]) => key),
+        ]);
+      } catch (err) {
+        this.onAnnounceError(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
+    // In the same turn as the last check: an announcement made from now on starts a new round.
+    this.announcing = undefined;
+  }
+
+  /** Resolves once the announcements made so far have been sent (or reported as not sent). */
+  async announced(): Promise<void> {
+    while (this.announcing) await this.announcing;
+  }
+
   async close(): Promise<void> {
+    await this.announced();
     await this.pool.end();
   }
 
@@ -353,7 +402,8 @@ export class Database {
       values.push(name, value);
       return `set_config($${values.length - 1}, $${values.length}, true)`;
     });
-    return { text: `SELECT ${calls.join(', ')}`, values };
+    // Marked prepared: the text depends only on how many settings there are.
+    return { text: prepared(`SELECT ${calls.join(', ')}`), values };
   }
 }
 

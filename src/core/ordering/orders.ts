@@ -73,13 +73,25 @@ export async function placeOrder(
   input: OrderInput,
   options: { idempotencyKey?: string; idempotencyTtlHours: number },
 ): Promise<PlacedOrder> {
-  return db.transaction(async (tx) => {
-    if (!('token' in caller)) return placeOrderIn(tx, caller, input, options);
-    if (options.idempotencyKey === undefined) return placeOrderIn(tx, await authenticate(tx, caller.token), input, options);
-    // Who is calling and the key's claim in one round trip.
-    const { principal, claim } = await authenticateClaiming(tx, caller.token, options.idempotencyKey);
-    return placeOrderIn(tx, principal, input, options, claim);
-  });
+  const { placed, principal } = await db.transaction(
+    async (tx) => {
+      if (!('token' in caller)) return { placed: await placeOrderIn(tx, caller, input, options), principal: caller };
+      if (options.idempotencyKey === undefined) {
+        const principal = await authenticate(tx, caller.token);
+        return { placed: await placeOrderIn(tx, principal, input, options), principal };
+      }
+      // Who is calling and the key's claim in one round trip.
+      const { principal, claim } = await authenticateClaiming(tx, caller.token, options.idempotencyKey);
+      return { placed: await placeOrderIn(tx, principal, input, options, claim), principal };
+    },
+    // The orders' notify triggers stay quiet: the order is announced once committed (below).
+    { settings: { 'comanda.notify': 'after-commit' } },
+  );
+  if (!placed.replayed) {
+    db.announce('comanda_orders', placed.order.restaurantId);
+    if (principal.kind === 'guest') db.announce('comanda_session', principal.sessionId);
+  }
+  return placed;
 }
 
 async function placeOrderIn(
