@@ -1201,6 +1201,8 @@ $function$
 CREATE OR REPLACE FUNCTION restaurante.place_order(p_restaurant_id text, p_order jsonb, p_items jsonb)
  RETURNS jsonb
  LANGUAGE plpgsql
+ SET plan_cache_mode TO 'force_generic_plan'
+ SET enable_seqscan TO 'off'
 AS $function$
 DECLARE
   v_wanted jsonb;      -- {menuItemId: requested quantity}; the same dish twice adds up
@@ -1231,11 +1233,13 @@ BEGIN
   -- A dish is orderable when it is available and its category is shown (active).
   SELECT coalesce(jsonb_object_agg(m.id, jsonb_build_object('stock', m.stock, 'available', m.orderable, 'price', m.price, 'name', m.name)), '{}')
     INTO v_found
-    FROM (SELECT i.id, i.stock, i."isAvailable" AND c."isActive" AS orderable, i.price, i.name
+    FROM (SELECT i.id, i.stock,
+                 i."isAvailable" AND coalesce((SELECT c."isActive" FROM restaurante.menu_categories c
+                                                WHERE c."restaurantId" = i."restaurantId" AND c.id = i."categoryId"), false) AS orderable,
+                 i.price, i.name
             FROM restaurante.menu_items i
-            JOIN restaurante.menu_categories c ON c."restaurantId" = i."restaurantId" AND c.id = i."categoryId"
            WHERE i.id = ANY(v_ids) AND i."restaurantId" = p_restaurant_id
-           ORDER BY i.id FOR UPDATE OF i) m;
+           ORDER BY i.id FOR UPDATE) m;
 
   -- Every problem at once, worst kind first: not on the menu, unavailable, short of stock.
   SELECT jsonb_agg(jsonb_build_object('menuItemId', w.key, 'requested', w.value::integer,
