@@ -52,16 +52,20 @@ const marker = (payload: string) => t.db.query(`SELECT pg_notify('comanda_orders
 
 describe('orders announced after COMMIT (0065)', () => {
   it("a guest's order reaches the staff and the table's session, and is there to read when it does", async () => {
+    // The scan has committed (and announced its session) before anyone listens.
+    const guest = await t.guest('table_04');
     const seenWith: number[] = [];
     const { heard, until } = await listen((h) => {
       if (h.channel === 'comanda_orders') void orderCount().then((n) => seenWith.push(n));
     });
-    const guest = await t.guest('table_04');
     const before = await orderCount();
     const order = await placeOk(guest, { items: [{ menuItemId: 'item_patatas_bravas', quantity: 1 }] });
     const { sessionId } = (await t.db.query<{ sessionId: string }>('SELECT "sessionId" FROM restaurante.orders WHERE id = $1', [order.id])).rows[0]!;
     await until((h) => h.some((n) => n.channel === 'comanda_session' && n.payload === sessionId) && seenWith.length > 0);
-    expect(heard.filter((n) => n.channel === 'comanda_orders')).toEqual([{ channel: 'comanda_orders', payload: DEMO }]);
+    expect(heard).toEqual([
+      { channel: 'comanda_orders', payload: DEMO },
+      { channel: 'comanda_session', payload: sessionId },
+    ]);
     expect(seenWith[0]).toBe(before + 1);
   });
 
