@@ -352,7 +352,11 @@ export class Database {
           pairs.map(([, key]) => key),
         ]);
       } catch (err) {
-        this.onAnnounceError(err instanceof Error ? err : new Error(String(err)));
+        try {
+          this.onAnnounceError(err instanceof Error ? err : new Error(String(err)));
+        } catch {
+          // A failing reporter must not stop the announcements that follow.
+        }
       }
     }
     // In the same turn as the last check: an announcement made from now on starts a new round.
