@@ -147,6 +147,9 @@ export class Database {
   /** Statements marked with `prepared` go as named prepared statements. */
   readonly preparedStatements: boolean;
   private readonly onAnnounceError: (err: Error) => void;
+  /** Announcements not sent yet (channel → keys), and the round sending them. */
+  private readonly announcements = new Map<string, Set<string>>();
+  private announcing: Promise<void> | undefined;
 
   constructor(options: DatabaseOptions) {
     this.preparedStatements = options.preparedStatements ?? false;
@@ -335,10 +338,6 @@ export class Database {
     this.announcements.set(channel, keys.add(key));
     this.announcing ??= this.sendAnnouncements();
   }
-
-  /** Announcements not sent yet: channel → keys. */
-  private readonly announcements = new Map<string, Set<string>>();
-  private announcing: Promise<void> | undefined;
 
   private async sendAnnouncements(): Promise<void> {
     // Whatever else this turn of the event loop announces goes in the same statement.
